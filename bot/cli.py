@@ -1,0 +1,74 @@
+"""`goalpulse` command line: run, migrate, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+
+from bot.settings import DatabaseSettings, Settings, load_settings
+from jobs.errors import ConfigError
+
+EXIT_CONFIG = 2
+
+
+async def _run() -> None:
+    from bot.runtime import start_bot
+
+    bot = await start_bot(load_settings(Settings))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await bot.stop()
+
+
+async def _migrate() -> None:
+    from bot.runtime import open_database
+
+    database = await open_database(load_settings(DatabaseSettings).database_url)
+    await database.dispose()
+    print("database is up to date")
+
+
+async def _demo() -> None:
+    from bot.demo import run_demo
+
+    await run_demo(sys.stdout)
+
+
+COMMANDS = {
+    "run": ("start the bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP on PORT)", _run),
+    "migrate": ("create or upgrade the database schema, then exit", _migrate),
+    "demo": ("run goalpulse on bundled sample data, no Slack needed", _demo),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; a bad setting prints one line and exits with status 2."""
+    parser = argparse.ArgumentParser(prog="goalpulse", description="Team goals on real metrics.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (help_text, _) in COMMANDS.items():
+        sub.add_parser(name, help=help_text)
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(COMMANDS[args.command][1]())
+    except ConfigError as exc:
+        print(f"goalpulse: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

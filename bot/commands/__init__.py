@@ -1,0 +1,68 @@
+"""`/goal`: parse and answer in the ack when no I/O is needed, else ack first and work after."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.models.blocks import Block
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.commands.handlers import Where, execute
+from bot.commands.parse import OpenGoalModal, ShowHelp, parse_command
+from bot.constants import SLASH_COMMAND
+from bot.errors import replying_errors
+from bot.render.blocks import help_blocks
+from bot.services import Services, slack_actor
+from bot.views.goal_modal import goal_modal
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    """Attach the `/goal` listener."""
+
+    @app.command(SLASH_COMMAND)
+    async def goal_command(
+        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        # A parse error raises here, before the ack; bot.errors answers it in the HTTP response.
+        parsed = parse_command(
+            command.get("text", ""), catalog=services.catalog, today=services.today()
+        )
+        if isinstance(parsed, ShowHelp):
+            blocks = help_blocks(services.catalog)
+            await ack(response_type="ephemeral", text="How to use /goal", blocks=blocks)
+            return
+        await ack()
+
+        async def reply(blocks: Sequence[Block], text: str) -> None:
+            await respond(response_type="ephemeral", text=text, blocks=blocks)
+
+        async def work() -> None:
+            async with replying_errors(reply):
+                if isinstance(parsed, OpenGoalModal):
+                    view = goal_modal(
+                        catalog=services.catalog,
+                        channel_id=command["channel_id"],
+                        user_id=command["user_id"],
+                    )
+                    await client.views_open(trigger_id=command["trigger_id"], view=view)
+                    return
+                blocks = await execute(
+                    parsed,
+                    services=services,
+                    where=Where(team_id=command["team_id"], channel_id=command["channel_id"]),
+                    actor=slack_actor(client, command["user_id"]),
+                )
+                await reply(blocks, _fallback(blocks))
+
+        services.background.spawn(work())
+
+
+def _fallback(blocks: Sequence[Block]) -> str:
+    """Notification text: the first section's text, shortened."""
+    for block in blocks:
+        text = getattr(getattr(block, "text", None), "text", None)
+        if isinstance(text, str):
+            return text[:150]
+    return "goalpulse"

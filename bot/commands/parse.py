@@ -1,0 +1,312 @@
+"""`/goal` text → a typed command. Pure: no I/O, `today` passed in.
+
+Every refusal is a UsageError (or NotFoundError) that says what was wrong and shows a
+corrected example built from what the user typed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.constants import MAX_COMMAND_LENGTH, SLASH_COMMAND
+from jobs.config import ConfigChange
+from jobs.errors import UsageError, quoted
+from jobs.goals import GoalChange, Thresholds, require_metric
+from jobs.metrics import METRIC_KEY, MetricCatalog
+from jobs.quantities import example_target, parse_quantity, target_for
+from storage.models import Direction
+
+_TOKEN = re.compile(r"<[^>\s]*>|<[^>]*>|\S+")
+_USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>$")
+_CLOCK = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
+
+
+@dataclass(frozen=True)
+class ShowHelp:
+    """`/goal` or `/goal help`."""
+
+
+@dataclass(frozen=True)
+class OpenGoalModal:
+    """`/goal set` with nothing after it."""
+
+
+@dataclass(frozen=True)
+class SetGoal:
+    """`/goal set <metric> <target> …`."""
+
+    change: GoalChange
+
+
+@dataclass(frozen=True)
+class ListGoals:
+    """`/goal list`."""
+
+
+@dataclass(frozen=True)
+class ShowGoal:
+    """`/goal show <metric>`."""
+
+    metric_key: str
+
+
+@dataclass(frozen=True)
+class SetThresholds:
+    """`/goal thresholds <metric> <y> <o> <r>`."""
+
+    metric_key: str
+    thresholds: Thresholds
+
+
+@dataclass(frozen=True)
+class PauseGoal:
+    """`/goal pause <metric>`."""
+
+    metric_key: str
+
+
+@dataclass(frozen=True)
+class ResumeGoal:
+    """`/goal resume <metric>`."""
+
+    metric_key: str
+
+
+@dataclass(frozen=True)
+class RemoveGoal:
+    """`/goal remove <metric>`."""
+
+    metric_key: str
+
+
+@dataclass(frozen=True)
+class Configure:
+    """`/goal config …`; an empty change shows the current settings."""
+
+    change: ConfigChange
+
+
+Command = (
+    ShowHelp
+    | OpenGoalModal
+    | SetGoal
+    | ListGoals
+    | ShowGoal
+    | SetThresholds
+    | PauseGoal
+    | ResumeGoal
+    | RemoveGoal
+    | Configure
+)
+
+DIRECTIONS = frozenset(direction.value for direction in Direction)
+SUBCOMMANDS = ("set", "list", "show", "thresholds", "pause", "resume", "remove", "config", "help")
+SET_USAGE = (
+    f"{SLASH_COMMAND} set <metric> <target> [higher|lower|either] [by YYYY-MM-DD] "
+    "[owner @user] [lead @user]"
+)
+
+
+def parse_command(text: str, *, catalog: MetricCatalog, today: date) -> Command:
+    """Parse the text after `/goal`."""
+    if len(text) > MAX_COMMAND_LENGTH:
+        raise UsageError(
+            f"That command is {len(text)} characters long; the limit is {MAX_COMMAND_LENGTH}.",
+            example=f"{SLASH_COMMAND} set dau 150k owner @ana",
+        )
+    tokens = _TOKEN.findall(text)
+    if not tokens:
+        return ShowHelp()
+    name, args = tokens[0].lower(), tokens[1:]
+    if name == "help":
+        return ShowHelp()
+    if name == "list":
+        _no_more(args, f"{SLASH_COMMAND} list")
+        return ListGoals()
+    if name == "set":
+        return _parse_set(args, catalog, today) if args else OpenGoalModal()
+    if name == "thresholds":
+        return _parse_thresholds(args, catalog)
+    if name in ("show", "pause", "resume", "remove"):
+        metric_key = _one_metric(name, args, catalog)
+        kinds = {"show": ShowGoal, "pause": PauseGoal, "resume": ResumeGoal, "remove": RemoveGoal}
+        return kinds[name](metric_key)
+    if name == "config":
+        return Configure(_parse_config(args))
+    raise UsageError(
+        f"{quoted(tokens[0])} is not a /goal command. Try one of: {', '.join(SUBCOMMANDS)}.",
+        example=f"{SLASH_COMMAND} help",
+    )
+
+
+def _metric_key(token: str | None, catalog: MetricCatalog, example: str) -> str:
+    if token is None:
+        raise UsageError("Name the metric (a key from metrics.yml).", example=example)
+    key = token.lower()
+    if not METRIC_KEY.match(key):
+        raise UsageError(
+            f"{quoted(token)} is not a metric key; keys look like `dau` or `next_day_retention`.",
+            example=example,
+        )
+    require_metric(catalog, key)
+    return key
+
+
+def _one_metric(name: str, args: list[str], catalog: MetricCatalog) -> str:
+    example = f"{SLASH_COMMAND} {name} {_first_key(catalog)}"
+    key = _metric_key(args[0] if args else None, catalog, example)
+    _no_more(args[1:], f"{SLASH_COMMAND} {name} {key}")
+    return key
+
+
+def _parse_set(args: list[str], catalog: MetricCatalog, today: date) -> SetGoal:
+    key = _metric_key(args[0], catalog, SET_USAGE)
+    metric = require_metric(catalog, key)
+    example = f"{SLASH_COMMAND} set {key} {example_target(metric)} owner @ana"
+    if len(args) < 2:
+        raise UsageError(f"Give a target for `{key}`.", example=example)
+    quantity = parse_quantity(args[1])
+    if quantity is None:
+        raise UsageError(
+            f"{quoted(args[1])} is not a number. Targets look like 150000, 150k, 1.2M, 30% or 520.",
+            example=example,
+        )
+    target = target_for(metric, quantity)
+    fields: dict[str, object] = {}
+    rest = args[2:]
+    while rest:
+        word = rest.pop(0)
+        lowered = word.lower()
+        if lowered in DIRECTIONS:
+            _once(fields, "direction", word, example)
+            fields["direction"] = Direction(lowered)
+        elif lowered == "by":
+            _once(fields, "due_date", word, example)
+            fields["due_date"] = _due_date(rest.pop(0) if rest else None, today, example)
+        elif lowered in ("owner", "lead"):
+            _once(fields, f"{lowered}_id", word, example)
+            fields[f"{lowered}_id"] = _user(rest.pop(0) if rest else None, lowered, example)
+        else:
+            raise UsageError(
+                f"I don't understand {quoted(word)} here. After the target you can add "
+                "`higher`, `lower` or `either`, `by YYYY-MM-DD`, `owner @user`, `lead @user`.",
+                example=example,
+            )
+    return SetGoal(GoalChange(metric_key=key, target=target, **fields))  # type: ignore[arg-type]
+
+
+def _parse_thresholds(args: list[str], catalog: MetricCatalog) -> SetThresholds:
+    example = f"{SLASH_COMMAND} thresholds {_first_key(catalog)} 10% 20% 30%"
+    key = _metric_key(args[0] if args else None, catalog, example)
+    example = f"{SLASH_COMMAND} thresholds {key} 10% 20% 30%"
+    numbers = args[1:]
+    if len(numbers) != 3:
+        raise UsageError(
+            "Give three percentages: yellow, orange and red (each larger than the last).",
+            example=example,
+        )
+    values = []
+    for token in numbers:
+        quantity = parse_quantity(token)
+        if quantity is None or quantity.currency or not 0 < quantity.value < 1000:
+            raise UsageError(
+                f"{quoted(token)} is not a percentage between 0 and 1000.", example=example
+            )
+        values.append(quantity.value / 100)
+    try:
+        return SetThresholds(key, Thresholds(*values))
+    except UsageError as exc:
+        raise UsageError(exc.message, example=example) from None
+
+
+def _parse_config(args: list[str]) -> ConfigChange:
+    example = f"{SLASH_COMMAND} config lead @li digest 09:30 tz Europe/Berlin"
+    fields: dict[str, str] = {}
+    rest = list(args)
+    while rest:
+        word = rest.pop(0)
+        lowered = word.lower()
+        value = rest.pop(0) if rest else None
+        if lowered in ("ceo", "lead"):
+            _once(fields, f"{lowered}_id", word, example)
+            fields[f"{lowered}_id"] = _user(value, lowered, example)
+        elif lowered == "digest":
+            _once(fields, "digest_time", word, example)
+            fields["digest_time"] = _clock(value, example)
+        elif lowered in ("tz", "timezone"):
+            _once(fields, "timezone", word, example)
+            fields["timezone"] = _timezone(value, example)
+        else:
+            raise UsageError(
+                f"{quoted(word)} is not a setting. Settings: `ceo @user`, `lead @user`, "
+                "`digest HH:MM`, `tz Area/City`.",
+                example=example,
+            )
+    return ConfigChange(**fields)
+
+
+def _once(fields: dict[str, object], field: str, word: str, example: str) -> None:
+    if field in fields:
+        raise UsageError(f"{quoted(word)} is given twice; give it once.", example=example)
+
+
+def _no_more(args: list[str], example: str) -> None:
+    if args:
+        raise UsageError(f"Unexpected {quoted(' '.join(args))} at the end.", example=example)
+
+
+def _due_date(token: str | None, today: date, example: str) -> date:
+    example = example.replace(" owner", f" by {today.year + 1}-03-31 owner")
+    if token is None:
+        raise UsageError("`by` needs a date written YYYY-MM-DD.", example=example)
+    try:
+        due = date.fromisoformat(token)
+    except ValueError:
+        raise UsageError(
+            f"{quoted(token)} is not a date; write it as YYYY-MM-DD.", example=example
+        ) from None
+    if len(token) != 10:
+        raise UsageError(f"{quoted(token)} is not a date; write it as YYYY-MM-DD.", example=example)
+    if due < today:
+        raise UsageError(f"The due date {token} is in the past.", example=example)
+    return due
+
+
+def _user(token: str | None, role: str, example: str) -> str:
+    match = _USER_MENTION.match(token or "")
+    if match is None:
+        shown = quoted(token) if token else "nothing"
+        raise UsageError(
+            f"`{role}` needs an @mention of a person, but got {shown}.", example=example
+        )
+    return match[1]
+
+
+def _clock(token: str | None, example: str) -> str:
+    match = _CLOCK.match(token or "")
+    if match is None:
+        raise UsageError(
+            f"{quoted(token or '')} is not a time of day; write it as HH:MM (24-hour).",
+            example=example,
+        )
+    return f"{int(match[1]):02d}:{match[2]}"
+
+
+def _timezone(name: str | None, example: str) -> str:
+    if name and (name == "UTC" or "/" in name):
+        try:
+            ZoneInfo(name)
+            return name
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    raise UsageError(
+        f"{quoted(name or '')} is not a timezone; use an Area/City name like Europe/Berlin.",
+        example=example,
+    )
+
+
+def _first_key(catalog: MetricCatalog) -> str:
+    return catalog.keys[0] if catalog.keys else "dau"

@@ -1,0 +1,203 @@
+"""Pure Block Kit renderers for `/goal` replies. Text from users is escaped before it lands here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.constants import SLASH_COMMAND
+from jobs.config import EffectiveConfig
+from jobs.errors import GoalpulseError, escape_mrkdwn
+from jobs.metrics import Metric, MetricCatalog
+from jobs.quantities import format_metric_value
+from storage.models import Goal, GoalStatus
+
+MAX_BLOCKS = 50
+DIRECTION_WORDS = {
+    "higher": "higher is better",
+    "lower": "lower is better",
+    "either": "closer is better",
+}
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=text)])
+
+
+def mention(user_id: str | None) -> str:
+    """A user mention, or a dash when nobody is set (IDs were validated when stored)."""
+    return f"<@{user_id}>" if user_id else "—"
+
+
+def percent(fraction: float) -> str:
+    """0.1 → `10%`, 0.125 → `12.5%`."""
+    return f"{fraction * 100:.1f}".rstrip("0").rstrip(".") + "%"
+
+
+def error_blocks(error: GoalpulseError) -> list[Block]:
+    """What went wrong, and a corrected example."""
+    blocks: list[Block] = [_section(f":warning: {error.message}")]
+    if error.example:
+        blocks.append(_context(f"Try: `{escape_mrkdwn(error.example)}`"))
+    return blocks
+
+
+def unexpected_error_blocks() -> list[Block]:
+    """Our fault, not the user's: say so, and that nothing was changed."""
+    return [
+        _section(
+            ":boom: Something went wrong on our side and nothing was changed. "
+            "Please try again in a minute; if it keeps happening, tell your goalpulse admin."
+        )
+    ]
+
+
+def notice_blocks(text: str) -> list[Block]:
+    """A one-line confirmation."""
+    return [_section(text)]
+
+
+def help_blocks(catalog: MetricCatalog) -> list[Block]:
+    """Usage, with examples."""
+    commands = [
+        (
+            "set <metric> <target> [higher|lower|either] [by YYYY-MM-DD] [owner @u] [lead @u]",
+            "create or update this channel's goal on a metric",
+        ),
+        ("set", "open a form to create a goal"),
+        ("list", "this channel's goals"),
+        ("show <metric>", "one goal in detail"),
+        ("thresholds <metric> <yellow%> <orange%> <red%>", "this goal's alert bands"),
+        ("pause | resume | remove <metric>", "stop, restart or delete a goal"),
+        (
+            "config [ceo @u] [lead @u] [digest HH:MM] [tz Area/City]",
+            "channel and workspace settings",
+        ),
+    ]
+    lines = "\n".join(f"`{SLASH_COMMAND} {escape_mrkdwn(c)}` — {d}" for c, d in commands)
+    metrics = ", ".join(f"`{key}`" for key in catalog.keys[:30]) or "none yet"
+    return [
+        HeaderBlock(text="goalpulse: team goals on real metrics"),
+        _section(lines),
+        _section(
+            "*Examples*\n"
+            f"`{SLASH_COMMAND} set dau 150k owner @ana lead @li`\n"
+            f"`{SLASH_COMMAND} set next_day_retention 35% by 2027-03-31`\n"
+            f"`{SLASH_COMMAND} thresholds dau 5% 15% 25%`"
+        ),
+        _context(f"Metrics you can set goals on: {metrics}"),
+    ]
+
+
+def _goal_line(goal: Goal, metric: Metric | None) -> str:
+    target = format_metric_value(metric, goal.target) if metric else f"{goal.target:g}"
+    paused = " _(paused)_" if goal.status == GoalStatus.PAUSED else ""
+    title = escape_mrkdwn(metric.title) if metric else goal.metric_key
+    return (
+        f":white_circle: *{title}* (`{goal.metric_key}`){paused}\n"
+        f"target {target}, {DIRECTION_WORDS[goal.direction]} · no data yet · "
+        f"owner {mention(goal.owner_id)}"
+    )
+
+
+def goal_list_blocks(goals: Sequence[Goal], catalog: MetricCatalog) -> list[Block]:
+    """This channel's goals, one section each, condensed to fit Slack's 50-block limit."""
+    if not goals:
+        return notice_blocks(
+            "This channel has no goals yet. "
+            f"Set one with `{SLASH_COMMAND} set dau 150k owner @ana` or open the form with "
+            f"`{SLASH_COMMAND} set`."
+        )
+    header = HeaderBlock(text=f"Goals in this channel ({len(goals)})")
+    room = MAX_BLOCKS - 2
+    lines = [_goal_line(goal, catalog.get(goal.metric_key)) for goal in goals]
+    if len(lines) <= room:
+        return [header, *(_section(line) for line in lines)]
+    # Too many for one section each: pack several per section, under 3000 characters apiece.
+    packed: list[Block] = [header]
+    chunk = ""
+    for line in lines:
+        if chunk and len(chunk) + len(line) + 2 > 2900:
+            packed.append(_section(chunk))
+            chunk = ""
+        chunk = f"{chunk}\n\n{line}" if chunk else line
+    packed.append(_section(chunk))
+    return packed[:MAX_BLOCKS]
+
+
+def goal_detail_blocks(goal: Goal, metric: Metric | None) -> list[Block]:
+    """One goal in full."""
+    title = escape_mrkdwn(metric.title) if metric else goal.metric_key
+    target = format_metric_value(metric, goal.target) if metric else f"{goal.target:g}"
+    due = goal.due_date.isoformat() if goal.due_date else "no due date"
+    fields = [
+        f"*Target*\n{target} ({DIRECTION_WORDS[goal.direction]})",
+        f"*Due*\n{due}",
+        f"*Owner*\n{mention(goal.owner_id)}",
+        f"*Lead*\n{mention(goal.lead_id)}",
+        f"*Bands*\n:large_yellow_circle: {percent(goal.yellow)} · :large_orange_circle: "
+        f"{percent(goal.orange)} · :red_circle: {percent(goal.red)}",
+        f"*Status*\n{goal.status}",
+    ]
+    return [
+        HeaderBlock(text=f"{(metric.title if metric else goal.metric_key)[:140]}"),
+        SectionBlock(fields=[MarkdownTextObject(text=f) for f in fields]),
+        _context(
+            f"`{goal.metric_key}` · {title} · no data yet · created by "
+            f"{mention(goal.created_by)} on {goal.created_at:%Y-%m-%d}"
+        ),
+    ]
+
+
+def goal_saved_blocks(goal: Goal, metric: Metric, *, created: bool) -> list[Block]:
+    """Confirmation after `/goal set`."""
+    verb = "Created" if created else "Updated"
+    target = format_metric_value(metric, goal.target)
+    extras = []
+    if goal.due_date:
+        extras.append(f"by {goal.due_date.isoformat()}")
+    extras.append(f"owner {mention(goal.owner_id)}")
+    if goal.lead_id:
+        extras.append(f"lead {mention(goal.lead_id)}")
+    return [
+        _section(
+            f":dart: {verb} the goal *{escape_mrkdwn(metric.title)}* (`{goal.metric_key}`): "
+            f"{target}, {DIRECTION_WORDS[goal.direction]}, {', '.join(extras)}."
+        ),
+        _context(
+            f"Alerts at {percent(goal.yellow)} / {percent(goal.orange)} / {percent(goal.red)} "
+            f"off target. Change with `{SLASH_COMMAND} thresholds {goal.metric_key} 10% 20% 30%`."
+        ),
+    ]
+
+
+def config_blocks(config: EffectiveConfig) -> list[Block]:
+    """The settings that apply to this channel and where each comes from."""
+    ceo = mention(config.ceo_id) if config.ceo_id else "not set — `/goal config ceo @user`"
+    lead = mention(config.lead_id) if config.lead_id else "not set — `/goal config lead @user`"
+    return [
+        HeaderBlock(text="goalpulse settings for this channel"),
+        SectionBlock(
+            fields=[
+                MarkdownTextObject(text=f"*CEO (workspace)*\n{ceo}"),
+                MarkdownTextObject(text=f"*Channel lead*\n{lead}"),
+                MarkdownTextObject(
+                    text=f"*Digest time*\n{config.digest_time} ({config.digest_time_source})"
+                ),
+                MarkdownTextObject(
+                    text=f"*Timezone*\n{config.timezone} ({config.timezone_source})"
+                ),
+            ]
+        ),
+    ]

@@ -1,0 +1,95 @@
+"""Deployment settings, read from the environment and `.env`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from jobs.errors import ConfigError
+
+SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+
+class DatabaseSettings(BaseSettings):
+    """Just the database: all `goalpulse migrate` needs."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    database_url: str = "sqlite+aiosqlite:///goalpulse.db"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_is_supported(cls, value: str) -> str:
+        return check_database_url(value)
+
+
+class Settings(DatabaseSettings):
+    """Everything `goalpulse run` needs; names match the environment variables."""
+
+    slack_bot_token: Annotated[str, Field(min_length=1)]
+    slack_signing_secret: Annotated[str, Field(min_length=1)]
+    slack_app_token: str | None = None
+    slack_api_url: str | None = None
+    goalpulse_metrics: Path = Path("metrics.yml")
+    goalpulse_timezone: str = "UTC"
+    port: Annotated[int, Field(ge=0, le=65535)] = 3000
+
+    @field_validator("goalpulse_timezone")
+    @classmethod
+    def _timezone_exists(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {value!r} (use an Area/City name)") from None
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url_is_http(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_shape(cls, value: str | None) -> str | None:
+        if value and not value.startswith("xapp-"):
+            raise ValueError("an app-level token starts with xapp-")
+        return value or None
+
+
+S = TypeVar("S", bound=DatabaseSettings)
+
+
+def check_database_url(value: str) -> str:
+    """Return `value` if it names a database goalpulse can use, else raise ValueError."""
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise ValueError(f"{value!r} is not a database URL") from None
+    if url.drivername not in SUPPORTED_DRIVERS:
+        raise ValueError(
+            f"driver {url.drivername!r} is not supported; use one of {', '.join(SUPPORTED_DRIVERS)}"
+        )
+    return value
+
+
+def load_settings(kind: type[S], **overrides: Any) -> S:
+    """Read settings; a missing or malformed one raises ConfigError naming it."""
+    try:
+        return kind(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        if first["type"] == "missing":
+            raise ConfigError(f"{name} is not set") from None
+        reason = first["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"{name} is invalid: {reason}") from None

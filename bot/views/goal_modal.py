@@ -1,0 +1,146 @@
+"""The goal form behind a bare `/goal set`: building it and reading a submission (both pure)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    DatePickerElement,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    StaticSelectElement,
+    UserSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot import constants as ids
+from bot.errors import ModalInputError
+from jobs.errors import GoalpulseError
+from jobs.goals import GoalChange, require_metric
+from jobs.metrics import MetricCatalog
+from jobs.quantities import example_target, parse_quantity, target_for
+from storage.models import Direction
+
+MAX_OPTIONS = 100
+
+
+def goal_modal(*, catalog: MetricCatalog, channel_id: str, user_id: str) -> View:
+    """The form; the channel travels in private_metadata."""
+    metric_options = [
+        Option(value=metric.key, label=f"{metric.title[:60]} ({metric.key})"[:75])
+        for metric in sorted(catalog, key=lambda m: m.key)[:MAX_OPTIONS]
+    ]
+    direction_options = [Option(value=d.value, label=d.value) for d in Direction]
+    return View(
+        type="modal",
+        callback_id=ids.GOAL_MODAL_CALLBACK,
+        title="Set a goal",
+        submit="Save goal",
+        close="Cancel",
+        private_metadata=json.dumps({"channel_id": channel_id}),
+        blocks=[
+            InputBlock(
+                block_id=ids.GOAL_MODAL_METRIC_BLOCK,
+                label="Metric",
+                element=StaticSelectElement(
+                    action_id=ids.GOAL_MODAL_METRIC_ACTION, options=metric_options
+                ),
+            ),
+            InputBlock(
+                block_id=ids.GOAL_MODAL_TARGET_BLOCK,
+                label="Target",
+                hint="Like 150000, 150k, 1.2M or 35%",
+                element=PlainTextInputElement(
+                    action_id=ids.GOAL_MODAL_TARGET_ACTION, placeholder="150k", max_length=20
+                ),
+            ),
+            InputBlock(
+                block_id=ids.GOAL_MODAL_DIRECTION_BLOCK,
+                label="Which way is good",
+                optional=True,
+                hint="Leave empty to use the metric's default",
+                element=StaticSelectElement(
+                    action_id=ids.GOAL_MODAL_DIRECTION_ACTION, options=direction_options
+                ),
+            ),
+            InputBlock(
+                block_id=ids.GOAL_MODAL_DUE_BLOCK,
+                label="Due date",
+                optional=True,
+                element=DatePickerElement(action_id=ids.GOAL_MODAL_DUE_ACTION),
+            ),
+            InputBlock(
+                block_id=ids.GOAL_MODAL_OWNER_BLOCK,
+                label="Owner",
+                element=UserSelectElement(
+                    action_id=ids.GOAL_MODAL_OWNER_ACTION, initial_user=user_id
+                ),
+            ),
+            InputBlock(
+                block_id=ids.GOAL_MODAL_LEAD_BLOCK,
+                label="Lead",
+                optional=True,
+                element=UserSelectElement(action_id=ids.GOAL_MODAL_LEAD_ACTION),
+            ),
+        ],
+    )
+
+
+def read_submission(
+    view: dict[str, Any], *, catalog: MetricCatalog, today: date
+) -> tuple[str, GoalChange]:
+    """(channel_id, change) from a submitted form; ModalInputError names each bad field."""
+    values = view.get("state", {}).get("values", {})
+
+    def field(block: str, action: str) -> dict[str, Any]:
+        return values.get(block, {}).get(action, {}) or {}
+
+    errors: dict[str, str] = {}
+    metric_key = (
+        field(ids.GOAL_MODAL_METRIC_BLOCK, ids.GOAL_MODAL_METRIC_ACTION).get("selected_option")
+        or {}
+    ).get("value", "")
+    raw_target = field(ids.GOAL_MODAL_TARGET_BLOCK, ids.GOAL_MODAL_TARGET_ACTION).get("value") or ""
+    target = 0.0
+    try:
+        metric = require_metric(catalog, metric_key)
+    except GoalpulseError:
+        errors[ids.GOAL_MODAL_METRIC_BLOCK] = "Pick one of the metrics in the list."
+    else:
+        quantity = parse_quantity(raw_target)
+        if quantity is None:
+            errors[ids.GOAL_MODAL_TARGET_BLOCK] = (
+                f"Not a number. Try {example_target(metric)} (also 150000, 1.2M, 30%)."
+            )
+        else:
+            try:
+                target = target_for(metric, quantity)
+            except GoalpulseError as exc:
+                errors[ids.GOAL_MODAL_TARGET_BLOCK] = exc.message.replace("`", "")
+    direction_value = (
+        field(ids.GOAL_MODAL_DIRECTION_BLOCK, ids.GOAL_MODAL_DIRECTION_ACTION).get(
+            "selected_option"
+        )
+        or {}
+    ).get("value")
+    due_text = field(ids.GOAL_MODAL_DUE_BLOCK, ids.GOAL_MODAL_DUE_ACTION).get("selected_date")
+    due = date.fromisoformat(due_text) if due_text else None
+    if due is not None and due < today:
+        errors[ids.GOAL_MODAL_DUE_BLOCK] = "The due date is in the past."
+    owner = field(ids.GOAL_MODAL_OWNER_BLOCK, ids.GOAL_MODAL_OWNER_ACTION).get("selected_user")
+    lead = field(ids.GOAL_MODAL_LEAD_BLOCK, ids.GOAL_MODAL_LEAD_ACTION).get("selected_user")
+    if errors:
+        raise ModalInputError(errors)
+    channel_id = json.loads(view.get("private_metadata") or "{}").get("channel_id", "")
+    change = GoalChange(
+        metric_key=metric_key,
+        target=target,
+        direction=Direction(direction_value) if direction_value else None,
+        due_date=due,
+        owner_id=owner,
+        lead_id=lead,
+    )
+    return channel_id, change

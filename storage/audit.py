@@ -1,0 +1,47 @@
+"""The audit log: who changed what, when."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import AuditEvent
+
+
+async def record_event(
+    *,
+    session: AsyncSession,
+    team_id: str,
+    channel_id: str | None,
+    actor_id: str,
+    action: str,
+    subject: str,
+    details: dict[str, Any],
+    at: datetime,
+) -> None:
+    """Append one event in the caller's transaction."""
+    session.add(
+        AuditEvent(
+            team_id=team_id,
+            channel_id=channel_id,
+            actor_id=actor_id,
+            action=action,
+            subject=subject,
+            details=details,
+            at=at,
+        )
+    )
+
+
+async def list_events(*, session: AsyncSession, team_id: str, limit: int = 100) -> list[AuditEvent]:
+    """The workspace's newest events first."""
+    statement = (
+        select(AuditEvent)
+        .where(AuditEvent.team_id == team_id)
+        .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
+        .limit(limit)
+    )
+    return list((await session.exec(statement)).all())

@@ -1,0 +1,41 @@
+"""Persistence for goals. Every function is scoped to one workspace."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Goal
+
+
+async def get_goal(
+    *, session: AsyncSession, team_id: str, channel_id: str, metric_key: str
+) -> Goal | None:
+    """The channel's goal on a metric, if there is one."""
+    statement = select(Goal).where(
+        Goal.team_id == team_id, Goal.channel_id == channel_id, Goal.metric_key == metric_key
+    )
+    return (await session.exec(statement)).first()
+
+
+async def list_goals(*, session: AsyncSession, team_id: str, channel_id: str) -> list[Goal]:
+    """The channel's goals, in metric-key order."""
+    statement = (
+        select(Goal)
+        .where(Goal.team_id == team_id, Goal.channel_id == channel_id)
+        .order_by(col(Goal.metric_key))
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def save_goal(*, session: AsyncSession, goal: Goal) -> Goal:
+    """Insert or update a goal; the caller's transaction commits it."""
+    session.add(goal)
+    await session.flush()
+    return goal
+
+
+async def delete_goal(*, session: AsyncSession, goal: Goal) -> None:
+    """Remove a goal."""
+    await session.delete(goal)
+    await session.flush()

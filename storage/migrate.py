@@ -1,0 +1,50 @@
+"""Apply the Alembic migrations shipped in this package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
+
+from storage.db import Database
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config() -> Config:
+    """An Alembic config pointing at the packaged migrations (no alembic.ini needed)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+async def upgrade(database: Database) -> list[str]:
+    """Bring the schema to the newest revision; returns the revisions applied (empty if none)."""
+    config = alembic_config()
+    head = ScriptDirectory.from_config(config).get_current_head()
+
+    def run(connection: Connection) -> list[str]:
+        before = MigrationContext.configure(connection).get_current_revision()
+        if before == head:
+            return []
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+        script = ScriptDirectory.from_config(config)
+        return [rev.revision for rev in script.iterate_revisions(head, before)][::-1]
+
+    async with database.engine.begin() as connection:
+        return await connection.run_sync(run)
+
+
+async def current_revision(database: Database) -> str | None:
+    """The revision the database is at, or None for an empty one."""
+
+    def read(connection: Connection) -> str | None:
+        return MigrationContext.configure(connection).get_current_revision()
+
+    async with database.engine.connect() as connection:
+        return await connection.run_sync(read)

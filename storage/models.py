@@ -1,0 +1,99 @@
+"""The tables. Every row belongs to one workspace (`team_id`), and every query filters on it."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+
+class Direction(enum.StrEnum):
+    """Which way is good for a goal's metric."""
+
+    HIGHER = "higher"
+    LOWER = "lower"
+    EITHER = "either"
+
+
+class GoalStatus(enum.StrEnum):
+    """A goal's lifecycle state."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+
+
+DEFAULT_THRESHOLDS = (0.10, 0.20, 0.30)
+
+
+class WorkspaceSettings(SQLModel, table=True):
+    """Per-workspace settings: who the CEO is and the defaults channels inherit."""
+
+    __tablename__ = "workspace_settings"
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    ceo_id: str | None = Field(default=None, max_length=32)
+    timezone: str | None = Field(default=None, max_length=64)
+    digest_time: str | None = Field(default=None, max_length=5)
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class ChannelSettings(SQLModel, table=True):
+    """Per-channel settings: the channel's lead, digest time and timezone."""
+
+    __tablename__ = "channel_settings"
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    channel_id: str = Field(primary_key=True, max_length=32)
+    lead_id: str | None = Field(default=None, max_length=32)
+    digest_time: str | None = Field(default=None, max_length=5)
+    timezone: str | None = Field(default=None, max_length=64)
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Goal(SQLModel, table=True):
+    """A channel's target on one metric; the metric key names the goal."""
+
+    __tablename__ = "goal"
+    __table_args__ = (
+        UniqueConstraint("team_id", "channel_id", "metric_key", name="uq_goal_channel_metric"),
+        Index("ix_goal_team_channel", "team_id", "channel_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    channel_id: str = Field(max_length=32)
+    metric_key: str = Field(max_length=64)
+    target: float
+    direction: str = Field(max_length=8)
+    unit: str = Field(max_length=16)
+    due_date: date | None = None
+    owner_id: str | None = Field(default=None, max_length=32)
+    lead_id: str | None = Field(default=None, max_length=32)
+    yellow: float = DEFAULT_THRESHOLDS[0]
+    orange: float = DEFAULT_THRESHOLDS[1]
+    red: float = DEFAULT_THRESHOLDS[2]
+    status: str = Field(default=GoalStatus.ACTIVE.value, max_length=8)
+    created_by: str = Field(max_length=32)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class AuditEvent(SQLModel, table=True):
+    """One change someone made, kept for the record."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_team_at", "team_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    channel_id: str | None = Field(default=None, max_length=32)
+    actor_id: str = Field(max_length=32)
+    action: str = Field(max_length=32)
+    subject: str = Field(max_length=64)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -1,0 +1,47 @@
+"""Persistence for workspace and channel settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import ChannelSettings, WorkspaceSettings
+
+
+async def get_workspace_settings(
+    *, session: AsyncSession, team_id: str
+) -> WorkspaceSettings | None:
+    """The workspace's settings row, if any was ever written."""
+    return await session.get(WorkspaceSettings, team_id)
+
+
+async def get_channel_settings(
+    *, session: AsyncSession, team_id: str, channel_id: str
+) -> ChannelSettings | None:
+    """The channel's settings row, if any was ever written."""
+    return await session.get(ChannelSettings, (team_id, channel_id))
+
+
+async def workspace_settings_for_update(
+    *, session: AsyncSession, team_id: str, now: datetime
+) -> WorkspaceSettings:
+    """The workspace's settings row, created empty when missing."""
+    row = await get_workspace_settings(session=session, team_id=team_id)
+    if row is None:
+        row = WorkspaceSettings(team_id=team_id, updated_at=now)
+        session.add(row)
+    row.updated_at = now
+    return row
+
+
+async def channel_settings_for_update(
+    *, session: AsyncSession, team_id: str, channel_id: str, now: datetime
+) -> ChannelSettings:
+    """The channel's settings row, created empty when missing."""
+    row = await get_channel_settings(session=session, team_id=team_id, channel_id=channel_id)
+    if row is None:
+        row = ChannelSettings(team_id=team_id, channel_id=channel_id, updated_at=now)
+        session.add(row)
+    row.updated_at = now
+    return row
