@@ -44,7 +44,7 @@ class RunningBot:
         if self.runner is not None:
             await self.runner.cleanup()
         if self.socket_mode is not None:
-            await self.socket_mode.close_async()
+            await self.socket_mode.close_async()  # type: ignore[no-untyped-call]
         await self.services.background.drain()
         await self.services.database.dispose()
 
@@ -83,7 +83,7 @@ async def start_bot(
         handler = AsyncSocketModeHandler(app, settings.slack_app_token)
         if settings.slack_api_url:
             handler.client.web_client.base_url = settings.slack_api_url
-        await handler.connect_async()
+        await handler.connect_async()  # type: ignore[no-untyped-call]
         log.info("goalpulse connected to Slack in Socket Mode")
         return RunningBot(services=services, runner=None, socket_mode=handler, port=None)
     runner = web.AppRunner(build_web_app(app), access_log=None)

@@ -93,13 +93,13 @@ async def effective_config(
         session=session, team_id=team_id, channel_id=channel_id
     )
     digest, digest_source = _first(
-        (ch and ch.digest_time, "channel"),
-        (ws and ws.digest_time, "workspace"),
+        (ch.digest_time if ch else None, "channel"),
+        (ws.digest_time if ws else None, "workspace"),
         (DEFAULT_DIGEST_TIME, "default"),
     )
     zone, zone_source = _first(
-        (ch and ch.timezone, "channel"),
-        (ws and ws.timezone, "workspace"),
+        (ch.timezone if ch else None, "channel"),
+        (ws.timezone if ws else None, "workspace"),
         (default_timezone, "default"),
     )
     return EffectiveConfig(

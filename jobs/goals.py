@@ -184,7 +184,8 @@ async def find_goal(
     )
     if goal is None:
         raise NotFoundError(
-            f"This channel has no goal on {quoted(metric_key)}. `/goal list` shows the ones it has.",
+            f"This channel has no goal on {quoted(metric_key)}. "
+            "`/goal list` shows the ones it has.",
             example=f"/goal set {metric_key} 150k",
         )
     return goal

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 from slack_sdk.models.blocks import Block
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.commands.parse import (
     Command,
@@ -35,6 +37,12 @@ class Where:
     channel_id: str
 
 
+class _Scope(TypedDict):
+    session: AsyncSession
+    team_id: str
+    channel_id: str
+
+
 async def execute(
     command: Command, *, services: Services, where: Where, actor: Actor
 ) -> list[Block]:
@@ -42,7 +50,7 @@ async def execute(
     now = services.clock()
     catalog = services.catalog
     async with services.database.transaction() as session:
-        scope = {"session": session, "team_id": where.team_id, "channel_id": where.channel_id}
+        scope = _Scope(session=session, team_id=where.team_id, channel_id=where.channel_id)
         match command:
             case SetGoal(change=change):
                 goal, created = await goal_service.set_goal(

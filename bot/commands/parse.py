@@ -7,6 +7,7 @@ corrected example built from what the user typed.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -102,6 +103,12 @@ Command = (
     | Configure
 )
 
+_ONE_METRIC: dict[str, type[ShowGoal | PauseGoal | ResumeGoal | RemoveGoal]] = {
+    "show": ShowGoal,
+    "pause": PauseGoal,
+    "resume": ResumeGoal,
+    "remove": RemoveGoal,
+}
 DIRECTIONS = frozenset(direction.value for direction in Direction)
 SUBCOMMANDS = ("set", "list", "show", "thresholds", "pause", "resume", "remove", "config", "help")
 SET_USAGE = (
@@ -130,10 +137,8 @@ def parse_command(text: str, *, catalog: MetricCatalog, today: date) -> Command:
         return _parse_set(args, catalog, today) if args else OpenGoalModal()
     if name == "thresholds":
         return _parse_thresholds(args, catalog)
-    if name in ("show", "pause", "resume", "remove"):
-        metric_key = _one_metric(name, args, catalog)
-        kinds = {"show": ShowGoal, "pause": PauseGoal, "resume": ResumeGoal, "remove": RemoveGoal}
-        return kinds[name](metric_key)
+    if name in _ONE_METRIC:
+        return _ONE_METRIC[name](_one_metric(name, args, catalog))
     if name == "config":
         return Configure(_parse_config(args))
     raise UsageError(
@@ -248,7 +253,7 @@ def _parse_config(args: list[str]) -> ConfigChange:
     return ConfigChange(**fields)
 
 
-def _once(fields: dict[str, object], field: str, word: str, example: str) -> None:
+def _once(fields: Mapping[str, object], field: str, word: str, example: str) -> None:
     if field in fields:
         raise UsageError(f"{quoted(word)} is given twice; give it once.", example=example)
 

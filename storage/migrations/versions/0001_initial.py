@@ -8,7 +8,6 @@ Create Date: 2026-11-25
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 import storage.types
@@ -23,11 +22,11 @@ def upgrade() -> None:
     op.create_table(
         "audit_event",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("team_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("channel_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
-        sa.Column("actor_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("subject", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("team_id", sa.String(length=32), nullable=False),
+        sa.Column("channel_id", sa.String(length=32), nullable=True),
+        sa.Column("actor_id", sa.String(length=32), nullable=False),
+        sa.Column("action", sa.String(length=32), nullable=False),
+        sa.Column("subject", sa.String(length=64), nullable=False),
         sa.Column("details", sa.JSON(), nullable=False),
         sa.Column("at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
@@ -37,31 +36,31 @@ def upgrade() -> None:
 
     op.create_table(
         "channel_settings",
-        sa.Column("team_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("channel_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("lead_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
-        sa.Column("digest_time", sqlmodel.sql.sqltypes.AutoString(length=5), nullable=True),
-        sa.Column("timezone", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("team_id", sa.String(length=32), nullable=False),
+        sa.Column("channel_id", sa.String(length=32), nullable=False),
+        sa.Column("lead_id", sa.String(length=32), nullable=True),
+        sa.Column("digest_time", sa.String(length=5), nullable=True),
+        sa.Column("timezone", sa.String(length=64), nullable=True),
         sa.Column("updated_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("team_id", "channel_id"),
     )
     op.create_table(
         "goal",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("team_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("channel_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("metric_key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("team_id", sa.String(length=32), nullable=False),
+        sa.Column("channel_id", sa.String(length=32), nullable=False),
+        sa.Column("metric_key", sa.String(length=64), nullable=False),
         sa.Column("target", sa.Float(), nullable=False),
-        sa.Column("direction", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
-        sa.Column("unit", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("direction", sa.String(length=8), nullable=False),
+        sa.Column("unit", sa.String(length=16), nullable=False),
         sa.Column("due_date", sa.Date(), nullable=True),
-        sa.Column("owner_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
-        sa.Column("lead_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("owner_id", sa.String(length=32), nullable=True),
+        sa.Column("lead_id", sa.String(length=32), nullable=True),
         sa.Column("yellow", sa.Float(), nullable=False),
         sa.Column("orange", sa.Float(), nullable=False),
         sa.Column("red", sa.Float(), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
-        sa.Column("created_by", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("status", sa.String(length=8), nullable=False),
+        sa.Column("created_by", sa.String(length=32), nullable=False),
         sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
@@ -72,10 +71,10 @@ def upgrade() -> None:
 
     op.create_table(
         "workspace_settings",
-        sa.Column("team_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("ceo_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
-        sa.Column("timezone", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-        sa.Column("digest_time", sqlmodel.sql.sqltypes.AutoString(length=5), nullable=True),
+        sa.Column("team_id", sa.String(length=32), nullable=False),
+        sa.Column("ceo_id", sa.String(length=32), nullable=True),
+        sa.Column("timezone", sa.String(length=64), nullable=True),
+        sa.Column("digest_time", sa.String(length=5), nullable=True),
         sa.Column("updated_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("team_id"),
     )
