@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from bot.settings import DatabaseSettings, Settings, load_settings
 from jobs.errors import ConfigError
+from storage.db import redacted
 
 EXIT_CONFIG = 2
 
@@ -33,9 +34,13 @@ async def _run() -> None:
 async def _migrate() -> None:
     from bot.runtime import open_database
 
-    database = await open_database(load_settings(DatabaseSettings).database_url)
+    url = load_settings(DatabaseSettings).database_url
+    database, applied = await open_database(url)
     await database.dispose()
-    print("database is up to date")
+    if applied:
+        print(f"{redacted(url)}: applied {', '.join(applied)}")
+    else:
+        print(f"{redacted(url)}: already up to date")
 
 
 async def _demo() -> None:

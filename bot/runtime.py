@@ -49,8 +49,8 @@ class RunningBot:
         await self.services.database.dispose()
 
 
-async def open_database(url: str) -> Database:
-    """Connect and bring the schema up to date; an unreachable database is a ConfigError."""
+async def open_database(url: str) -> tuple[Database, list[str]]:
+    """Connect and bring the schema up to date; returns the database and revisions applied."""
     database = Database(url)
     try:
         applied = await migrate.upgrade(database)
@@ -62,7 +62,7 @@ async def open_database(url: str) -> Database:
         ) from None
     if applied:
         log.info("database migrated to %s", applied[-1])
-    return database
+    return database, applied
 
 
 async def start_bot(
@@ -73,7 +73,7 @@ async def start_bot(
 ) -> RunningBot:
     """Start everything; raise ConfigError (one clear line) for any bad setting."""
     catalog = load_catalog(settings.goalpulse_metrics)
-    database = await open_database(settings.database_url)
+    database, _ = await open_database(settings.database_url)
     services = Services(
         database=database, catalog=catalog, timezone=settings.goalpulse_timezone, clock=clock
     )
