@@ -18,9 +18,10 @@ EXIT_CONFIG = 2
 
 
 async def _run() -> None:
+    settings = load_settings(Settings)
     from bot.runtime import start_bot
 
-    bot = await start_bot(load_settings(Settings))
+    bot = await start_bot(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -64,8 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sub.add_parser(name, help=help_text)
     args = parser.parse_args(argv)
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("goalpulse").setLevel(logging.INFO)
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(COMMANDS[args.command][1]())
