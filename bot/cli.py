@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import io
 import logging
 import signal
 import sys
@@ -47,6 +48,9 @@ async def _migrate() -> None:
 async def _demo() -> None:
     from bot.demo import run_demo
 
+    # Replies carry emoji; a terminal that cannot show them gets "?" rather than a crash.
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors="replace")
     await run_demo(sys.stdout)
 
 

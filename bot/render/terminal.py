@@ -1,0 +1,225 @@
+"""Block Kit as terminal text: what a Slack reply would say, readable in a shell. Pure."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from slack_sdk.models.blocks import Block
+
+# The shortcodes goalpulse sends; any other shortcode is shown as typed.
+EMOJI: Mapping[str, str] = {
+    "white_circle": "⚪",
+    "large_green_circle": "🟢",
+    "large_yellow_circle": "🟡",
+    "large_orange_circle": "🟠",
+    "red_circle": "🔴",
+    "warning": "⚠️",
+    "dart": "🎯",
+    "gear": "⚙️",
+    "straight_ruler": "📏",
+    "wastebasket": "🗑️",
+    "double_vertical_bar": "⏸️",
+    "arrow_forward": "▶️",
+    "boom": "💥",
+}
+
+BOLD, DIM, ITALIC, UNDERLINE = "\033[1m", "\033[2m", "\033[3m", "\033[4m"
+CODE, RESET = "\033[36m", "\033[0m"
+COLUMN_GAP = 4
+
+_CODE_SPAN = re.compile(r"(```[\s\S]*?```|`[^`\n]+`)")
+_ANGLE = re.compile(r"<([^<>\s][^<>]*)>")
+_EMOJI = re.compile(r":([a-z0-9_+-]+):")
+_PLACEHOLDER = re.compile(r"\x00(\d+)\x00")
+_UNBREAKABLE = re.compile(r"`[^`\n]+`|\033\[[0-9;]*m[^\033\n]*\033\[0m")
+_NBSP = "\x01"
+_STYLES = (("*", BOLD), ("_", ITALIC), ("~", ""))
+
+
+def _marker(char: str) -> re.Pattern[str]:
+    c = re.escape(char)
+    return re.compile(rf"(?<![\w{c}]){c}(?=\S)([^{c}\n]*?\S){c}(?![\w{c}])")
+
+
+_MARKERS = {char: _marker(char) for char, _ in _STYLES}
+
+
+def blocks_to_text(
+    blocks: Sequence[Block | Mapping[str, Any]],
+    *,
+    users: Mapping[str, str] | None = None,
+    color: bool = False,
+    width: int = 80,
+) -> str:
+    """Render blocks as text lines of about `width` columns; ANSI styles only if `color`."""
+    users = users or {}
+    parts: list[str] = []
+    previous: Mapping[str, Any] = {}
+    for block in blocks:
+        data = block.to_dict() if isinstance(block, Block) else block
+        kind = str(data.get("type", ""))
+        text = _block(kind, data, users, color, width)
+        if text is None:
+            continue
+        # Like Slack: space between blocks, but a context sits right under a short section.
+        attached = previous.get("type") == "header" or (
+            kind == "context" and previous.get("type") == "section" and not previous.get("fields")
+        )
+        if parts and not attached:
+            parts.append("")
+        parts.append(text)
+        previous = data
+    return "\n".join(parts)
+
+
+def mrkdwn_to_text(
+    text: str, *, users: Mapping[str, str] | None = None, color: bool = False, base: str = ""
+) -> str:
+    """Translate Slack mrkdwn: mentions, links, bold/italic/strike, escapes and emoji.
+
+    `base` is the ANSI style of the surrounding text, restored after each inline style.
+    """
+    users = users or {}
+    out: list[str] = []
+    for index, piece in enumerate(_CODE_SPAN.split(text)):
+        if index % 2:
+            code = _unescape(piece)
+            out.append(_styled(code, CODE, base) if color else code)
+        else:
+            out.append(_prose(piece, users, color, base))
+    return "".join(out)
+
+
+def _prose(text: str, users: Mapping[str, str], color: bool, base: str) -> str:
+    # Links and mentions are set aside first so URLs and names are never read as markup.
+    kept: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        kept.append(_angle(match[1], users))
+        return f"\x00{len(kept) - 1}\x00"
+
+    text = _ANGLE.sub(keep, text)
+    text = _EMOJI.sub(lambda m: EMOJI.get(m[1], m[0]), text)
+    for char, style in _STYLES:
+        styled = _styled(r"\1", style, base) if color and style else r"\1"
+        text = _MARKERS[char].sub(styled, text)
+    text = _unescape(text)
+    return _PLACEHOLDER.sub(lambda m: kept[int(m[1])], text)
+
+
+def _angle(inner: str, users: Mapping[str, str]) -> str:
+    target, _, label = _unescape(inner).partition("|")
+    if target.startswith("@"):
+        user_id = target[1:]
+        return "@" + users.get(user_id, label or user_id)
+    if target.startswith("#"):
+        return "#" + (label or target[1:])
+    if target.startswith("!"):
+        special = target[1:].split("^")[0]
+        return label or f"@{special}"
+    return f"{label} ({target})" if label else target
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _styled(text: str, style: str, base: str) -> str:
+    return f"{style}{text}{RESET}{base}"
+
+
+def _text_object(obj: object, users: Mapping[str, str], color: bool, base: str = "") -> str:
+    if not isinstance(obj, Mapping):
+        return ""
+    text = str(obj.get("text", ""))
+    if obj.get("type") == "mrkdwn":
+        return mrkdwn_to_text(text, users=users, color=color, base=base)
+    return _unescape(_EMOJI.sub(lambda m: EMOJI.get(m[1], m[0]), text))
+
+
+def _block(
+    kind: str, data: Mapping[str, Any], users: Mapping[str, str], color: bool, width: int
+) -> str | None:
+    if kind == "header":
+        title = _text_object(data.get("text"), users, color)
+        if color:
+            return f"{BOLD}{UNDERLINE}{title}{RESET}"
+        return f"{title}\n{'─' * display_width(title)}"
+    if kind == "section":
+        lines = []
+        if data.get("text"):
+            lines.append(_wrap(_text_object(data["text"], users, color), width))
+        if data.get("fields"):
+            fields = [_text_object(f, users, color) for f in data["fields"]]
+            lines.append(_columns(fields))
+        return "\n".join(lines)
+    if kind == "context":
+        base = DIM if color else ""
+        texts = [_text_object(e, users, color, base) for e in data.get("elements", [])]
+        text = _wrap("  ".join(t for t in texts if t), width)
+        return "\n".join(f"{DIM}{line}{RESET}" for line in text.splitlines()) if color else text
+    if kind == "divider":
+        return "─" * width
+    if kind == "actions":
+        labels = [
+            _text_object(e.get("text"), users, color)
+            for e in data.get("elements", [])
+            if isinstance(e, Mapping) and e.get("text")
+        ]
+        return "  ".join(f"[ {label} ]" for label in labels)
+    if kind == "image":
+        return f"[image: {data.get('alt_text', '')}]"
+    return None
+
+
+def _wrap(text: str, width: int) -> str:
+    """Greedy word wrap by display width; code and styled spans are never split."""
+    text = _UNBREAKABLE.sub(lambda m: m[0].replace(" ", _NBSP), text)
+    out: list[str] = []
+    for line in text.splitlines() or [""]:
+        current = ""
+        for word in line.split(" "):
+            candidate = f"{current} {word}" if current else word
+            if current and display_width(candidate) > width:
+                out.append(current)
+                current = word
+            else:
+                current = candidate
+        out.append(current)
+    return "\n".join(out).replace(_NBSP, " ")
+
+
+def _columns(fields: Sequence[str]) -> str:
+    """Fields two per row, the left column padded to line up; a blank line between rows."""
+    rows = [fields[i : i + 2] for i in range(0, len(fields), 2)]
+    left = max((display_width(line) for row in rows for line in row[0].splitlines()), default=0)
+    out: list[str] = []
+    for row in rows:
+        a, b = row[0].splitlines(), (row[1].splitlines() if len(row) > 1 else [])
+        if out:
+            out.append("")
+        for i in range(max(len(a), len(b))):
+            first = a[i] if i < len(a) else ""
+            second = b[i] if i < len(b) else ""
+            pad = " " * (left - display_width(first) + COLUMN_GAP) if second else ""
+            out.append(f"{first}{pad}{second}".rstrip())
+    return "\n".join(out)
+
+
+_ANSI = re.compile(r"\033\[[0-9;]*m")
+
+
+def display_width(text: str) -> int:
+    """Columns a terminal uses for `text`: wide characters and emoji count two, styles none."""
+    width = 0
+    for char in _ANSI.sub("", text):
+        if char == "\ufe0f":
+            width += 1  # emoji presentation widens the character before it
+        elif unicodedata.combining(char) or unicodedata.category(char) == "Cf":
+            continue
+        else:
+            width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
