@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -19,12 +20,19 @@ from bot.services import Services
 DEFAULT_API_URL = "https://slack.com/api/"
 
 
-def build_client(token: str, *, api_url: str | None = None, timeout: int = 10) -> AsyncWebClient:
+def build_client(
+    token: str,
+    *,
+    api_url: str | None = None,
+    timeout: int = 10,
+    session: aiohttp.ClientSession | None = None,
+) -> AsyncWebClient:
     """slack_sdk's client with retries for 429 (honouring Retry-After), 5xx and dropped links."""
     return AsyncWebClient(
         token=token,
         base_url=api_url or DEFAULT_API_URL,
         timeout=timeout,
+        session=session,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
             AsyncRateLimitErrorRetryHandler(max_retry_count=3),

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+import aiohttp
+from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.background import BackgroundTasks
 from jobs.goals import Actor
 from jobs.metrics import MetricCatalog
 from storage.db import Database
+
+log = logging.getLogger("goalpulse")
 
 
 def utc_now() -> datetime:
@@ -29,6 +35,17 @@ class Services:
     timezone: str = "UTC"
     clock: Callable[[], datetime] = utc_now
     background: BackgroundTasks = field(default_factory=BackgroundTasks)
+    # One connection pool for every call to Slack; slack_sdk otherwise opens one per call.
+    http: aiohttp.ClientSession | None = None
+
+    async def reply_to(self, response_url: str, blocks: Sequence[Block], text: str) -> None:
+        """An ephemeral reply through a slash command's response_url."""
+        webhook = AsyncWebhookClient(url=response_url, session=self.http)
+        response = await webhook.send(response_type="ephemeral", text=text, blocks=blocks)
+        if response.status_code != 200:
+            log.warning(
+                "reply via response_url refused: %s %s", response.status_code, response.body
+            )
 
     def today(self) -> date:
         """Today's date in the deployment timezone."""

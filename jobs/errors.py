@@ -37,7 +37,13 @@ def escape_mrkdwn(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def unescape_slack(text: str) -> str:
+    """Undo the escaping Slack applies to typed `&`, `<`, `>` (so we never escape twice)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def quoted(user_text: str, *, limit: int = 60) -> str:
     """User-typed text shown back as inline code, escaped and cut to `limit` characters."""
+    user_text = unescape_slack(user_text)
     shown = user_text if len(user_text) <= limit else user_text[: limit - 1] + "…"
     return "`" + escape_mrkdwn(shown.replace("`", "'")) + "`"

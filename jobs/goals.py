@@ -51,8 +51,9 @@ class Thresholds:
     def __post_init__(self) -> None:
         if not 0 < self.yellow < self.orange < self.red:
             raise UsageError(
-                "Thresholds must be positive and increasing: yellow < orange < red.",
-                example="/goal thresholds dau 10% 20% 30%",
+                "Thresholds must be positive and increasing: yellow, then a larger orange, "
+                "then a larger red.",
+                example="/goal thresholds <metric> 10% 20% 30%",
             )
 
 

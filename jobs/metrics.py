@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import enum
 import re
+import unicodedata
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -17,7 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from jobs.errors import ConfigError
 
-METRIC_KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+METRIC_KEY = re.compile(r"[a-z][a-z0-9_]{0,63}")
+"""What a metric key looks like; use `METRIC_KEY.fullmatch` (a `$` would let `dau\\n` through)."""
+_SINCE = re.compile(r":since\b")
 
 
 class Unit(enum.StrEnum):
@@ -44,7 +47,7 @@ class SqlSource(_Strict):
     @field_validator("query")
     @classmethod
     def _uses_since(cls, query: str) -> str:
-        if ":since" not in query:
+        if not _SINCE.search(query):
             raise ValueError("the query must filter on :since (e.g. where day >= :since)")
         return query
 
@@ -97,8 +100,16 @@ class Metric(_Strict):
         try:
             CronTrigger.from_crontab(schedule)
         except ValueError as exc:
-            raise ValueError(f"schedule {schedule!r} is not a 5-field cron line ({exc})") from None
+            raise ValueError(f"{schedule!r} is not a 5-field cron line ({exc})") from None
         return schedule
+
+    @field_validator("currency")
+    @classmethod
+    def _currency_is_a_sign(cls, currency: str) -> str:
+        # Users type it in front of targets (`¥520`), so it must be one currency sign.
+        if len(currency) != 1 or unicodedata.category(currency) != "Sc":
+            raise ValueError(f"{currency!r} is not a currency sign such as $, €, £ or ¥")
+        return currency
 
     @model_validator(mode="after")
     def _one_origin(self) -> Metric:
@@ -162,15 +173,18 @@ _FORMULA_NODES = (
 
 
 def _check_formula(key: str, formula: str, known: set[str]) -> None:
+    shown = repr(formula if len(formula) <= 80 else formula[:79] + "…")
     try:
         tree = ast.parse(formula, mode="eval")
-    except SyntaxError:
-        raise ValueError(f"formula {formula!r} is not an arithmetic expression") from None
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        raise ValueError(f"formula {shown} is not an arithmetic expression") from None
     for node in ast.walk(tree):
         if not isinstance(node, _FORMULA_NODES):
-            raise ValueError(f"formula may use metric keys, numbers and + - * / only: {formula!r}")
-        if isinstance(node, ast.Constant) and not isinstance(node.value, int | float):
-            raise ValueError(f"formula may use metric keys, numbers and + - * / only: {formula!r}")
+            raise ValueError(f"formula may use metric keys, numbers and + - * / only: {shown}")
+        if isinstance(node, ast.Constant) and (
+            isinstance(node.value, bool) or not isinstance(node.value, int | float)
+        ):
+            raise ValueError(f"formula may use metric keys, numbers and + - * / only: {shown}")
         if isinstance(node, ast.Name) and node.id not in known:
             raise ValueError(f"formula uses {node.id!r}, which is not a metric in this file")
         if isinstance(node, ast.Name) and node.id == key:
@@ -209,14 +223,19 @@ def parse_catalog(document: object, *, path: Path) -> MetricCatalog:
         raise ConfigError(f"{path}: `metrics:` is empty; define at least one metric")
     metrics: dict[str, Metric] = {}
     for key, body in raw.items():
-        if not isinstance(key, str) or not METRIC_KEY.match(key):
+        if not isinstance(key, str) or not METRIC_KEY.fullmatch(key):
             raise ConfigError(
                 f"{path}: metric key {key!r} must be lower_snake_case letters, digits and _"
             )
         if not isinstance(body, dict):
             raise ConfigError(f"{path}: metric {key!r}: expected a mapping of settings")
+        for setting in body:
+            if not isinstance(setting, str) or setting == "key":
+                raise ConfigError(f"{path}: metric {key!r}: {setting}: unknown setting")
         try:
-            metrics[key] = Metric(key=key, **{"title": key.replace("_", " "), **body})
+            metrics[key] = Metric.model_validate(
+                {"title": key.replace("_", " "), **body, "key": key}
+            )
         except ValidationError as exc:
             raise ConfigError(f"{path}: metric {key!r}: {_describe(exc)}") from None
     known = set(metrics)
@@ -239,12 +258,16 @@ def load_catalog(path: Path) -> MetricCatalog:
         raise ConfigError(f"{path}: metrics file not found (set GOALPULSE_METRICS)") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read metrics file ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: metrics file is not UTF-8 text") from None
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        line = f" line {where.line + 1}" if where is not None else ""
-        raise ConfigError(f"{path}:{line} is not valid YAML").with_traceback(None) from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}:" if mark is not None else ""
+        problem = getattr(exc, "problem", None)
+        fault = f" ({' '.join(str(problem).split())})" if problem else ""
+        raise ConfigError(f"{path}:{where} not valid YAML{fault}") from None
     return parse_catalog(document, path=path)
 
 

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
+from decimal import Decimal
 
 from jobs.errors import UsageError, quoted
 from jobs.metrics import Metric, Unit
 
+# A number is typed with an optional minus, an optional currency sign, digits with at most one
+# decimal point (`.5` is fine), and an optional `k`/`M`/`B` or `%`. Commas are refused: `1,000`
+# (a thousand) and `1,5` (one and a half) cannot be told apart. No exponents, `inf` or `nan`.
 _QUANTITY = re.compile(
-    r"^(?P<currency>[$€£¥])?(?P<number>[0-9]+(?:[.,][0-9]+)?|[.][0-9]+)"
-    r"(?P<suffix>[kKmMbB%])?$"
+    r"(?P<sign>-)?(?P<currency>[^0-9\s.,+\-%])?(?P<number>[0-9]+(?:\.[0-9]+)?|\.[0-9]+)"
+    r"(?P<suffix>[kKmMbB%])?"
 )
-_MULTIPLIERS = {"k": 1e3, "m": 1e6, "b": 1e9}
-CURRENCY_SYMBOLS = "$€£¥"
+_MULTIPLIERS = {"k": 1000, "m": 1_000_000, "b": 1_000_000_000}
 
 
 @dataclass(frozen=True)
@@ -27,17 +31,31 @@ class Quantity:
     text: str = ""
 
 
+def is_currency_symbol(text: str) -> bool:
+    """True for one Unicode currency sign such as `$`, `€`, `£`, `¥` or `₹`."""
+    return len(text) == 1 and unicodedata.category(text) == "Sc"
+
+
 def parse_quantity(text: str) -> Quantity | None:
     """`150k` → 150000; `30%` → 30 with percent set; None when it is not a number."""
-    match = _QUANTITY.match(text.strip())
+    match = _QUANTITY.fullmatch(text.strip())
     if match is None:
         return None
-    value = float(match["number"].replace(",", "."))
+    currency = match["currency"]
+    if currency is not None and not is_currency_symbol(currency):
+        return None
     suffix = (match["suffix"] or "").lower()
-    value *= _MULTIPLIERS.get(suffix, 1.0)
+    # Decimal keeps `0.07k` at exactly 70 rather than 70.00000000000001.
+    number = Decimal(match["number"]) * _MULTIPLIERS.get(suffix, 1)
+    value = -float(number) if match["sign"] else float(number)
     if not math.isfinite(value):
         return None
-    return Quantity(value=value, percent=suffix == "%", currency=match["currency"], text=text)
+    return Quantity(value=value, percent=suffix == "%", currency=currency, text=text)
+
+
+def fraction_of_percent(percent: float) -> float:
+    """35.5 (percent) → 0.355 exactly as written, not 0.35500000000000004."""
+    return float(Decimal(repr(percent)) / 100)
 
 
 def target_for(metric: Metric, quantity: Quantity) -> float:
@@ -53,9 +71,20 @@ def target_for(metric: Metric, quantity: Quantity) -> float:
         raise UsageError(
             f"`{metric.key}` is a {metric.unit.value} metric, not money.", example=example
         )
+    if quantity.currency and quantity.currency != metric.currency:
+        raise UsageError(
+            f"`{metric.key}` is counted in {metric.currency}, not {quantity.currency}; "
+            f"write the target as {metric.currency}520 or just 520.",
+            example=example,
+        )
     if quantity.value == 0:
         raise UsageError(
             "A target of 0 cannot measure drift (deviation is relative to the target).",
+            example=example,
+        )
+    if quantity.value < 0 and metric.unit is not Unit.RATIO:
+        raise UsageError(
+            f"{quoted(quantity.text)} is negative; a {metric.unit.value} target must be above 0.",
             example=example,
         )
     if metric.unit is Unit.PERCENT:
@@ -64,7 +93,7 @@ def target_for(metric: Metric, quantity: Quantity) -> float:
                 f"{quoted(quantity.text)} is over 100%; percent targets are between 0 and 100.",
                 example=example,
             )
-        return quantity.value / 100 if metric.scale == "fraction" else quantity.value
+        return fraction_of_percent(quantity.value) if metric.scale == "fraction" else quantity.value
     return quantity.value
 
 
@@ -81,14 +110,17 @@ def example_target(metric: Metric) -> str:
 def format_value(
     metric_unit: str, value: float, *, scale: str = "fraction", currency: str = "$"
 ) -> str:
-    """A stored value as people read it: `120k`, `24.1%`, `¥520`, `1.25`."""
+    """A stored value as people read it: `120k`, `24.1%`, `¥520`, `1.25`, `-3.5k`."""
+    if not math.isfinite(value):
+        return "—"
     if metric_unit == Unit.PERCENT:
         percent = value * 100 if scale == "fraction" else value
-        return f"{_trim(percent, 1)}%"
+        return f"{_signed(_trim(percent, 1))}%"
     if metric_unit == Unit.RATIO:
-        return _trim(value, 2)
+        return _signed(_trim(value, 2))
     prefix = currency if metric_unit == Unit.CURRENCY else ""
-    return f"{'-' if value < 0 else ''}{prefix}{_compact(abs(value))}"
+    shown = _compact(abs(value))
+    return f"-{prefix}{shown}" if value < 0 and shown != "0" else f"{prefix}{shown}"
 
 
 def format_metric_value(metric: Metric, value: float) -> str:
@@ -97,12 +129,25 @@ def format_metric_value(metric: Metric, value: float) -> str:
 
 
 def _compact(value: float) -> str:
-    for threshold, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if value >= threshold:
-            return f"{_trim(value / threshold, 1)}{suffix}"
-    return _trim(value, 2)
+    """A non-negative value, shortened with k, M or B from a thousand on.
+
+    The rounded figure picks the suffix, so 999999 is `1M` (never `1000k`) and 999.999 is `1k`.
+    """
+    shown = _trim(value, 2)
+    if float(shown) < 1000:
+        return shown
+    for threshold, suffix in ((1e3, "k"), (1e6, "M"), (1e9, "B")):
+        shown = _trim(value / threshold, 1)
+        if float(shown) < 1000 or suffix == "B":
+            return f"{shown}{suffix}"
+    raise AssertionError("unreachable: B is the last suffix")  # pragma: no cover
 
 
 def _trim(value: float, digits: int) -> str:
     text = f"{value:.{digits}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _signed(text: str) -> str:
+    """Drop the sign of a value that rounded to zero: `-0` → `0`."""
+    return "0" if text == "-0" else text

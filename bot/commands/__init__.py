@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -22,9 +22,7 @@ def register(app: AsyncApp, services: Services) -> None:
     """Attach the `/goal` listener."""
 
     @app.command(SLASH_COMMAND)
-    async def goal_command(
-        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
+    async def goal_command(ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
         # A parse error raises here, before the ack; bot.errors answers it in the HTTP response.
         parsed = parse_command(
             command.get("text", ""), catalog=services.catalog, today=services.today()
@@ -36,7 +34,7 @@ def register(app: AsyncApp, services: Services) -> None:
         await ack()
 
         async def reply(blocks: Sequence[Block], text: str) -> None:
-            await respond(response_type="ephemeral", text=text, blocks=blocks)
+            await services.reply_to(command["response_url"], blocks, text)
 
         async def work() -> None:
             async with replying_errors(reply):

@@ -6,23 +6,25 @@ corrected example built from what the user typed.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import available_timezones
 
 from bot.constants import MAX_COMMAND_LENGTH, SLASH_COMMAND
 from jobs.config import ConfigChange
-from jobs.errors import UsageError, quoted
+from jobs.errors import NotFoundError, UsageError, quoted
 from jobs.goals import GoalChange, Thresholds, require_metric
 from jobs.metrics import METRIC_KEY, MetricCatalog
-from jobs.quantities import example_target, parse_quantity, target_for
+from jobs.quantities import example_target, fraction_of_percent, parse_quantity, target_for
 from storage.models import Direction
 
 _TOKEN = re.compile(r"<[^>\s]*>|<[^>]*>|\S+")
-_USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>$")
-_CLOCK = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
+_USER_MENTION = re.compile(r"<@([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>")
+_CLOCK = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,7 @@ def parse_command(text: str, *, catalog: MetricCatalog, today: date) -> Command:
     if len(text) > MAX_COMMAND_LENGTH:
         raise UsageError(
             f"That command is {len(text)} characters long; the limit is {MAX_COMMAND_LENGTH}.",
-            example=f"{SLASH_COMMAND} set dau 150k owner @ana",
+            example=_set_example(catalog),
         )
     tokens = _TOKEN.findall(text)
     if not tokens:
@@ -151,12 +153,16 @@ def _metric_key(token: str | None, catalog: MetricCatalog, example: str) -> str:
     if token is None:
         raise UsageError("Name the metric (a key from metrics.yml).", example=example)
     key = token.lower()
-    if not METRIC_KEY.match(key):
+    if not METRIC_KEY.fullmatch(key):
         raise UsageError(
             f"{quoted(token)} is not a metric key; keys look like `dau` or `next_day_retention`.",
             example=example,
         )
-    require_metric(catalog, key)
+    try:
+        require_metric(catalog, key)
+    except NotFoundError as exc:
+        # Show the command the person was typing, with a metric that exists.
+        raise NotFoundError(exc.message, example=example) from None
     return key
 
 
@@ -167,16 +173,26 @@ def _one_metric(name: str, args: list[str], catalog: MetricCatalog) -> str:
     return key
 
 
+def _set_example(catalog: MetricCatalog, key: str | None = None) -> str:
+    """A `/goal set` that parses, for `key` or else the catalog's first metric."""
+    key = key or _first_key(catalog)
+    metric = catalog.get(key)
+    target = example_target(metric) if metric is not None else "150k"
+    return f"{SLASH_COMMAND} set {key} {target} owner @ana"
+
+
 def _parse_set(args: list[str], catalog: MetricCatalog, today: date) -> SetGoal:
-    key = _metric_key(args[0], catalog, SET_USAGE)
+    key = _metric_key(args[0], catalog, _set_example(catalog))
     metric = require_metric(catalog, key)
-    example = f"{SLASH_COMMAND} set {key} {example_target(metric)} owner @ana"
+    example = _set_example(catalog, key)
     if len(args) < 2:
         raise UsageError(f"Give a target for `{key}`.", example=example)
     quantity = parse_quantity(args[1])
     if quantity is None:
+        no_commas = " (without commas)" if "," in args[1] else ""
         raise UsageError(
-            f"{quoted(args[1])} is not a number. Targets look like 150000, 150k, 1.2M, 30% or 520.",
+            f"{quoted(args[1])} is not a number. Targets look like 150000, 150k, 1.2M, 30% "
+            f"or 520{no_commas}.",
             example=example,
         )
     target = target_for(metric, quantity)
@@ -186,7 +202,12 @@ def _parse_set(args: list[str], catalog: MetricCatalog, today: date) -> SetGoal:
         word = rest.pop(0)
         lowered = word.lower()
         if lowered in DIRECTIONS:
-            _once(fields, "direction", word, example)
+            if "direction" in fields:
+                raise UsageError(
+                    f"The direction is given twice (`{fields['direction']}`, then {quoted(word)}); "
+                    "give one of `higher`, `lower` or `either`.",
+                    example=example,
+                )
             fields["direction"] = Direction(lowered)
         elif lowered == "by":
             _once(fields, "due_date", word, example)
@@ -218,13 +239,16 @@ def _parse_thresholds(args: list[str], catalog: MetricCatalog) -> SetThresholds:
         quantity = parse_quantity(token)
         if quantity is None or quantity.currency or not 0 < quantity.value < 1000:
             raise UsageError(
-                f"{quoted(token)} is not a percentage between 0 and 1000.", example=example
+                f"{quoted(token)} is not a percentage above 0 and below 1000.", example=example
             )
-        values.append(quantity.value / 100)
-    try:
-        return SetThresholds(key, Thresholds(*values))
-    except UsageError as exc:
-        raise UsageError(exc.message, example=example) from None
+        values.append(fraction_of_percent(quantity.value))
+    if not values[0] < values[1] < values[2]:
+        raise UsageError(
+            "Thresholds must be positive and increasing: yellow, then a larger orange, "
+            "then a larger red.",
+            example=example,
+        )
+    return SetThresholds(key, Thresholds(*values))
 
 
 def _parse_config(args: list[str]) -> ConfigChange:
@@ -268,20 +292,24 @@ def _due_date(token: str | None, today: date, example: str) -> date:
     if token is None:
         raise UsageError("`by` needs a date written YYYY-MM-DD.", example=example)
     try:
+        # fromisoformat alone would also take `20270331` and week dates like `2027-W01-1`.
+        if not _ISO_DATE.fullmatch(token):
+            raise ValueError(token)
         due = date.fromisoformat(token)
     except ValueError:
         raise UsageError(
             f"{quoted(token)} is not a date; write it as YYYY-MM-DD.", example=example
         ) from None
-    if len(token) != 10:
-        raise UsageError(f"{quoted(token)} is not a date; write it as YYYY-MM-DD.", example=example)
     if due < today:
-        raise UsageError(f"The due date {token} is in the past.", example=example)
+        raise UsageError(
+            f"The due date {token} is in the past (today is {today.isoformat()}).",
+            example=example,
+        )
     return due
 
 
 def _user(token: str | None, role: str, example: str) -> str:
-    match = _USER_MENTION.match(token or "")
+    match = _USER_MENTION.fullmatch(token or "")
     if match is None:
         shown = quoted(token) if token else "nothing"
         raise UsageError(
@@ -291,26 +319,36 @@ def _user(token: str | None, role: str, example: str) -> str:
 
 
 def _clock(token: str | None, example: str) -> str:
-    match = _CLOCK.match(token or "")
+    if token is None:
+        raise UsageError("`digest` needs a time of day written HH:MM (24-hour).", example=example)
+    match = _CLOCK.fullmatch(token)
     if match is None:
         raise UsageError(
-            f"{quoted(token or '')} is not a time of day; write it as HH:MM (24-hour).",
+            f"{quoted(token)} is not a time of day; write it as HH:MM (24-hour).",
             example=example,
         )
     return f"{int(match[1]):02d}:{match[2]}"
 
 
+@functools.cache
+def _timezones() -> dict[str, str]:
+    """Area/City names (and UTC) by their lower-case spelling."""
+    names = {name for name in available_timezones() if "/" in name} | {"UTC"}
+    return {name.lower(): name for name in names}
+
+
 def _timezone(name: str | None, example: str) -> str:
-    if name and (name == "UTC" or "/" in name):
-        try:
-            ZoneInfo(name)
-            return name
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    raise UsageError(
-        f"{quoted(name or '')} is not a timezone; use an Area/City name like Europe/Berlin.",
-        example=example,
-    )
+    if name is None:
+        raise UsageError("`tz` needs an Area/City name like Europe/Berlin.", example=example)
+    # A lookup, not ZoneInfo(name): user text never becomes a file path, and
+    # `America/Argentina` (a folder of zones) is refused instead of raising IsADirectoryError.
+    zone = _timezones().get(name.lower())
+    if zone is None:
+        raise UsageError(
+            f"{quoted(name)} is not a timezone; use an Area/City name like Europe/Berlin.",
+            example=example,
+        )
+    return zone
 
 
 def _first_key(catalog: MetricCatalog) -> str:

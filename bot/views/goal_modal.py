@@ -18,7 +18,7 @@ from slack_sdk.models.views import View
 
 from bot import constants as ids
 from bot.errors import ModalInputError
-from jobs.errors import GoalpulseError
+from jobs.errors import GoalpulseError, unescape_slack
 from jobs.goals import GoalChange, require_metric
 from jobs.metrics import MetricCatalog
 from jobs.quantities import example_target, parse_quantity, target_for
@@ -119,7 +119,8 @@ def read_submission(
             try:
                 target = target_for(metric, quantity)
             except GoalpulseError as exc:
-                errors[ids.GOAL_MODAL_TARGET_BLOCK] = exc.message.replace("`", "")
+                # Modal errors are plain text: no code spans, no mrkdwn escapes.
+                errors[ids.GOAL_MODAL_TARGET_BLOCK] = unescape_slack(exc.message.replace("`", ""))
     direction_value = (
         field(ids.GOAL_MODAL_DIRECTION_BLOCK, ids.GOAL_MODAL_DIRECTION_ACTION).get(
             "selected_option"
