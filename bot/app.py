@@ -41,6 +41,14 @@ def build_client(
     )
 
 
+class _SameTokenWarning(logging.Filter):
+    """Bolt warns "token will be unused" whenever SLACK_BOT_TOKEN is set, even though the client
+    we hand it was built from that very token; the warning would only mislead operators."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
 def build_app(*, services: Services, client: AsyncWebClient, signing_secret: str) -> AsyncApp:
     """A fully wired AsyncApp. Listeners ack inline (no polling), slow work runs afterwards."""
     app = AsyncApp(
@@ -49,9 +57,16 @@ def build_app(*, services: Services, client: AsyncWebClient, signing_secret: str
         # Listeners ack before any I/O and return; the response goes out at once instead of
         # Bolt polling for the ack every 10 ms.
         process_before_response=True,
-        logger=logging.getLogger("goalpulse.bolt"),
+        logger=_bolt_logger(),
     )
     app.error(handle_listener_error)
     commands.register(app, services)
     views.register(app, services)
     return app
+
+
+def _bolt_logger() -> logging.Logger:
+    logger = logging.getLogger("goalpulse.bolt")
+    if not any(isinstance(f, _SameTokenWarning) for f in logger.filters):
+        logger.addFilter(_SameTokenWarning())
+    return logger
