@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.app import build_app, build_client
@@ -21,6 +25,9 @@ from storage import migrate
 from storage.db import Database, redacted
 
 log = logging.getLogger("goalpulse")
+
+# Work already acknowledged to Slack gets this long to finish when the bot is stopped.
+SHUTDOWN_GRACE_SECONDS = 10
 
 # Slack must reach the HTTP endpoint from outside, so by default we listen everywhere.
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104
@@ -45,7 +52,12 @@ class RunningBot:
             await self.runner.cleanup()
         if self.socket_mode is not None:
             await self.socket_mode.close_async()  # type: ignore[no-untyped-call]
-        await self.services.background.drain()
+        try:
+            await asyncio.wait_for(self.services.background.drain(), SHUTDOWN_GRACE_SECONDS)
+        except TimeoutError:
+            log.warning("stopped with %d replies unsent", len(self.services.background))
+        if self.services.http is not None:
+            await self.services.http.close()
         await self.services.database.dispose()
 
 
@@ -65,6 +77,27 @@ async def open_database(url: str) -> tuple[Database, list[str]]:
     return database, applied
 
 
+async def open_socket_mode_url(client: AsyncWebClient, app_token: str) -> str:
+    """Ask Slack once for a Socket Mode URL; a refused token or no Slack is a ConfigError.
+
+    slack_sdk's connect() retries any failure here forever, logging a traceback each time,
+    so without this a wrong SLACK_APP_TOKEN would leave `goalpulse run` hanging.
+    """
+    where = f"SLACK_API_URL {client.base_url}"
+    try:
+        response = await client.apps_connections_open(app_token=app_token)
+    except SlackApiError as exc:
+        data, status = exc.response.data, exc.response.status_code
+        error = data.get("error") if isinstance(data, dict) else None
+        if status == 200:
+            raise ConfigError(f"SLACK_APP_TOKEN is invalid: Slack answered {error}") from None
+        raise ConfigError(f"{where}: Slack answered HTTP {status} ({error})") from None
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        reason = str(exc) or type(exc).__name__
+        raise ConfigError(f"{where}: cannot reach Slack ({reason})") from None
+    return str(response["url"])
+
+
 async def start_bot(
     settings: Settings,
     *,
@@ -74,15 +107,25 @@ async def start_bot(
     """Start everything; raise ConfigError (one clear line) for any bad setting."""
     catalog = load_catalog(settings.goalpulse_metrics)
     database, _ = await open_database(settings.database_url)
+    http = aiohttp.ClientSession()
     services = Services(
-        database=database, catalog=catalog, timezone=settings.goalpulse_timezone, clock=clock
+        database=database,
+        catalog=catalog,
+        timezone=settings.goalpulse_timezone,
+        clock=clock,
+        http=http,
     )
-    client = build_client(settings.slack_bot_token, api_url=settings.slack_api_url)
+    client = build_client(settings.slack_bot_token, api_url=settings.slack_api_url, session=http)
     app = build_app(services=services, client=client, signing_secret=settings.slack_signing_secret)
     if settings.slack_app_token:
+        try:
+            socket_url = await open_socket_mode_url(client, settings.slack_app_token)
+        except ConfigError:
+            await RunningBot(services=services, runner=None, socket_mode=None, port=None).stop()
+            raise
+        # The handler talks to Slack through app.client, so SLACK_API_URL applies to it too.
         handler = AsyncSocketModeHandler(app, settings.slack_app_token)
-        if settings.slack_api_url:
-            handler.client.web_client.base_url = settings.slack_api_url
+        handler.client.wss_uri = socket_url
         await handler.connect_async()  # type: ignore[no-untyped-call]
         log.info("goalpulse connected to Slack in Socket Mode")
         return RunningBot(services=services, runner=None, socket_mode=handler, port=None)

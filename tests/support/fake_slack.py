@@ -1,4 +1,4 @@
-"""A fake Slack Web API on a loopback port, for end-to-end tests driven by the real slack_sdk."""
+"""A fake Slack (Web API and Socket Mode) on a loopback port, for tests using the real slack_sdk."""
 
 from __future__ import annotations
 
@@ -8,19 +8,21 @@ import itertools
 import json
 import math
 import time
+import uuid
 from collections import Counter, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, NamedTuple
 
-from aiohttp import web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 JSON_FIELDS = ("blocks", "attachments", "view", "files", "metadata")
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100
 MSG_TEXT_MAX = 40_000
 DEFAULT_TOKEN = "xoxb-test-token"
+DEFAULT_APP_TOKEN = "xapp-test-token"
 
 
 @dataclass
@@ -133,11 +135,15 @@ class FakeSlack:
         self,
         *,
         token: str = DEFAULT_TOKEN,
+        app_token: str = DEFAULT_APP_TOKEN,
+        app_id: str = "A0001",
         team_id: str = "T0001",
         bot_user_id: str = "UBOT",
         bot_id: str = "B0001",
     ) -> None:
         self.token = token
+        self.app_token = app_token
+        self.app_id = app_id
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
@@ -156,8 +162,12 @@ class FakeSlack:
         self._stalls: dict[str, deque[float]] = {}
         self._limits: tuple[float | None, float | None] = (None, None)
         self._buckets: dict[str, _Bucket] = {}
+        self._tickets: set[str] = set()
+        self._sockets: list[web.WebSocketResponse] = []
+        self._acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
+            "apps.connections.open": self._connections_open,
             "chat.postMessage": self._post_message,
             "chat.postEphemeral": self._post_ephemeral,
             "chat.update": self._update,
@@ -189,6 +199,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api_route)
         app.router.add_post("/upload/{file_id}", self._upload_route)
         app.router.add_post("/response/{tag}", self._response_route)
+        app.router.add_get("/socket-mode/{ticket}", self._socket_route)
         self._stopping.clear()
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -196,8 +207,10 @@ class FakeSlack:
         self.base_url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
 
     async def stop(self) -> None:
-        """Stop serving, ending any stalled answers at once."""
+        """Stop serving, ending any stalled answers and closing Socket Mode connections at once."""
         self._stopping.set()
+        for ws in list(self._sockets):
+            await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server stopping")
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -301,6 +314,73 @@ class FakeSlack:
                 ) from None
         return found
 
+    @property
+    def socket_connections(self) -> int:
+        """How many Socket Mode WebSocket connections are open now."""
+        return len(self._sockets)
+
+    async def wait_for_socket_connections(
+        self,
+        count: int = 1,
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> None:
+        """Wait until exactly `count` Socket Mode connections are open."""
+        deadline = time.monotonic() + timeout
+        while self.socket_connections != count:
+            changed, remaining = self._changed, deadline - time.monotonic()
+            try:
+                await asyncio.wait_for(changed.wait(), max(remaining, 0))
+            except TimeoutError:
+                raise AssertionError(
+                    f"expected {count} Socket Mode connection(s) within {timeout}s, "
+                    f"have {self.socket_connections}"
+                ) from None
+
+    async def socket_send(
+        self,
+        type_: str,
+        payload: dict[str, Any],
+        *,
+        accepts_response_payload: bool | None = None,
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> dict[str, Any]:
+        """Send an envelope on the newest Socket Mode connection; return the client's ack.
+
+        Like Slack, interactive envelopes (anything but `events_api`) accept a response payload.
+        """
+        deadline = time.monotonic() + timeout
+        if not self._sockets:
+            await self.wait_for_socket_connections(1, timeout)
+        envelope_id = str(uuid.uuid4())
+        if accepts_response_payload is None:
+            accepts_response_payload = type_ != "events_api"
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": type_,
+            "payload": payload,
+            "accepts_response_payload": accepts_response_payload,
+        }
+        ack = self._acks[envelope_id] = asyncio.get_running_loop().create_future()
+        try:
+            await self._sockets[-1].send_json(envelope)
+            return await asyncio.wait_for(ack, max(deadline - time.monotonic(), 0))
+        except TimeoutError:
+            raise AssertionError(
+                f"no ack for the {type_} envelope {envelope_id} within {timeout}s"
+            ) from None
+        finally:
+            self._acks.pop(envelope_id, None)
+
+    async def socket_disconnect(self, reason: str = "refresh_requested") -> None:
+        """Ask every connected client to reconnect, as Slack does every few hours."""
+        message = {"type": "disconnect", "reason": reason, "debug_info": {"host": "fake-slack"}}
+        for ws in list(self._sockets):
+            await ws.send_json(message)
+
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
     async def _serve(
         self,
         method: str,
@@ -316,8 +396,7 @@ class FakeSlack:
         ok = reply.payload.get("ok") if isinstance(reply.payload, dict) else True
         call.accepted = reply.status == 200 and bool(ok)
         self.calls.append(call)
-        self._changed.set()
-        self._changed = asyncio.Event()
+        self._notify()
         if stalls := self._stalls.get(method):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), stalls.popleft())
@@ -361,9 +440,52 @@ class FakeSlack:
         reply = _Reply(400, error["error"]) if error else _Reply(200, "ok")
         return await self._serve("response_url", body, request, lambda c: reply)
 
+    async def _socket_route(self, request: web.Request) -> web.StreamResponse:
+        """A Socket Mode connection, recorded as a `socket_mode` call once it is open."""
+        ticket = request.match_info["ticket"]
+        call = Call("socket_mode", {"ticket": ticket}, dict(request.headers), time.monotonic())
+        if ticket not in self._tickets or self._stopping.is_set():
+            call.accepted, call.status, call.response = False, 401, "invalid_ticket"
+            self.calls.append(call)
+            self._notify()
+            return web.Response(status=401, text="invalid_ticket")
+        self._tickets.discard(ticket)  # a URL from apps.connections.open is good for one connection
+        ws = web.WebSocketResponse()  # answers the client's pings by itself
+        await ws.prepare(request)
+        call.status = 101
+        self._sockets.append(ws)
+        self.calls.append(call)
+        self._notify()
+        try:
+            await ws.send_json(
+                {
+                    "type": "hello",
+                    "num_connections": len(self._sockets),
+                    "debug_info": {"host": "fake-slack", "approximate_connection_time": 18060},
+                    "connection_info": {"app_id": self.app_id},
+                }
+            )
+            async for message in ws:
+                if message.type == WSMsgType.TEXT:
+                    self._receive_ack(message.data)
+        finally:
+            self._sockets.remove(ws)
+            self._notify()
+        return ws
+
+    def _receive_ack(self, raw: str) -> None:
+        try:
+            ack = json.loads(raw)
+        except ValueError:
+            return
+        waiter = self._acks.get(ack.get("envelope_id")) if isinstance(ack, dict) else None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(ack)
+
     def _api_answer(self, call: Call) -> _Reply:
         auth = [v for k, v in call.headers.items() if k.lower() == "authorization"]
-        if auth != [f"Bearer {self.token}"]:
+        token = self.app_token if call.method == "apps.connections.open" else self.token
+        if auth != [f"Bearer {token}"]:
             return _Reply(200, _error("invalid_auth"))
         handler = self._handlers.get(call.method)
         if handler is None:
@@ -408,6 +530,11 @@ class FakeSlack:
             bot_id=self.bot_id,
             is_enterprise_install=False,
         )
+
+    def _connections_open(self, body: dict[str, Any]) -> dict[str, Any]:
+        ticket = f"{next(self._id_seq)}"
+        self._tickets.add(ticket)
+        return _ok(url=f"ws{self.base_url.removeprefix('http')}/socket-mode/{ticket}")
 
     def _message(self, body: dict[str, Any], ts: str) -> dict[str, Any]:
         keys = ("text", "blocks", "attachments", "thread_ts", "metadata")

@@ -6,9 +6,14 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -298,3 +303,109 @@ async def test_wait_for_sees_later_calls_and_reset_clears(
     assert [c.body["text"] for c in await waiter] == ["a", "b"]
     slack.reset()
     assert slack.calls == []
+
+
+@pytest.fixture
+async def socket_client(slack: FakeSlack) -> AsyncIterator[SocketModeClient]:
+    """slack_sdk's real aiohttp Socket Mode client, not yet connected; it echoes each payload."""
+    socket_client = SocketModeClient(
+        app_token=slack.app_token, web_client=AsyncWebClient(base_url=slack.api_url)
+    )
+
+    async def echo(client: AsyncBaseSocketModeClient, request: SocketModeRequest) -> None:
+        payload = {"text": f"{request.type}: {request.payload.get('text')}"}
+        await client.send_socket_mode_response(SocketModeResponse(request.envelope_id, payload))
+
+    socket_client.socket_mode_request_listeners.append(echo)
+    yield socket_client
+    await socket_client.close()
+    await slack.wait_for_socket_connections(0)
+
+
+async def test_socket_mode_client_connects_and_acks(
+    slack: FakeSlack, socket_client: SocketModeClient
+) -> None:
+    """The Socket Mode client opens a connection with the app token and its acks come back."""
+    received: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+    async def record(_: AsyncBaseSocketModeClient, message: dict[str, Any], __: Any) -> None:
+        await received.put(message)
+
+    socket_client.message_listeners.append(record)
+    await socket_client.connect()
+    await slack.wait_for_socket_connections(1)
+    [opened] = slack.calls_to("apps.connections.open")
+    assert opened.accepted
+    assert opened.headers["Authorization"] == "Bearer xapp-test-token"
+    assert opened.response["url"] == f"{slack.base_url.replace('http', 'ws')}/socket-mode/1"
+    [connected] = slack.calls_to("socket_mode")
+    assert (connected.body, connected.status, connected.accepted) == ({"ticket": "1"}, 101, True)
+    hello = await asyncio.wait_for(received.get(), 5)
+    assert (hello["type"], hello["connection_info"]["app_id"]) == ("hello", "A0001")
+    ack = await slack.socket_send("slash_commands", {"command": "/goal", "text": "help"})
+    assert ack == {"envelope_id": ack["envelope_id"], "payload": {"text": "slash_commands: help"}}
+    envelope = await asyncio.wait_for(received.get(), 5)
+    assert (envelope["envelope_id"], envelope["accepts_response_payload"]) == (
+        ack["envelope_id"],
+        True,
+    )
+    await slack.socket_send("events_api", {"text": "event"})
+    assert (await asyncio.wait_for(received.get(), 5))["accepts_response_payload"] is False
+
+
+async def test_socket_mode_disconnect_makes_the_client_reconnect(
+    slack: FakeSlack, socket_client: SocketModeClient
+) -> None:
+    """A `disconnect` message makes the client open a new URL and connection, which then works."""
+    await socket_client.connect()
+    first = socket_client.current_session
+    await slack.wait_for("socket_mode")
+    await slack.socket_disconnect()
+    await slack.wait_for("socket_mode", count=2)
+    await slack.wait_for_socket_connections(1)
+    assert len(slack.calls_to("apps.connections.open")) == 2
+    assert first is not None
+    assert first.closed
+    ack = await slack.socket_send("slash_commands", {"text": "again"})
+    assert ack["payload"] == {"text": "slash_commands: again"}
+
+
+async def test_socket_mode_rejects_bad_tokens_and_tickets(
+    slack: FakeSlack, client: AsyncWebClient
+) -> None:
+    """apps.connections.open needs the app token; each URL it gives is good for one connection."""
+    with pytest.raises(SlackApiError) as err:
+        await client.apps_connections_open(app_token=slack.token)
+    assert err.value.response["error"] == "invalid_auth"
+    url = (await client.apps_connections_open(app_token=slack.app_token))["url"]
+    async with aiohttp.ClientSession() as session:
+        async with session.ws_connect(url) as ws:
+            assert (await ws.receive_json())["type"] == "hello"
+            with pytest.raises(aiohttp.WSServerHandshakeError) as handshake:
+                await session.ws_connect(url)
+            assert handshake.value.status == 401
+        await slack.wait_for_socket_connections(0)
+    assert [(c.status, c.accepted) for c in slack.calls_to("socket_mode")] == [
+        (101, True),
+        (401, False),
+    ]
+
+
+async def test_stop_closes_socket_mode_connections(
+    slack: FakeSlack, client: AsyncWebClient
+) -> None:
+    """stop() closes open Socket Mode connections with `going away` instead of dropping them."""
+    url = (await client.apps_connections_open(app_token=slack.app_token))["url"]
+    async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
+        await ws.receive_json()
+        stopping = asyncio.create_task(slack.stop())
+        closing = await ws.receive()
+        assert (closing.type, closing.data) == (aiohttp.WSMsgType.CLOSE, 1001)
+        await stopping
+    assert slack.socket_connections == 0
+
+
+async def test_socket_send_without_a_connection_fails_clearly(slack: FakeSlack) -> None:
+    """socket_send raises AssertionError when no client is connected."""
+    with pytest.raises(AssertionError, match="Socket Mode connection"):
+        await slack.socket_send("slash_commands", {}, timeout=0.05)
