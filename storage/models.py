@@ -97,3 +97,84 @@ class AuditEvent(SQLModel, table=True):
     subject: str = Field(max_length=64)
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Band(enum.StrEnum):
+    """How far a goal is from target, mildest first; `no_data` and `invalid` stand apart."""
+
+    GREEN = "green"
+    YELLOW = "yellow"
+    ORANGE = "orange"
+    RED = "red"
+    NO_DATA = "no_data"
+    INVALID = "invalid"
+
+
+class MetricPoint(SQLModel, table=True):
+    """One metric's value for one day in one workspace; pulls and check-ins upsert it."""
+
+    __tablename__ = "metric_point"
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    metric_key: str = Field(primary_key=True, max_length=64)
+    day: date = Field(primary_key=True)
+    value: float
+    origin: str = Field(max_length=16)
+    note: str | None = Field(default=None, max_length=500)
+    recorded_by: str | None = Field(default=None, max_length=32)
+    recorded_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class SourceStatus(SQLModel, table=True):
+    """The outcome of a metric's latest pull; a failure is kept until a pull succeeds."""
+
+    __tablename__ = "source_status"
+
+    metric_key: str = Field(primary_key=True, max_length=64)
+    last_attempt_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    last_success_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    failing_since: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    error: str | None = Field(default=None, max_length=500)
+    points: int = 0
+
+
+class Evaluation(SQLModel, table=True):
+    """A goal measured on one day. Unique per (goal, day): re-evaluating changes nothing."""
+
+    __tablename__ = "evaluation"
+    __table_args__ = (
+        UniqueConstraint("goal_id", "day", name="uq_evaluation_goal_day"),
+        Index("ix_evaluation_team_day", "team_id", "day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    goal_id: int = Field(foreign_key="goal.id", ondelete="CASCADE")
+    team_id: str = Field(max_length=32)
+    day: date
+    value: float | None = None
+    value_day: date | None = None
+    target: float
+    deviation: float | None = None
+    adverse: float | None = None
+    band: str = Field(max_length=8)
+    consecutive_adverse: int = 0
+    red_in_days: float | None = None
+    volatility: float | None = None
+    evaluated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class RunClaim(SQLModel, table=True):
+    """A unit of scheduled work claimed exactly once by its run key (e.g. a channel's digest)."""
+
+    __tablename__ = "run_claim"
+
+    run_key: str = Field(primary_key=True, max_length=200)
+    kind: str = Field(max_length=32)
+    team_id: str = Field(max_length=32)
+    claimed_by: str = Field(max_length=64)
+    claimed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    lease_until: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    attempts: int = 1
+    done_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    error: str | None = Field(default=None, max_length=500)

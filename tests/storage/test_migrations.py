@@ -13,7 +13,18 @@ from sqlalchemy.engine import Connection
 from storage import migrate
 from storage.db import Database
 
-TABLES = {"alembic_version", "audit_event", "channel_settings", "goal", "workspace_settings"}
+TABLES = {
+    "alembic_version",
+    "audit_event",
+    "channel_settings",
+    "evaluation",
+    "goal",
+    "metric_point",
+    "run_claim",
+    "source_status",
+    "workspace_settings",
+}
+HEAD = "0002"
 
 
 async def describe(database: Database) -> dict[str, object]:
@@ -40,12 +51,12 @@ async def test_upgrade_creates_schema_and_is_idempotent(database_url: str) -> No
     try:
         assert await migrate.current_revision(database) is None
         applied = await migrate.upgrade(database)
-        assert applied == ["0001"]
+        assert applied == ["0001", "0002"]
         schema = await describe(database)
         assert set(schema) == TABLES
         assert await migrate.upgrade(database) == []
         assert await describe(database) == schema
-        assert await migrate.current_revision(database) == "0001"
+        assert await migrate.current_revision(database) == HEAD
     finally:
         await database.dispose()
 
@@ -67,7 +78,7 @@ async def test_goalpulse_migrate_command_twice(database_url: str, tmp_path: Path
     """`goalpulse migrate` builds the schema, and a second run reports it is already current."""
     first = goalpulse("migrate", env={"DATABASE_URL": database_url}, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
-    assert "applied 0001" in first.stdout
+    assert "applied 0001, 0002" in first.stdout
     database = Database(database_url)
     try:
         schema = await describe(database)
