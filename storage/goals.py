@@ -39,3 +39,27 @@ async def delete_goal(*, session: AsyncSession, goal: Goal) -> None:
     """Remove a goal."""
     await session.delete(goal)
     await session.flush()
+
+
+async def active_goals(
+    *,
+    session: AsyncSession,
+    team_id: str | None = None,
+    channel_id: str | None = None,
+    metric_keys: list[str] | None = None,
+) -> list[Goal]:
+    """Active goals, optionally narrowed to a workspace, a channel or some metrics."""
+    statement = select(Goal).where(Goal.status == "active")
+    if team_id is not None:
+        statement = statement.where(Goal.team_id == team_id)
+    if channel_id is not None:
+        statement = statement.where(Goal.channel_id == channel_id)
+    if metric_keys is not None:
+        statement = statement.where(col(Goal.metric_key).in_(metric_keys))
+    return list((await session.exec(statement.order_by(col(Goal.id)))).all())
+
+
+async def workspaces_with_goals(*, session: AsyncSession) -> list[str]:
+    """Every workspace that has set at least one goal."""
+    statement = select(Goal.team_id).distinct().order_by(col(Goal.team_id))
+    return list((await session.exec(statement)).all())

@@ -1,0 +1,99 @@
+"""Run claims: each unit of scheduled work is done once, however many workers race for it.
+
+A claim is an `INSERT … ON CONFLICT DO NOTHING` on the run key: exactly one worker inserts it.
+A worker that fails releases the claim for a retry after a pause; one that dies mid-way leaves
+a lease that expires, after which another worker may take the work over.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.dialects import insert_for
+from storage.models import RunClaim
+
+
+async def claim(
+    *,
+    session: AsyncSession,
+    run_key: str,
+    kind: str,
+    team_id: str,
+    worker: str,
+    now: datetime,
+    lease_until: datetime,
+) -> bool:
+    """Take the run key if nobody holds it (or a lapsed lease); True when this worker has it."""
+    statement = (
+        insert_for(session, RunClaim)
+        .values(
+            run_key=run_key,
+            kind=kind,
+            team_id=team_id,
+            claimed_by=worker,
+            claimed_at=now,
+            lease_until=lease_until,
+            attempts=1,
+            result={},
+        )
+        .on_conflict_do_nothing(index_elements=["run_key"])
+    )
+    if (await session.exec(statement)).rowcount == 1:
+        return True
+    takeover = (
+        update(RunClaim)
+        .where(
+            col(RunClaim.run_key) == run_key,
+            col(RunClaim.done_at).is_(None),
+            col(RunClaim.lease_until) <= now,
+        )
+        .values(
+            claimed_by=worker,
+            claimed_at=now,
+            lease_until=lease_until,
+            attempts=RunClaim.attempts + 1,
+        )
+    )
+    return bool((await session.exec(takeover)).rowcount == 1)
+
+
+async def complete(
+    *, session: AsyncSession, run_key: str, worker: str, now: datetime, result: dict[str, Any]
+) -> None:
+    """Record that the work was done (e.g. Slack accepted the message, with its ts)."""
+    await session.exec(
+        update(RunClaim)
+        .where(col(RunClaim.run_key) == run_key, col(RunClaim.claimed_by) == worker)
+        .values(done_at=now, result=result, error=None)
+    )
+
+
+async def release(
+    *, session: AsyncSession, run_key: str, worker: str, retry_at: datetime, error: str
+) -> None:
+    """Give the work back after a failure; any worker may retry it from `retry_at`."""
+    await session.exec(
+        update(RunClaim)
+        .where(col(RunClaim.run_key) == run_key, col(RunClaim.claimed_by) == worker)
+        .values(lease_until=retry_at, error=error[:500])
+    )
+
+
+async def get_claim(*, session: AsyncSession, run_key: str) -> RunClaim | None:
+    """The claim row, if the work was ever claimed."""
+    return await session.get(RunClaim, run_key)
+
+
+async def done_keys(*, session: AsyncSession, run_keys: list[str]) -> set[str]:
+    """Which of these run keys are already done."""
+    if not run_keys:
+        return set()
+    statement = select(RunClaim.run_key).where(
+        col(RunClaim.run_key).in_(run_keys), col(RunClaim.done_at).is_not(None)
+    )
+    return set((await session.exec(statement)).all())

@@ -1,0 +1,84 @@
+"""Daily metric points: upserted by pulls and check-ins, read back for evaluation and charts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.dialects import insert_for
+from storage.models import MetricPoint
+
+# Keep each statement's bound parameters under SQLite's and asyncpg's limits.
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class DailyValue:
+    """A value for one day."""
+
+    day: date
+    value: float
+
+
+async def upsert_points(
+    *,
+    session: AsyncSession,
+    team_id: str,
+    metric_key: str,
+    values: Iterable[DailyValue],
+    origin: str,
+    now: datetime,
+    note: str | None = None,
+    recorded_by: str | None = None,
+) -> int:
+    """Insert or overwrite the metric's value per day; returns how many days were written."""
+    rows = [
+        {
+            "team_id": team_id,
+            "metric_key": metric_key,
+            "day": point.day,
+            "value": point.value,
+            "origin": origin,
+            "note": note,
+            "recorded_by": recorded_by,
+            "recorded_at": now,
+        }
+        for point in values
+    ]
+    for start in range(0, len(rows), BATCH):
+        statement = insert_for(session, MetricPoint).values(rows[start : start + BATCH])
+        excluded = statement.excluded
+        statement = statement.on_conflict_do_update(
+            index_elements=["team_id", "metric_key", "day"],
+            set_={
+                "value": excluded.value,
+                "origin": excluded.origin,
+                "note": excluded.note,
+                "recorded_by": excluded.recorded_by,
+                "recorded_at": excluded.recorded_at,
+            },
+        )
+        await session.exec(statement)
+    return len(rows)
+
+
+async def points_since(
+    *, session: AsyncSession, team_id: str, metric_keys: Sequence[str], since: date
+) -> list[MetricPoint]:
+    """The workspace's points for these metrics from `since` on, oldest first."""
+    if not metric_keys:
+        return []
+    statement = (
+        select(MetricPoint)
+        .where(
+            MetricPoint.team_id == team_id,
+            col(MetricPoint.metric_key).in_(metric_keys),
+            MetricPoint.day >= since,
+        )
+        .order_by(col(MetricPoint.metric_key), col(MetricPoint.day))
+    )
+    return list((await session.exec(statement)).all())
