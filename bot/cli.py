@@ -1,4 +1,4 @@
-"""`goalpulse` command line: run, migrate, demo."""
+"""`goalpulse` command line: run, migrate, demo, and the engine steps on demand."""
 
 from __future__ import annotations
 
@@ -9,16 +9,17 @@ import io
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from bot.settings import DatabaseSettings, Settings, load_settings
 from jobs.errors import ConfigError
 from storage.db import redacted
 
 EXIT_CONFIG = 2
+Handler = Callable[[argparse.Namespace], Awaitable[int]]
 
 
-async def _run() -> None:
+async def _run(_args: argparse.Namespace) -> int:
     settings = load_settings(Settings)
     from bot.runtime import start_bot
 
@@ -31,9 +32,10 @@ async def _run() -> None:
         await stop.wait()
     finally:
         await bot.stop()
+    return 0
 
 
-async def _migrate() -> None:
+async def _migrate(_args: argparse.Namespace) -> int:
     from bot.runtime import open_database
 
     url = load_settings(DatabaseSettings).database_url
@@ -43,18 +45,20 @@ async def _migrate() -> None:
         print(f"{redacted(url)}: applied {', '.join(applied)}")
     else:
         print(f"{redacted(url)}: already up to date")
+    return 0
 
 
-async def _demo() -> None:
+async def _demo(_args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
     # Replies carry emoji; a terminal that cannot show them gets "?" rather than a crash.
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(errors="replace")
     await run_demo(sys.stdout)
+    return 0
 
 
-COMMANDS = {
+COMMANDS: dict[str, tuple[str, Handler]] = {
     "run": ("start the bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP on PORT)", _run),
     "migrate": ("create or upgrade the database schema, then exit", _migrate),
     "demo": ("run goalpulse on bundled sample data, no Slack needed", _demo),
@@ -65,8 +69,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; a bad setting prints one line and exits with status 2."""
     parser = argparse.ArgumentParser(prog="goalpulse", description="Team goals on real metrics.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, (help_text, _) in COMMANDS.items():
-        sub.add_parser(name, help=help_text)
+    for name, (help_text, handler) in COMMANDS.items():
+        sub.add_parser(name, help=help_text).set_defaults(handler=handler)
+    from bot.engine_cli import add_engine_commands
+
+    add_engine_commands(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -74,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("goalpulse").setLevel(logging.INFO)
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(COMMANDS[args.command][1]())
+            return int(asyncio.run(args.handler(args)))
     except ConfigError as exc:
         print(f"goalpulse: {exc}", file=sys.stderr)
         return EXIT_CONFIG

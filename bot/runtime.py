@@ -4,23 +4,31 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import aiohttp
 from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from jobs.sources import SourceFetcher
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.app import build_app, build_client
+from bot.messenger import SlackMessenger
 from bot.server import build_web_app
 from bot.services import Services, utc_now
-from bot.settings import Settings
+from bot.settings import EngineSettings, Settings
+from jobs.digest_model import ChannelDigest
+from jobs.engine import Engine
 from jobs.errors import ConfigError
-from jobs.metrics import load_catalog
+from jobs.metrics import MetricCatalog, load_catalog
+from jobs.scheduler import build_scheduler
 from storage import migrate
 from storage.db import Database, redacted
 
@@ -41,6 +49,7 @@ class RunningBot:
     runner: web.AppRunner | None
     socket_mode: AsyncSocketModeHandler | None
     port: int | None
+    scheduler: AsyncIOScheduler | None = None
 
     @property
     def url(self) -> str:
@@ -48,6 +57,8 @@ class RunningBot:
 
     async def stop(self) -> None:
         """Stop taking requests, finish the work already acknowledged, close the database."""
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
         if self.runner is not None:
             await self.runner.cleanup()
         if self.socket_mode is not None:
@@ -56,6 +67,8 @@ class RunningBot:
             await asyncio.wait_for(self.services.background.drain(), SHUTDOWN_GRACE_SECONDS)
         except TimeoutError:
             log.warning("stopped with %d replies unsent", len(self.services.background))
+        if self.services.engine is not None:
+            await self.services.engine.fetcher.close()
         if self.services.http is not None:
             await self.services.http.close()
         await self.services.database.dispose()
@@ -103,20 +116,27 @@ async def start_bot(
     *,
     host: str = ALL_INTERFACES,
     clock: Callable[[], datetime] = utc_now,
+    schedule: bool = True,
+    tick_seconds: float = 60,
 ) -> RunningBot:
     """Start everything; raise ConfigError (one clear line) for any bad setting."""
     catalog = load_catalog(settings.goalpulse_metrics)
     database, _ = await open_database(settings.database_url)
     http = aiohttp.ClientSession()
+    client = build_client(settings.slack_bot_token, api_url=settings.slack_api_url, session=http)
+    engine = build_engine(
+        settings, database=database, catalog=catalog, http=http, client=client, clock=clock
+    )
     services = Services(
         database=database,
         catalog=catalog,
         timezone=settings.goalpulse_timezone,
         clock=clock,
         http=http,
+        engine=engine,
     )
-    client = build_client(settings.slack_bot_token, api_url=settings.slack_api_url, session=http)
     app = build_app(services=services, client=client, signing_secret=settings.slack_signing_secret)
+    scheduler = build_scheduler(engine, tick_seconds=tick_seconds) if schedule else None
     if settings.slack_app_token:
         try:
             socket_url = await open_socket_mode_url(client, settings.slack_app_token)
@@ -128,11 +148,51 @@ async def start_bot(
         handler.client.wss_uri = socket_url
         await handler.connect_async()  # type: ignore[no-untyped-call]
         log.info("goalpulse connected to Slack in Socket Mode")
-        return RunningBot(services=services, runner=None, socket_mode=handler, port=None)
+        _start(scheduler)
+        return RunningBot(
+            services=services, runner=None, socket_mode=handler, port=None, scheduler=scheduler
+        )
     runner = web.AppRunner(build_web_app(app), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host=host, port=settings.port)
     await site.start()
     port = runner.addresses[0][1]
     log.info("goalpulse listening on http://%s:%s/slack/events", host, port)
-    return RunningBot(services=services, runner=runner, socket_mode=None, port=port)
+    _start(scheduler)
+    return RunningBot(
+        services=services, runner=runner, socket_mode=None, port=port, scheduler=scheduler
+    )
+
+
+def build_engine(
+    settings: EngineSettings,
+    *,
+    database: Database,
+    catalog: MetricCatalog,
+    http: aiohttp.ClientSession,
+    client: AsyncWebClient | None,
+    clock: Callable[[], datetime],
+) -> Engine:
+    """The engine, publishing through Slack when a client is given (else it cannot post)."""
+    base_dir = catalog.path.parent if catalog.path else Path.cwd()
+    return Engine(
+        database=database,
+        catalog=catalog,
+        fetcher=SourceFetcher(base_dir=base_dir, env=dict(os.environ), http=http),
+        publisher=SlackMessenger(client) if client is not None else NoPublisher(),
+        timezone=settings.goalpulse_timezone,
+        clock=clock,
+    )
+
+
+class NoPublisher:
+    """For commands that only read (`goalpulse digest --dry-run`): posting is a bug there."""
+
+    async def publish_digest(self, digest: ChannelDigest, chart_png: bytes | None) -> str:
+        raise RuntimeError("this command does not post to Slack")
+
+
+def _start(scheduler: AsyncIOScheduler | None) -> None:
+    if scheduler is not None:
+        scheduler.start()
+        log.info("scheduler started: %s", ", ".join(job.name for job in scheduler.get_jobs()))

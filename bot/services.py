@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.background import BackgroundTasks
+from jobs.engine import Engine
 from jobs.goals import Actor
 from jobs.metrics import MetricCatalog
 from storage.db import Database
@@ -37,6 +38,7 @@ class Services:
     background: BackgroundTasks = field(default_factory=BackgroundTasks)
     # One connection pool for every call to Slack; slack_sdk otherwise opens one per call.
     http: aiohttp.ClientSession | None = None
+    engine: Engine | None = None
 
     async def reply_to(self, response_url: str, blocks: Sequence[Block], text: str) -> None:
         """An ephemeral reply through a slash command's response_url."""

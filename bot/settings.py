@@ -29,16 +29,11 @@ class DatabaseSettings(BaseSettings):
         return check_database_url(value)
 
 
-class Settings(DatabaseSettings):
-    """Everything `goalpulse run` needs; names match the environment variables."""
+class EngineSettings(DatabaseSettings):
+    """Database, metrics and timezone: what `goalpulse pull`, `evaluate` and `digest` need."""
 
-    slack_bot_token: Annotated[str, Field(min_length=1)]
-    slack_signing_secret: Annotated[str, Field(min_length=1)]
-    slack_app_token: str | None = None
-    slack_api_url: str | None = None
     goalpulse_metrics: Path = Path("metrics.yml")
     goalpulse_timezone: str = "UTC"
-    port: Annotated[int, Field(ge=0, le=65535)] = 3000
 
     @field_validator("goalpulse_timezone")
     @classmethod
@@ -48,6 +43,16 @@ class Settings(DatabaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown timezone {value!r} (use an Area/City name)") from None
         return value
+
+
+class Settings(EngineSettings):
+    """Everything `goalpulse run` needs; names match the environment variables."""
+
+    slack_bot_token: Annotated[str, Field(min_length=1)]
+    slack_signing_secret: Annotated[str, Field(min_length=1)]
+    slack_app_token: str | None = None
+    slack_api_url: str | None = None
+    port: Annotated[int, Field(ge=0, le=65535)] = 3000
 
     @field_validator("slack_api_url")
     @classmethod

@@ -97,6 +97,31 @@ def target_for(metric: Metric, quantity: Quantity) -> float:
     return quantity.value
 
 
+def reading_for(metric: Metric, quantity: Quantity) -> float:
+    """A checked-in value in the metric's own scale (0 is a fine reading; a target is not)."""
+    example = f"/goal checkin {metric.key} {example_target(metric)}"
+    if quantity.percent and metric.unit is not Unit.PERCENT:
+        raise UsageError(
+            f"`{metric.key}` is a {metric.unit.value} metric, so its value cannot be a percentage.",
+            example=example,
+        )
+    if quantity.currency and quantity.currency != metric.currency:
+        raise UsageError(f"`{metric.key}` is counted in {metric.currency}.", example=example)
+    if quantity.value < 0 and metric.unit is not Unit.RATIO:
+        raise UsageError(
+            f"{quoted(quantity.text)} is negative; a {metric.unit.value} value cannot be.",
+            example=example,
+        )
+    if metric.unit is Unit.PERCENT:
+        if quantity.value > 100:
+            raise UsageError(
+                f"{quoted(quantity.text)} is over 100%; percentages are between 0 and 100.",
+                example=example,
+            )
+        return fraction_of_percent(quantity.value) if metric.scale == "fraction" else quantity.value
+    return quantity.value
+
+
 def example_target(metric: Metric) -> str:
     """A plausible target to show in examples for this kind of metric."""
     return {

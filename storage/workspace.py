@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import ChannelSettings, WorkspaceSettings
@@ -45,3 +46,15 @@ async def channel_settings_for_update(
         session.add(row)
     row.updated_at = now
     return row
+
+
+async def all_channel_settings(*, session: AsyncSession) -> dict[tuple[str, str], ChannelSettings]:
+    """Every channel's settings, by (team, channel): for the digest scheduler."""
+    rows = (await session.exec(select(ChannelSettings))).all()
+    return {(row.team_id, row.channel_id): row for row in rows}
+
+
+async def all_workspace_settings(*, session: AsyncSession) -> dict[str, WorkspaceSettings]:
+    """Every workspace's settings, by team."""
+    rows = (await session.exec(select(WorkspaceSettings))).all()
+    return {row.team_id: row for row in rows}

@@ -110,7 +110,8 @@ def bot_settings(database_url: str, fake_slack: FakeSlack, metrics_path: Path) -
 @pytest.fixture
 async def bot(bot_settings: Settings) -> AsyncIterator[RunningBot]:
     """The real bot process pieces: HTTP server, Bolt app, database, on a free port."""
-    running = await start_bot(bot_settings, host="127.0.0.1")
+    # Command tests run without the scheduler; digest tests start their own, with a set clock.
+    running = await start_bot(bot_settings, host="127.0.0.1", schedule=False)
     yield running
     await running.stop()
 

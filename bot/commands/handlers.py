@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TypedDict
+from zoneinfo import ZoneInfo
 
+from jobs.chart import render_chart
 from slack_sdk.models.blocks import Block
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.commands.parse import (
+    CheckIn,
     Command,
     Configure,
     ListGoals,
     PauseGoal,
+    PostDigest,
     RemoveGoal,
     ResumeGoal,
     SetGoal,
@@ -21,11 +27,18 @@ from bot.commands.parse import (
 )
 from bot.constants import SLASH_COMMAND
 from bot.render import blocks as render
+from bot.render.digest import digest_blocks, sparkline
 from bot.services import Services
 from jobs import config as config_service
 from jobs import goals as goal_service
+from jobs.checkins import record_checkin
+from jobs.errors import GoalpulseError, NotFoundError
+from jobs.evaluation import evaluate
 from jobs.goals import Actor
+from jobs.quantities import format_metric_value
+from storage import evaluations as evaluation_store
 from storage import goals as goal_store
+from storage import points as point_store
 from storage.models import GoalStatus
 
 
@@ -46,9 +59,13 @@ class _Scope(TypedDict):
 async def execute(
     command: Command, *, services: Services, where: Where, actor: Actor
 ) -> list[Block]:
-    """Carry out one command in a single transaction and return the reply."""
+    """Carry out one command and return the reply; changes happen in one transaction."""
     now = services.clock()
     catalog = services.catalog
+    if isinstance(command, CheckIn):
+        return await _check_in(command, services=services, where=where, actor=actor)
+    if isinstance(command, PostDigest):
+        return await _post_digest(command, services=services, where=where)
     async with services.database.transaction() as session:
         scope = _Scope(session=session, team_id=where.team_id, channel_id=where.channel_id)
         match command:
@@ -60,10 +77,25 @@ async def execute(
                 return render.goal_saved_blocks(goal, metric, created=created)
             case ListGoals():
                 goals = await goal_store.list_goals(**scope)
-                return render.goal_list_blocks(goals, catalog)
+                latest = await evaluation_store.latest_evaluations(
+                    session=session, goal_ids=[g.id for g in goals if g.id is not None]
+                )
+                return render.goal_list_blocks(goals, catalog, latest)
             case ShowGoal(metric_key=key):
                 goal = await goal_service.find_goal(**scope, metric_key=key)
-                return render.goal_detail_blocks(goal, catalog.get(key))
+                history = await evaluation_store.recent_evaluations(
+                    session=session, goal_id=goal.id or -1, limit=14
+                )
+                recent = await point_store.point_rows(
+                    session=session,
+                    team_ids=[where.team_id],
+                    metric_keys=[key],
+                    since=services.today() - timedelta(days=6),
+                    until=services.today(),
+                )
+                by_day = {day: value for _, _, day, value in recent}
+                week = [by_day.get(services.today() - timedelta(days=n)) for n in range(6, -1, -1)]
+                return render.goal_detail_blocks(goal, catalog.get(key), history, sparkline(week))
             case SetThresholds(metric_key=key, thresholds=thresholds):
                 goal = await goal_service.set_thresholds(
                     **scope, actor=actor, metric_key=key, thresholds=thresholds, now=now
@@ -100,6 +132,76 @@ async def execute(
                 )
                 return render.config_blocks(effective)
     raise AssertionError(f"no handler for {command!r}")
+
+
+async def _check_in(
+    command: CheckIn, *, services: Services, where: Where, actor: Actor
+) -> list[Block]:
+    day = services.today()
+    async with services.database.transaction() as session:
+        await record_checkin(
+            session=session,
+            team_id=where.team_id,
+            channel_id=where.channel_id,
+            actor=actor,
+            metric_key=command.metric_key,
+            value=command.value,
+            note=command.note,
+            day=day,
+            now=services.clock(),
+        )
+    rows = await evaluate(
+        database=services.database,
+        day=day,
+        now=services.clock(),
+        team_id=where.team_id,
+        metric_keys=[command.metric_key],
+    )
+    metric = goal_service.require_metric(services.catalog, command.metric_key)
+    shown = format_metric_value(metric, command.value)
+    text = f":memo: Recorded `{command.metric_key}` = {shown} for {day:%a %d %b}."
+    channel_goals = await _channel_goal_ids(services, where)
+    here = [row for row in rows if row["goal_id"] in channel_goals]
+    if here:
+        text += (
+            f" This channel's goal is now {render.BAND_EMOJI[here[0]['band']]} {here[0]['band']}."
+        )
+    return render.notice_blocks(text)
+
+
+async def _channel_goal_ids(services: Services, where: Where) -> set[int]:
+    async with services.database.transaction() as session:
+        goals = await goal_store.list_goals(
+            session=session, team_id=where.team_id, channel_id=where.channel_id
+        )
+    return {goal.id for goal in goals if goal.id is not None}
+
+
+async def _post_digest(command: PostDigest, *, services: Services, where: Where) -> list[Block]:
+    engine = services.engine
+    if engine is None:
+        raise GoalpulseError("Digests are not available in this deployment.")
+    async with services.database.transaction() as session:
+        config = await config_service.effective_config(
+            session=session,
+            team_id=where.team_id,
+            channel_id=where.channel_id,
+            default_timezone=services.timezone,
+        )
+    local_date = services.clock().astimezone(ZoneInfo(config.timezone)).date()
+    digest = await engine.digest_for(
+        where.team_id, where.channel_id, local_date=local_date, timezone=config.timezone
+    )
+    if digest is None:
+        raise NotFoundError(
+            "This channel has no active goals, so there is no digest to show.",
+            example=f"{SLASH_COMMAND} set dau 150k",
+        )
+    if command.preview:
+        return digest_blocks(digest)
+    chart = await asyncio.to_thread(render_chart, digest)
+    await engine.publisher.publish_digest(digest, chart)
+    return render.notice_blocks(":mailbox_with_mail: Posted this channel's digest.")
 
 
 def _status_text(key: str, status: GoalStatus, *, changed: bool) -> str:

@@ -18,7 +18,13 @@ from jobs.config import ConfigChange
 from jobs.errors import NotFoundError, UsageError, quoted
 from jobs.goals import GoalChange, Thresholds, require_metric
 from jobs.metrics import METRIC_KEY, MetricCatalog
-from jobs.quantities import example_target, fraction_of_percent, parse_quantity, target_for
+from jobs.quantities import (
+    example_target,
+    fraction_of_percent,
+    parse_quantity,
+    reading_for,
+    target_for,
+)
 from storage.models import Direction
 
 _TOKEN = re.compile(r"<[^>\s]*>|<[^>]*>|\S+")
@@ -86,6 +92,22 @@ class RemoveGoal:
 
 
 @dataclass(frozen=True)
+class CheckIn:
+    """`/goal checkin <metric> <value> [note]` for a manual metric."""
+
+    metric_key: str
+    value: float
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class PostDigest:
+    """`/goal digest [preview]`."""
+
+    preview: bool
+
+
+@dataclass(frozen=True)
 class Configure:
     """`/goal config …`; an empty change shows the current settings."""
 
@@ -103,6 +125,8 @@ Command = (
     | ResumeGoal
     | RemoveGoal
     | Configure
+    | CheckIn
+    | PostDigest
 )
 
 _ONE_METRIC: dict[str, type[ShowGoal | PauseGoal | ResumeGoal | RemoveGoal]] = {
@@ -112,7 +136,20 @@ _ONE_METRIC: dict[str, type[ShowGoal | PauseGoal | ResumeGoal | RemoveGoal]] = {
     "remove": RemoveGoal,
 }
 DIRECTIONS = frozenset(direction.value for direction in Direction)
-SUBCOMMANDS = ("set", "list", "show", "thresholds", "pause", "resume", "remove", "config", "help")
+SUBCOMMANDS = (
+    "set",
+    "list",
+    "show",
+    "checkin",
+    "thresholds",
+    "pause",
+    "resume",
+    "remove",
+    "digest",
+    "config",
+    "help",
+)
+MAX_NOTE_LENGTH = 300
 SET_USAGE = (
     f"{SLASH_COMMAND} set <metric> <target> [higher|lower|either] [by YYYY-MM-DD] "
     "[owner @user] [lead @user]"
@@ -143,6 +180,14 @@ def parse_command(text: str, *, catalog: MetricCatalog, today: date) -> Command:
         return _ONE_METRIC[name](_one_metric(name, args, catalog))
     if name == "config":
         return Configure(_parse_config(args))
+    if name == "checkin":
+        return _parse_checkin(args, catalog)
+    if name == "digest":
+        if args and args[0].lower() == "preview":
+            _no_more(args[1:], f"{SLASH_COMMAND} digest preview")
+            return PostDigest(preview=True)
+        _no_more(args, f"{SLASH_COMMAND} digest preview")
+        return PostDigest(preview=False)
     raise UsageError(
         f"{quoted(tokens[0])} is not a /goal command. Try one of: {', '.join(SUBCOMMANDS)}.",
         example=f"{SLASH_COMMAND} help",
@@ -249,6 +294,34 @@ def _parse_thresholds(args: list[str], catalog: MetricCatalog) -> SetThresholds:
             example=example,
         )
     return SetThresholds(key, Thresholds(*values))
+
+
+def _parse_checkin(args: list[str], catalog: MetricCatalog) -> CheckIn:
+    manual = [m.key for m in catalog if m.source is not None and m.source.kind == "manual"]
+    first = manual[0] if manual else _first_key(catalog)
+    example = f"{SLASH_COMMAND} checkin {first} 42 after the March survey"
+    key = _metric_key(args[0] if args else None, catalog, example)
+    metric = require_metric(catalog, key)
+    example = f"{SLASH_COMMAND} checkin {key} {example_target(metric)}"
+    if metric.source is None or metric.source.kind != "manual":
+        where = "is computed from other metrics" if metric.formula else "is pulled from its source"
+        raise UsageError(
+            f"`{key}` {where}; check-ins are for metrics with `source: {{kind: manual}}` "
+            f"({', '.join(f'`{k}`' for k in manual) or 'none are defined'}).",
+            example=f"{SLASH_COMMAND} checkin {first} 42" if manual else None,
+        )
+    if len(args) < 2:
+        raise UsageError(f"Give today's value for `{key}`.", example=example)
+    quantity = parse_quantity(args[1])
+    if quantity is None:
+        raise UsageError(f"{quoted(args[1])} is not a number.", example=example)
+    note = " ".join(args[2:]).strip() or None
+    if note is not None and len(note) > MAX_NOTE_LENGTH:
+        raise UsageError(
+            f"The note is {len(note)} characters; keep it under {MAX_NOTE_LENGTH}.",
+            example=example,
+        )
+    return CheckIn(metric_key=key, value=reading_for(metric, quantity), note=note)
 
 
 def _parse_config(args: list[str]) -> ConfigChange:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from slack_sdk.models.blocks import (
     Block,
@@ -17,7 +17,7 @@ from jobs.config import EffectiveConfig
 from jobs.errors import GoalpulseError, escape_mrkdwn
 from jobs.metrics import Metric, MetricCatalog
 from jobs.quantities import format_metric_value
-from storage.models import Goal, GoalStatus
+from storage.models import Evaluation, Goal, GoalStatus
 
 MAX_BLOCKS = 50
 DIRECTION_WORDS = {
@@ -76,8 +76,10 @@ def help_blocks(catalog: MetricCatalog) -> list[Block]:
             "create or update this channel's goal on a metric",
         ),
         ("set", "open a form to create a goal"),
-        ("list", "this channel's goals"),
-        ("show <metric>", "one goal in detail"),
+        ("list", "this channel's goals, with their current band"),
+        ("show <metric>", "one goal in detail, with its last 14 evaluations"),
+        ("checkin <metric> <value> [note]", "record today's value of a manual metric"),
+        ("digest [preview]", "post this channel's digest now (or show it only to you)"),
         ("thresholds <metric> <yellow%> <orange%> <red%>", "this goal's alert bands"),
         ("pause | resume | remove <metric>", "stop, restart or delete a goal"),
         (
@@ -100,18 +102,46 @@ def help_blocks(catalog: MetricCatalog) -> list[Block]:
     ]
 
 
-def _goal_line(goal: Goal, metric: Metric | None) -> str:
+BAND_EMOJI = {
+    "green": ":large_green_circle:",
+    "yellow": ":large_yellow_circle:",
+    "orange": ":large_orange_circle:",
+    "red": ":red_circle:",
+    "no_data": ":white_circle:",
+    "invalid": ":warning:",
+}
+
+
+def _measured(goal: Goal, metric: Metric | None, evaluation: Evaluation | None) -> str:
+    """`120k (−20%)`, or why there is no value."""
+    if evaluation is None:
+        return "no data yet"
+    if evaluation.band == "invalid":
+        return "target 0 cannot be measured"
+    if evaluation.value is None:
+        return "no recent data"
+    value = format_metric_value(metric, evaluation.value) if metric else f"{evaluation.value:g}"
+    deviation = evaluation.deviation or 0.0
+    return f"{value} ({'+' if deviation >= 0 else '−'}{percent(abs(deviation))})"
+
+
+def _goal_line(goal: Goal, metric: Metric | None, evaluation: Evaluation | None) -> str:
     target = format_metric_value(metric, goal.target) if metric else f"{goal.target:g}"
     paused = " _(paused)_" if goal.status == GoalStatus.PAUSED else ""
     title = escape_mrkdwn(metric.title) if metric else goal.metric_key
+    emoji = BAND_EMOJI.get(evaluation.band, ":white_circle:") if evaluation else ":white_circle:"
     return (
-        f":white_circle: *{title}* (`{goal.metric_key}`){paused}\n"
-        f"target {target}, {DIRECTION_WORDS[goal.direction]} · no data yet · "
-        f"owner {mention(goal.owner_id)}"
+        f"{emoji} *{title}* (`{goal.metric_key}`){paused}\n"
+        f"{_measured(goal, metric, evaluation)} · target {target}, "
+        f"{DIRECTION_WORDS[goal.direction]} · owner {mention(goal.owner_id)}"
     )
 
 
-def goal_list_blocks(goals: Sequence[Goal], catalog: MetricCatalog) -> list[Block]:
+def goal_list_blocks(
+    goals: Sequence[Goal],
+    catalog: MetricCatalog,
+    evaluations: Mapping[int, Evaluation] | None = None,
+) -> list[Block]:
     """This channel's goals, one section each, condensed to fit Slack's 50-block limit."""
     if not goals:
         return notice_blocks(
@@ -121,7 +151,10 @@ def goal_list_blocks(goals: Sequence[Goal], catalog: MetricCatalog) -> list[Bloc
         )
     header = HeaderBlock(text=f"Goals in this channel ({len(goals)})")
     room = MAX_BLOCKS - 2
-    lines = [_goal_line(goal, catalog.get(goal.metric_key)) for goal in goals]
+    latest = evaluations or {}
+    lines = [
+        _goal_line(goal, catalog.get(goal.metric_key), latest.get(goal.id or -1)) for goal in goals
+    ]
     if len(lines) <= room:
         return [header, *(_section(line) for line in lines)]
     # Too many for one section each: pack several per section, under 3000 characters apiece.
@@ -136,28 +169,58 @@ def goal_list_blocks(goals: Sequence[Goal], catalog: MetricCatalog) -> list[Bloc
     return packed[:MAX_BLOCKS]
 
 
-def goal_detail_blocks(goal: Goal, metric: Metric | None) -> list[Block]:
-    """One goal in full."""
+def goal_detail_blocks(
+    goal: Goal,
+    metric: Metric | None,
+    history: Sequence[Evaluation] = (),
+    sparkline: str = "",
+) -> list[Block]:
+    """One goal in full: now, the last evaluations, and its settings."""
     title = escape_mrkdwn(metric.title) if metric else goal.metric_key
     target = format_metric_value(metric, goal.target) if metric else f"{goal.target:g}"
     due = goal.due_date.isoformat() if goal.due_date else "no due date"
+    latest = history[-1] if history else None
     fields = [
+        f"*Now*\n{BAND_EMOJI.get(latest.band, ':white_circle:') if latest else ':white_circle:'} "
+        f"{_measured(goal, metric, latest)}",
         f"*Target*\n{target} ({DIRECTION_WORDS[goal.direction]})",
-        f"*Due*\n{due}",
         f"*Owner*\n{mention(goal.owner_id)}",
         f"*Lead*\n{mention(goal.lead_id)}",
         f"*Bands*\n:large_yellow_circle: {percent(goal.yellow)} · :large_orange_circle: "
         f"{percent(goal.orange)} · :red_circle: {percent(goal.red)}",
-        f"*Status*\n{goal.status}",
+        f"*Due · status*\n{due} · {goal.status}",
     ]
-    return [
+    blocks: list[Block] = [
         HeaderBlock(text=f"{(metric.title if metric else goal.metric_key)[:140]}"),
         SectionBlock(fields=[MarkdownTextObject(text=f) for f in fields]),
-        _context(
-            f"`{goal.metric_key}` · {title} · no data yet · created by "
-            f"{mention(goal.created_by)} on {goal.created_at:%Y-%m-%d}"
-        ),
     ]
+    if history:
+        bands = "".join(BAND_EMOJI.get(e.band, ":white_circle:") for e in history)
+        trend = f"  `{sparkline}`" if sparkline else ""
+        blocks.append(
+            _section(
+                f"*Last {len(history)} evaluations* ({history[0].day:%d %b} → "
+                f"{history[-1].day:%d %b}){trend}\n{bands}"
+            )
+        )
+        if latest is not None and latest.consecutive_adverse >= 3:
+            blocks.append(
+                _section(
+                    f":chart_with_downwards_trend: {latest.consecutive_adverse} "
+                    "adverse days in a row."
+                )
+            )
+        if latest is not None and latest.red_in_days:
+            blocks.append(
+                _section(f":hourglass: At this pace, red in ~{latest.red_in_days:.0f} days.")
+            )
+    blocks.append(
+        _context(
+            f"`{goal.metric_key}` · {title} · created by "
+            f"{mention(goal.created_by)} on {goal.created_at:%Y-%m-%d}"
+        )
+    )
+    return blocks
 
 
 def goal_saved_blocks(goal: Goal, metric: Metric, *, created: bool) -> list[Block]:

@@ -82,10 +82,10 @@ def test_each_goal_is_confirmed(output: str, command: str, confirmation: str) ->
             "@ana in #growth ▸ /goal list",
             [
                 "Goals in this channel (3)",
-                "Daily active users (`dau`) target 150k, higher is better · no data yet · "
+                "Daily active users (`dau`) no data yet · target 150k, higher is better · "
                 "owner @ana",
-                "Gross merchandise value (`gmv`) target ¥2.5M",
-                "Next-day retention (`next_day_retention`) target 35%",
+                "Gross merchandise value (`gmv`) no data yet · target ¥2.5M",
+                "Next-day retention (`next_day_retention`) no data yet · target 35%",
             ],
             ["complaint_rate", "nps", "🟢", "🟡", "🟠", "🔴"],
         ),
@@ -93,9 +93,9 @@ def test_each_goal_is_confirmed(output: str, command: str, confirmation: str) ->
             "@mei in #ops ▸ /goal list",
             [
                 "Goals in this channel (2)",
-                "Complaint rate (`complaint_rate`) target 2%, lower is better · no data yet · "
+                "Complaint rate (`complaint_rate`) no data yet · target 2%, lower is better · "
                 "owner @mei",
-                "Net promoter score (`nps`) target 40",
+                "Net promoter score (`nps`) no data yet · target 40",
             ],
             ["dau", "gmv", "🟢", "🟡", "🟠", "🔴"],
         ),
@@ -107,7 +107,7 @@ def test_each_goal_is_confirmed(output: str, command: str, confirmation: str) ->
                 "no due date",
                 "Owner Lead @ana @li",
                 "🟡 5% · 🟠 15% · 🔴 25%",
-                "no data yet · created by @ana",
+                "created by @ana",
             ],
             ["🟢"],
         ),

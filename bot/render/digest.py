@@ -1,0 +1,311 @@
+"""A channel's daily digest as Block Kit: one line per goal, worst first, condensed to fit.
+
+Slack refuses a message with more than 50 blocks or a section over 3000 characters, so long
+digests degrade step by step: every goal in its own section; then the goals that need attention
+packed several to a section, with on-track goals summarised; then shorter lines for the least
+urgent of them; and only as a last resort a count of the ones left out.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import date
+from itertools import pairwise
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from jobs.chart import STATES, display_state, worst_first
+from jobs.digest_model import ChannelDigest, GoalLine, HealthIndex
+from jobs.errors import escape_mrkdwn
+from jobs.quantities import format_value
+
+MAX_BLOCKS = 50
+# Under Slack's 3000: it may count some characters (astral emoji in titles) twice.
+SECTION_CHARS = 2900
+CONTEXT_CHARS = 1900
+TITLE_CHARS = 100
+ERROR_CHARS = 200
+BARS = "▁▂▃▄▅▆▇█"
+GAP = "·"
+MINUS = "\u2212"
+
+EMOJI = {
+    "red": ":red_circle:",
+    "orange": ":large_orange_circle:",
+    "yellow": ":large_yellow_circle:",
+    "no_data": ":white_circle:",
+    "invalid": ":warning:",
+    "failing": ":warning:",
+    "green": ":large_green_circle:",
+}
+LABELS = {
+    "red": "red",
+    "orange": "orange",
+    "yellow": "yellow",
+    "no_data": "no data",
+    "invalid": "config error",
+    "failing": "source failing",
+    "green": "green",
+}
+# The playbook's response to each level (DESIGN.md §3.3).
+RESPONSES = {"yellow": "routine review", "orange": "task force", "red": "CEO in charge"}
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
+
+
+def sparkline(values: Sequence[float | None]) -> str:
+    """`▁▂▃▄▅▆▇█` scaled to the series, `·` for a missing day; "" when every day is missing."""
+    present = [v for v in values if v is not None and math.isfinite(v)]
+    if not present:
+        return ""
+    low, high = min(present), max(present)
+
+    def bar(value: float | None) -> str:
+        if value is None or not math.isfinite(value):
+            return GAP
+        if high == low:
+            return BARS[len(BARS) // 2 - 1]
+        return BARS[round((value - low) / (high - low) * (len(BARS) - 1))]
+
+    return "".join(bar(v) for v in values)
+
+
+def digest_text(digest: ChannelDigest) -> str:
+    """The notification fallback: `Goal health for 2026-11-25: 1 red, 2 orange, 3 green`."""
+    counts = _counts(digest.lines)
+    summary = ", ".join(f"{n} {LABELS[s]}" for s, n in counts) or "no goals"
+    return f"Goal health for {digest.local_date.isoformat()}: {summary}"
+
+
+def digest_blocks(digest: ChannelDigest) -> list[Block]:
+    """Header, band counts, one line per goal (worst first), then the health index."""
+    lines = worst_first(digest.lines)
+    summary = " · ".join(f"{EMOJI[s]} {n} {LABELS[s]}" for s, n in _counts(lines))
+    blocks: list[Block] = [
+        HeaderBlock(text=f"Goal health · {_day(digest.local_date)}"),
+        _context(summary or "No goals in this channel yet."),
+    ]
+    tail = [_section(_health_text(digest.health, lines))] if digest.health else []
+    room = MAX_BLOCKS - len(blocks) - len(tail)
+    if len(lines) <= room:
+        blocks += [_section(full_line(line)) for line in lines]
+    else:
+        urgent = [line for line in lines if _needs_attention(line)]
+        on_track = [line for line in lines if not _needs_attention(line)]
+        blocks += _fit(urgent, room - (1 if on_track else 0))
+        if on_track:
+            blocks.append(_context(_on_track_note(on_track, alone=not urgent)))
+    return blocks + tail
+
+
+def full_line(line: GoalLine) -> str:
+    """A goal's two-line entry: reading on the first line, what to do about it on the second."""
+    state = display_state(line)
+    first = [f"{EMOJI[state]} *{_title(line)}* `{escape_mrkdwn(line.metric_key)}`"]
+    first += _reading(line)
+    if spark := sparkline(line.sparkline):
+        first.append(spark)
+    second = [*_notes(line, state)]
+    if line.source_error:
+        second.append(f"source failing: {_error(line.source_error)}")
+    if owner := _owner(line):
+        second.append(f"owner {owner}")
+    text = " · ".join(first)
+    return f"{text}\n{' · '.join(second)}" if second else text
+
+
+def _compact_line(line: GoalLine) -> str:
+    state = display_state(line)
+    parts = _reading(line)
+    if line.source_error:
+        parts.append("source failing")
+    if owner := _owner(line):
+        parts.append(owner)
+    return f"{EMOJI[state]} `{escape_mrkdwn(line.metric_key)}` {' · '.join(parts)}"
+
+
+def _dense_line(line: GoalLine) -> str:
+    state = display_state(line)
+    shown = LABELS[state]
+    if state in RESPONSES and line.deviation is not None and math.isfinite(line.deviation):
+        shown = _deviation(line.deviation)
+    return f"{EMOJI[state]} `{escape_mrkdwn(line.metric_key)}` {shown}"
+
+
+LEVELS: tuple[Callable[[GoalLine], str], ...] = (full_line, _compact_line, _dense_line)
+
+
+def _fit(lines: Sequence[GoalLine], room: int) -> list[Block]:
+    """Sections for `lines` within `room` blocks: the worst in full, the rest shorter."""
+    if not lines:
+        return []
+    rendered = [[level(line) for line in lines] for level in LEVELS]
+    for fine, coarse in pairwise(rendered):
+        if len(_pack(coarse)) > room:
+            continue
+        # Next-fit packing never needs fewer sections for longer entries, so bisect for the
+        # most goals that can keep the finer line.
+        low, high = 0, len(lines)
+        while low < high:
+            middle = (low + high + 1) // 2
+            if len(_pack(fine[:middle] + coarse[middle:])) <= room:
+                low = middle
+            else:
+                high = middle - 1
+        return [_section(text) for text in _pack(fine[:low] + coarse[low:])]
+    # Even the shortest lines are too many: show the worst, and say plainly what is left out.
+    sections = _pack(rendered[-1])[: room - 1]
+    left = len(lines) - sum(text.count("\n") + 1 for text in sections)  # a line per goal
+    return [
+        *(_section(text) for text in sections),
+        _context(f":warning: …and {left} more goals that need attention: see `/goal list`."),
+    ]
+
+
+def _pack(entries: Sequence[str]) -> list[str]:
+    """Entries joined into as few sections as fit, in order; multi-line ones get a blank line."""
+    sections: list[str] = []
+    chunk = ""
+    for entry in entries:
+        gap = "\n\n" if "\n" in entry else "\n"
+        if chunk and len(chunk) + len(gap) + len(entry) > SECTION_CHARS:
+            sections.append(chunk)
+            chunk = ""
+        chunk = f"{chunk}{gap}{entry}" if chunk else entry
+    if chunk:
+        sections.append(chunk)
+    return sections
+
+
+def _needs_attention(line: GoalLine) -> bool:
+    return display_state(line) != "green" or line.trend_alert
+
+
+def _on_track_note(lines: Sequence[GoalLine], *, alone: bool) -> str:
+    """`…and 57 more on track: `a`, `b`, … and 20 more`, listing as many keys as fit."""
+    count = f"All {len(lines)} goals" if alone else f"…and {len(lines)} more"
+    text = f"{EMOJI['green']} {count} on track: "
+    keys: list[str] = []
+    # Leave room for "and 500 more" after the keys that fit.
+    budget = CONTEXT_CHARS - len(text) - 20
+    for line in lines:
+        key = f"`{escape_mrkdwn(line.metric_key)}`"
+        budget -= len(key) + 2
+        if budget < 0:
+            break
+        keys.append(key)
+    rest = f" and {len(lines) - len(keys)} more" if len(keys) < len(lines) else ""
+    return text + ", ".join(keys) + rest
+
+
+def _reading(line: GoalLine) -> list[str]:
+    """Value vs target and deviation, or why there is no value to show."""
+    target = _value(line, line.target)
+    state = display_state(line)
+    if state == "invalid":
+        if line.target == 0:
+            return ["target is 0, so drift can't be measured: set a new target"]
+        return ["can't be evaluated: check the goal's settings"]
+    if state == "no_data" or line.value is None:
+        since = f"no data since {_day(line.value_day)}" if line.value_day else "no data yet"
+        return [since, f"target {target}"]
+    parts = [f"{_value(line, line.value)} vs {target}"]
+    if line.deviation is not None and math.isfinite(line.deviation):
+        parts.append(_deviation(line.deviation))
+    return parts
+
+
+def _notes(line: GoalLine, state: str) -> list[str]:
+    notes = []
+    if line.trend_alert:
+        days = line.consecutive_adverse
+        notes.append(
+            {
+                "higher": f"↘ {days} days down",
+                "lower": f"↗ {days} days up",
+            }.get(line.direction, f"{days} days drifting from target")
+        )
+    if line.red_in_days is not None and state != "red" and line.red_in_days >= 0:
+        days = max(1, round(line.red_in_days))
+        notes.append(f"at this pace, red in ~{days} day{'s' if days != 1 else ''}")
+    if state in RESPONSES:
+        notes.append(RESPONSES[state])
+    return notes
+
+
+def _health_text(health: HealthIndex, lines: Sequence[GoalLine]) -> str:
+    by_key = {line.metric_key: line for line in lines}
+    value = "no data" if health.value is None else format_value("ratio", health.value)
+    first = f"*User health index* {value}"
+    if spark := sparkline(health.sparkline):
+        first += f" · {spark}"
+    parts = []
+    for key, component in list(health.components.items())[:10]:
+        line = by_key.get(key)
+        label = _title(line) if line else f"`{escape_mrkdwn(key[:64])}`"
+        shown = (
+            "no data"
+            if component is None
+            else _value(line, component)
+            if line
+            else f"{component:g}"
+        )
+        parts.append(f"{label} {shown}")
+    return f"{first}\n{' × '.join(parts)}" if parts else first
+
+
+def _counts(lines: Sequence[GoalLine]) -> list[tuple[str, int]]:
+    counts = Counter(display_state(line) for line in lines)
+    return [(state, counts[state]) for state in STATES if counts[state]]
+
+
+def _value(line: GoalLine, value: float) -> str:
+    return format_value(line.unit, value, scale=line.scale, currency=line.currency)
+
+
+def _deviation(fraction: float) -> str:
+    """`−20.0%`, `+4.5%`, with a real minus sign."""
+    text = f"{abs(fraction) * 100:.1f}%"
+    if text == "0.0%":
+        return text
+    return f"{MINUS if fraction < 0 else '+'}{text}"
+
+
+def _title(line: GoalLine) -> str:
+    return escape_mrkdwn(_cut(line.title, TITLE_CHARS))
+
+
+def _error(text: str) -> str:
+    return escape_mrkdwn(_cut(text, ERROR_CHARS))
+
+
+def _cut(text: str, limit: int) -> str:
+    """One line of at most `limit` characters, cut before escaping so no entity is split."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _owner(line: GoalLine) -> str | None:
+    if line.owner_id and _USER_ID.fullmatch(line.owner_id):
+        return f"<@{line.owner_id}>"
+    return None
+
+
+def _day(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=text)])

@@ -1,0 +1,172 @@
+"""The engine: pull, evaluate and post digests, each step safe to run from several processes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from jobs.chart import render_chart
+from jobs.digest import DueDigest, build_digest, due_digests, load_schedules
+from jobs.digest_model import ChannelDigest
+from jobs.evaluate import EvaluationPolicy
+from jobs.evaluation import evaluate
+from jobs.messenger import DigestPublisher
+from jobs.metrics import MetricCatalog
+from jobs.pull import PullResult, pull
+from jobs.sources import SourceFetcher
+from storage import claims
+from storage.db import Database
+
+log = logging.getLogger("goalpulse.engine")
+
+
+def _worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass(frozen=True)
+class DigestOutcome:
+    """What happened to one due digest in a tick."""
+
+    run_key: str
+    status: str  # "sent", "skipped" (someone else has it), "failed" (will be retried), "empty"
+    ts: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class Engine:
+    """Everything the scheduled jobs need; no Slack in here (the publisher hides it)."""
+
+    database: Database
+    catalog: MetricCatalog
+    fetcher: SourceFetcher
+    publisher: DigestPublisher
+    timezone: str
+    clock: Callable[[], datetime]
+    policy: EvaluationPolicy = field(default_factory=EvaluationPolicy)
+    grace: timedelta = timedelta(hours=6)
+    lease: timedelta = timedelta(minutes=5)
+    retry_after: timedelta = timedelta(minutes=1)
+    concurrency: int = 8
+    worker: str = field(default_factory=_worker_name)
+
+    def today(self) -> date:
+        """Today in the deployment timezone: the day metric values belong to."""
+        return self.clock().astimezone(ZoneInfo(self.timezone)).date()
+
+    async def pull(self, metric_keys: Sequence[str] | None = None) -> list[PullResult]:
+        """Pull metrics (all, or those named), then evaluate the goals on what changed."""
+        results = await pull(
+            database=self.database,
+            fetcher=self.fetcher,
+            catalog=self.catalog,
+            today=self.today(),
+            now=self.clock(),
+            metric_keys=metric_keys,
+        )
+        await self.evaluate(metric_keys=[r.metric_key for r in results])
+        return results
+
+    async def evaluate(self, *, metric_keys: list[str] | None = None) -> int:
+        """Evaluate active goals for today; returns how many were evaluated."""
+        rows = await evaluate(
+            database=self.database,
+            day=self.today(),
+            now=self.clock(),
+            policy=self.policy,
+            metric_keys=metric_keys,
+        )
+        return len(rows)
+
+    async def digest_tick(self) -> list[DigestOutcome]:
+        """Post every digest that is due and not yet done; safe to run concurrently anywhere."""
+        now = self.clock()
+        async with self.database.transaction() as session:
+            schedules = await load_schedules(session=session, default_timezone=self.timezone)
+            due = due_digests(schedules, now=now, grace=self.grace)
+            done = await claims.done_keys(session=session, run_keys=[d.run_key for d in due])
+        pending = [d for d in due if d.run_key not in done]
+        limit = asyncio.Semaphore(self.concurrency)
+
+        async def one(item: DueDigest) -> DigestOutcome:
+            async with limit:
+                return await self.deliver(item)
+
+        return list(await asyncio.gather(*(one(item) for item in pending)))
+
+    async def deliver(self, item: DueDigest) -> DigestOutcome:
+        """Claim one digest, build it, post it, and record the message's ts."""
+        now = self.clock()
+        async with self.database.transaction() as session:
+            claimed = await claims.claim(
+                session=session,
+                run_key=item.run_key,
+                kind="digest",
+                team_id=item.team_id,
+                worker=self.worker,
+                now=now,
+                lease_until=now + self.lease,
+            )
+        if not claimed:
+            return DigestOutcome(item.run_key, "skipped")
+        try:
+            digest = await self.digest_for(
+                item.team_id, item.channel_id, local_date=item.local_date, timezone=item.timezone
+            )
+            if digest is None:
+                ts = None
+            else:
+                chart = await asyncio.to_thread(render_chart, digest)
+                ts = await self.publisher.publish_digest(digest, chart)
+        except Exception as exc:  # Slack down, rate limits exhausted, a bug: retry later
+            log.warning("digest %s failed, will retry: %s", item.run_key, exc)
+            async with self.database.transaction() as session:
+                await claims.release(
+                    session=session,
+                    run_key=item.run_key,
+                    worker=self.worker,
+                    retry_at=self.clock() + self.retry_after,
+                    error=f"{type(exc).__name__}: {exc}",
+                )
+            return DigestOutcome(item.run_key, "failed", error=str(exc))
+        async with self.database.transaction() as session:
+            await claims.complete(
+                session=session,
+                run_key=item.run_key,
+                worker=self.worker,
+                now=self.clock(),
+                result={"ts": ts, "channel": item.channel_id},
+            )
+        return DigestOutcome(item.run_key, "sent" if ts else "empty", ts=ts)
+
+    async def digest_for(
+        self, team_id: str, channel_id: str, *, local_date: date, timezone: str
+    ) -> ChannelDigest | None:
+        """A channel's digest as of now, evaluating its goals first so it is current."""
+        day = self.today()
+        await evaluate(
+            database=self.database,
+            day=day,
+            now=self.clock(),
+            policy=self.policy,
+            team_id=team_id,
+            channel_id=channel_id,
+        )
+        async with self.database.transaction() as session:
+            return await build_digest(
+                session=session,
+                catalog=self.catalog,
+                team_id=team_id,
+                channel_id=channel_id,
+                local_date=local_date,
+                timezone=timezone,
+                day=day,
+            )

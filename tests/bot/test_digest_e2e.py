@@ -1,0 +1,242 @@
+"""Daily digests end to end: the real scheduler ticking, the fake Slack, a real database."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.runtime import RunningBot, start_bot
+from bot.settings import Settings
+from jobs.goals import Actor, GoalChange, set_goal
+from jobs.metrics import MetricCatalog, load_catalog
+from storage import claims, migrate
+from storage import points as point_store
+from storage.db import Database
+from storage.points import DailyValue
+from tests.support.clock import SettableClock
+from tests.support.fake_slack import FakeSlack
+
+TEAM = "T0001"
+# 09:30 in Berlin (the deployment timezone in bot_settings) on 25 Nov 2026 is 08:30 UTC.
+DIGEST_AT = datetime(2026, 11, 25, 8, 30, tzinfo=UTC)
+TODAY = date(2026, 11, 25)
+TICK = 0.05
+
+
+async def _admin() -> bool:
+    return True
+
+
+async def seed(database: Database, catalog: MetricCatalog) -> None:
+    """Two channels: growth has an orange DAU goal and a green AOV goal; ops a red retention one."""
+    actor = Actor("U0ANA", _admin)
+    goals = [
+        ("C0GROWTH", GoalChange("dau", 150_000)),
+        ("C0GROWTH", GoalChange("aov", 520)),
+        ("C0OPS", GoalChange("next_day_retention", 0.35)),
+    ]
+    async with database.transaction() as session:
+        for channel, change in goals:
+            await set_goal(
+                session=session,
+                catalog=catalog,
+                team_id=TEAM,
+                channel_id=channel,
+                actor=actor,
+                change=change,
+                now=DIGEST_AT - timedelta(days=30),
+            )
+        series = {"dau": 120_000.0, "aov": 530.0, "next_day_retention": 0.24}
+        for key, value in series.items():
+            await point_store.upsert_points(
+                session=session,
+                team_id=TEAM,
+                metric_key=key,
+                values=[DailyValue(TODAY - timedelta(days=n), value) for n in range(10)],
+                origin="test",
+                now=DIGEST_AT,
+            )
+
+
+@pytest.fixture
+async def seeded(bot_settings: Settings) -> None:
+    database = Database(bot_settings.database_url)
+    try:
+        await migrate.upgrade(database)
+        await seed(database, load_catalog(bot_settings.goalpulse_metrics))
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture
+async def bots(bot_settings: Settings) -> AsyncIterator[Callable[[SettableClock], Any]]:
+    started: list[RunningBot] = []
+
+    async def starter(clock: SettableClock) -> RunningBot:
+        running = await start_bot(bot_settings, host="127.0.0.1", clock=clock, tick_seconds=TICK)
+        started.append(running)
+        return running
+
+    yield starter
+    for running in started:
+        if running.scheduler is not None and running.scheduler.running:
+            await running.stop()
+
+
+async def ticks(count: int = 6) -> None:
+    """Let the scheduler tick a few times."""
+    await asyncio.sleep(TICK * count)
+
+
+def digests(fake_slack: FakeSlack) -> list[dict[str, Any]]:
+    return fake_slack.posted_messages()
+
+
+def text_of(message: dict[str, Any]) -> str:
+    return str(message.get("text", "")) + str(message.get("blocks", ""))
+
+
+async def test_each_channel_gets_one_digest_at_its_time(
+    seeded: None, bots: Callable[[SettableClock], Any], fake_slack: FakeSlack
+) -> None:
+    """Nothing before 09:30; at 09:30 each channel gets exactly one digest with the right bands."""
+    clock = SettableClock(DIGEST_AT - timedelta(minutes=1))
+    await bots(clock)
+    await ticks()
+    assert digests(fake_slack) == []
+    clock.set(DIGEST_AT)
+    await fake_slack.wait_for("chat.postMessage", count=2)
+    await ticks(10)
+    messages = digests(fake_slack)
+    assert sorted(m["channel"] for m in messages) == ["C0GROWTH", "C0OPS"]
+    growth = next(m for m in messages if m["channel"] == "C0GROWTH")
+    ops = next(m for m in messages if m["channel"] == "C0OPS")
+    assert ":large_orange_circle:" in text_of(growth)
+    assert ":large_green_circle:" in text_of(growth)
+    assert ":red_circle:" in text_of(ops)
+    # The chart goes through the two-step upload, into the digest's thread.
+    completes = await fake_slack.wait_for("files.completeUploadExternal", count=2)
+    posted_ts = {fake_slack.calls_to("chat.postMessage")[i].response["ts"] for i in range(2)}
+    assert {c.body.get("thread_ts") for c in completes} == posted_ts
+
+
+async def test_restart_after_digest_time_posts_missed_digests_once(
+    seeded: None, bots: Callable[[SettableClock], Any], fake_slack: FakeSlack
+) -> None:
+    """A bot that was down at 09:30 posts each missed digest when it returns, and never again."""
+    clock = SettableClock(DIGEST_AT - timedelta(hours=1))
+    first = await bots(clock)
+    await ticks()
+    await first.stop()
+    assert digests(fake_slack) == []
+    clock.set(DIGEST_AT + timedelta(hours=2))
+    second = await bots(clock)
+    await fake_slack.wait_for("chat.postMessage", count=2)
+    await ticks()
+    await second.stop()
+    third = await bots(clock)
+    await ticks(10)
+    await third.stop()
+    assert len(digests(fake_slack)) == 2
+
+
+async def test_two_bots_ticking_together_post_each_digest_once(
+    seeded: None, bots: Callable[[SettableClock], Any], fake_slack: FakeSlack
+) -> None:
+    """Two bot instances on one database race for the same digests; each is posted once."""
+    clock = SettableClock(DIGEST_AT)
+    one, two = await asyncio.gather(bots(clock), bots(clock))
+    outcomes = await asyncio.gather(
+        *(bot.services.engine.digest_tick() for bot in (one, two) for _ in range(3))
+    )
+    await ticks(10)
+    assert len(digests(fake_slack)) == 2
+    sent = [o for batch in outcomes for o in batch if o.status == "sent"]
+    assert len(sent) <= 2
+
+
+async def test_slack_errors_delay_the_digest_but_it_arrives_once(
+    seeded: None, bots: Callable[[SettableClock], Any], fake_slack: FakeSlack
+) -> None:
+    """Slack answering 500 (past the client's retries) then 429 delays the digest; it posts once."""
+    fake_slack.fail_next("chat.postMessage", status=500, times=6)
+    clock = SettableClock(DIGEST_AT)
+    running = await bots(clock)
+    keys = [f"digest:{TEAM}:{channel}:{TODAY}" for channel in ("C0GROWTH", "C0OPS")]
+
+    async def released() -> bool:
+        async with running.services.database.transaction() as session:
+            rows = [await claims.get_claim(session=session, run_key=key) for key in keys]
+        return all(row is not None and row.error and row.done_at is None for row in rows)
+
+    async with asyncio.timeout(20):
+        while not await released():
+            await ticks(2)
+    assert digests(fake_slack) == []
+    assert len(fake_slack.calls_to("chat.postMessage")) == 6
+    # Still within the retry pause: nothing more is tried.
+    await ticks(10)
+    assert len(fake_slack.calls_to("chat.postMessage")) == 6
+    fake_slack.fail_next("chat.postMessage", status=429, retry_after=1, times=1)
+    clock.advance(timedelta(minutes=2))
+    await fake_slack.wait_for("chat.postMessage", count=6 + 1 + 2, timeout=15)
+    await ticks(10)
+    assert sorted(m["channel"] for m in digests(fake_slack)) == ["C0GROWTH", "C0OPS"]
+    assert len(fake_slack.calls_to("chat.postMessage")) == 9
+
+
+async def test_eighty_goals_fit_slack_limits_and_the_chart_uploads(
+    bot_settings: Settings, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    """A channel with 80 goals gets one digest Slack accepts, and the chart's two-step upload."""
+    metrics = tmp_path / "metrics.yml"
+    metrics.write_text(
+        "metrics:\n" + "".join(f"  m{i:02d}: {{source: {{kind: manual}}}}\n" for i in range(80))
+    )
+    settings = bot_settings.model_copy(update={"goalpulse_metrics": metrics})
+    database = Database(settings.database_url)
+    try:
+        await migrate.upgrade(database)
+        catalog = load_catalog(metrics)
+        async with database.transaction() as session:
+            for i in range(80):
+                await set_goal(
+                    session=session,
+                    catalog=catalog,
+                    team_id=TEAM,
+                    channel_id="C0BIG",
+                    actor=Actor("U0ANA", _admin),
+                    change=GoalChange(f"m{i:02d}", 100),
+                    now=DIGEST_AT,
+                )
+                await point_store.upsert_points(
+                    session=session,
+                    team_id=TEAM,
+                    metric_key=f"m{i:02d}",
+                    values=[DailyValue(TODAY - timedelta(days=n), 60 + i) for n in range(5)],
+                    origin="test",
+                    now=DIGEST_AT,
+                )
+    finally:
+        await database.dispose()
+    running = await start_bot(
+        settings, host="127.0.0.1", clock=SettableClock(DIGEST_AT), tick_seconds=TICK
+    )
+    try:
+        [call] = await fake_slack.wait_for("chat.postMessage")
+        await fake_slack.wait_for("files.completeUploadExternal")
+    finally:
+        await running.stop()
+    assert call.accepted, call.response
+    assert len(call.body["blocks"]) <= 50
+    assert ":red_circle:" in str(call.body["blocks"])
+    assert [c.method for c in fake_slack.calls if c.method.startswith(("files", "upload"))] == [
+        "files.getUploadURLExternal",
+        "upload",
+        "files.completeUploadExternal",
+    ]
