@@ -12,8 +12,6 @@ from pathlib import Path
 
 import aiohttp
 from aiohttp import web
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from jobs.sources import SourceFetcher
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -28,7 +26,8 @@ from jobs.digest_model import ChannelDigest
 from jobs.engine import Engine
 from jobs.errors import ConfigError
 from jobs.metrics import MetricCatalog, load_catalog
-from jobs.scheduler import build_scheduler
+from jobs.scheduler import EngineScheduler, build_scheduler
+from jobs.sources import SourceFetcher
 from storage import migrate
 from storage.db import Database, redacted
 
@@ -49,7 +48,7 @@ class RunningBot:
     runner: web.AppRunner | None
     socket_mode: AsyncSocketModeHandler | None
     port: int | None
-    scheduler: AsyncIOScheduler | None = None
+    scheduler: EngineScheduler | None = None
 
     @property
     def url(self) -> str:
@@ -57,8 +56,8 @@ class RunningBot:
 
     async def stop(self) -> None:
         """Stop taking requests, finish the work already acknowledged, close the database."""
-        if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        if self.scheduler is not None:
+            await self.scheduler.stop(SHUTDOWN_GRACE_SECONDS)
         if self.runner is not None:
             await self.runner.cleanup()
         if self.socket_mode is not None:
@@ -192,7 +191,6 @@ class NoPublisher:
         raise RuntimeError("this command does not post to Slack")
 
 
-def _start(scheduler: AsyncIOScheduler | None) -> None:
+def _start(scheduler: EngineScheduler | None) -> None:
     if scheduler is not None:
         scheduler.start()
-        log.info("scheduler started: %s", ", ".join(job.name for job in scheduler.get_jobs()))

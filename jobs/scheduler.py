@@ -3,13 +3,19 @@ in APScheduler's job store, so several processes can run these same jobs safely.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from jobs.engine import Engine
+
+log = logging.getLogger("goalpulse.scheduler")
 
 JOB_DEFAULTS = {
     # A tick missed while the process was busy or asleep runs once, not once per missed slot.
@@ -19,25 +25,68 @@ JOB_DEFAULTS = {
 }
 
 
-def build_scheduler(engine: Engine, *, tick_seconds: float = 60) -> AsyncIOScheduler:
-    """A pull per sourced metric on its cron (evaluation follows each pull) and a digest tick."""
-    scheduler = AsyncIOScheduler(timezone=engine.timezone, job_defaults=JOB_DEFAULTS)
-    for metric in engine.catalog:
-        if metric.source is None or metric.source.kind == "manual":
-            continue
-        scheduler.add_job(
-            engine.pull,
-            CronTrigger.from_crontab(metric.schedule, timezone=engine.timezone),
-            kwargs={"metric_keys": [metric.key]},
-            id=f"pull:{metric.key}",
-            name=f"pull {metric.key}",
+class EngineScheduler:
+    """The engine's jobs on an AsyncIOScheduler, with a stop that waits for running jobs.
+
+    APScheduler's own shutdown does not wait for coroutine jobs; stopping the database under a
+    half-done digest would leave it hanging, so we track the running jobs ourselves.
+    """
+
+    def __init__(self, engine: Engine, *, tick_seconds: float = 60) -> None:
+        self.scheduler = AsyncIOScheduler(timezone=engine.timezone, job_defaults=JOB_DEFAULTS)
+        self._running: set[asyncio.Task[Any]] = set()
+        for metric in engine.catalog:
+            if metric.source is None or metric.source.kind == "manual":
+                continue
+            self.scheduler.add_job(
+                self._tracked(engine.pull),
+                CronTrigger.from_crontab(metric.schedule, timezone=engine.timezone),
+                kwargs={"metric_keys": [metric.key]},
+                id=f"pull:{metric.key}",
+                name=f"pull {metric.key}",
+            )
+        self.scheduler.add_job(
+            self._tracked(engine.digest_tick),
+            IntervalTrigger(seconds=tick_seconds, timezone=engine.timezone),
+            id="digest_tick",
+            name="digest tick",
+            # Tick at once on start-up, so digests missed while the bot was down go out now.
+            next_run_time=datetime.now(tz=self.scheduler.timezone),
         )
-    scheduler.add_job(
-        engine.digest_tick,
-        IntervalTrigger(seconds=tick_seconds, timezone=engine.timezone),
-        id="digest_tick",
-        name="digest tick",
-        # Tick at once on start-up, so digests missed while the bot was down go out now.
-        next_run_time=datetime.now(tz=scheduler.timezone),
-    )
-    return scheduler
+
+    @property
+    def running(self) -> bool:
+        return bool(self.scheduler.running)
+
+    def start(self) -> None:
+        self.scheduler.start()
+        log.info("scheduler started: %s", ", ".join(j.name for j in self.scheduler.get_jobs()))
+
+    async def stop(self, grace: float = 10) -> None:
+        """No new jobs; let running ones finish for `grace` seconds, then cancel them."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self._running:
+            _, late = await asyncio.wait(set(self._running), timeout=grace)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late)
+
+    def _tracked(self, job: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        async def run(*args: Any, **kwargs: Any) -> Any:
+            task = asyncio.current_task()
+            assert task is not None
+            self._running.add(task)
+            try:
+                return await job(*args, **kwargs)
+            finally:
+                self._running.discard(task)
+
+        run.__name__ = getattr(job, "__name__", "job")
+        return run
+
+
+def build_scheduler(engine: Engine, *, tick_seconds: float = 60) -> EngineScheduler:
+    """A pull per sourced metric on its cron (evaluation follows each pull) and a digest tick."""
+    return EngineScheduler(engine, tick_seconds=tick_seconds)

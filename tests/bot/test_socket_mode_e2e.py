@@ -51,7 +51,7 @@ def socket_settings(database_url: str, fake_slack: FakeSlack, metrics_path: Path
 @pytest.fixture
 async def socket_bot(socket_settings: Settings) -> AsyncIterator[RunningBot]:
     """The real bot, started as `goalpulse run` starts it, in Socket Mode."""
-    running = await start_bot(socket_settings, host="127.0.0.1", schedule=False)
+    running = await start_bot(socket_settings, host="127.0.0.1")
     yield running
     await running.stop()
 
@@ -146,7 +146,7 @@ async def test_stop_finishes_acked_work_and_leaves_nothing_running(
     socket_settings: Settings, fake_slack: FakeSlack, commands: SignedSlack
 ) -> None:
     """stop() sends replies already acked, then closes the connection, its tasks and sessions."""
-    running = await start_bot(socket_settings, host="127.0.0.1", schedule=False)
+    running = await start_bot(socket_settings, host="127.0.0.1")
     assert running.socket_mode is not None
     socket = running.socket_mode.client
     ack, tag = await goal(fake_slack, commands, "set dau 150k")
