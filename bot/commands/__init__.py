@@ -9,8 +9,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.commands.charts import send_goal_chart
 from bot.commands.handlers import Where, execute
-from bot.commands.parse import OpenGoalModal, ShowHelp, parse_command
+from bot.commands.parse import OpenGoalModal, ShowGoal, ShowHelp, parse_command
 from bot.constants import SLASH_COMMAND
 from bot.errors import replying_errors
 from bot.render.blocks import help_blocks
@@ -46,13 +47,22 @@ def register(app: AsyncApp, services: Services) -> None:
                     )
                     await client.views_open(trigger_id=command["trigger_id"], view=view)
                     return
+                where = Where(team_id=command["team_id"], channel_id=command["channel_id"])
                 blocks = await execute(
                     parsed,
                     services=services,
-                    where=Where(team_id=command["team_id"], channel_id=command["channel_id"]),
+                    where=where,
                     actor=slack_actor(client, command["user_id"]),
                 )
                 await reply(blocks, _fallback(blocks))
+                if isinstance(parsed, ShowGoal):
+                    await send_goal_chart(
+                        services=services,
+                        client=client,
+                        where=where,
+                        user_id=command["user_id"],
+                        metric_key=parsed.metric_key,
+                    )
 
         services.background.spawn(work())
 

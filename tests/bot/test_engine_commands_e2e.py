@@ -116,3 +116,7 @@ async def test_list_and_show_carry_the_evaluation(
     assert "Last 1 evaluations" in shown
     assert "█" in shown
     assert "6 adverse days in a row" in shown
+    [complete] = await fake_slack.wait_for("files.completeUploadExternal")
+    [opened] = fake_slack.calls_to("conversations.open")
+    assert opened.body["users"] == "U0ANA"
+    assert complete.body["channel_id"] == opened.response["channel"]["id"]
