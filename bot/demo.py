@@ -1,11 +1,13 @@
-"""`goalpulse demo`: two channels set sample goals through the real `/goal` path, in a terminal.
+"""`goalpulse demo`: two channels set goals, then the engine pulls, evaluates and digests.
 
 No Slack and no server: a fresh SQLite database in a temporary folder, the bundled sample
-metrics, and each reply's Block Kit rendered as text.
+metrics with their data dated back from today, and each reply's Block Kit rendered as text.
 """
 
 from __future__ import annotations
 
+import asyncio
+import csv
 import logging
 import os
 import shutil
@@ -13,36 +15,39 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TextIO
 
+import aiohttp
 from slack_sdk.models.blocks import Block
 
 from bot.commands.handlers import Where, execute
 from bot.commands.parse import parse_command
 from bot.constants import SLASH_COMMAND
 from bot.errors import reply_blocks
+from bot.render.digest import digest_blocks
 from bot.render.terminal import BOLD, DIM, RESET, blocks_to_text, mrkdwn_to_text
-from bot.services import Services
+from bot.runtime import NoPublisher
+from bot.services import Services, utc_now
+from jobs.chart import render_chart
+from jobs.digest_model import ChannelDigest
+from jobs.engine import Engine
 from jobs.errors import GoalpulseError
 from jobs.goals import Actor
-from jobs.metrics import (
-    CsvSource,
-    HttpSource,
-    ManualSource,
-    Metric,
-    MetricCatalog,
-    SqlSource,
-    load_catalog,
-)
+from jobs.metrics import CsvSource, Metric, MetricCatalog, load_catalog
+from jobs.pull import PullResult
+from jobs.sources import SourceFetcher
 from storage.db import Database
 
-PACKAGE_ROOT = Path(__file__).parent.parent
-METRICS_PATH = Path(__file__).parent / "demo_data" / "metrics.yml"
+DATA_DIR = Path(__file__).parent / "demo_data"
+METRICS_PATH = DATA_DIR / "metrics.yml"
+CHARTS_DIR = "goalpulse-demo-charts"
 TEAM_ID = "T0DEMO"
+TIMEZONE = "UTC"
 USERS = {"U0ANA": "ana", "U0LI": "li", "U0WEI": "wei", "U0MEI": "mei"}
-CHANNELS = {"C0GROWTH": "growth", "C0OPS": "ops"}
+GROWTH, OPS = "C0GROWTH", "C0OPS"
+CHANNELS = {GROWTH: "growth", OPS: "ops"}
 GUTTER = "  │ "
 
 
@@ -56,59 +61,130 @@ class Step:
 
 
 def script(today: date) -> list[tuple[str, list[Step]]]:
-    """The sample session, in chapters: a title and the commands typed."""
+    """The commands typed before the pull, in chapters: a title and the steps."""
     due = f"{today.year + 1}-03-31"  # always in the future, whenever the demo runs
-    growth = [
-        Step(
-            "C0GROWTH",
-            "U0LI",
-            "config ceo <@U0WEI|wei> lead <@U0LI|li> digest 09:00 tz Asia/Shanghai",
-        ),
-        Step("C0GROWTH", "U0ANA", "set dau 150k owner <@U0ANA|ana> lead <@U0LI|li>"),
-        Step("C0GROWTH", "U0LI", "thresholds dau 5% 15% 25%"),
-        Step("C0GROWTH", "U0ANA", "set next_day_retention 35% lead <@U0LI|li>"),
-        Step("C0GROWTH", "U0LI", f"set gmv ¥2.5M by {due}"),
-        Step("C0GROWTH", "U0ANA", "set dau 30%"),
-    ]
-    ops = [
-        Step("C0OPS", "U0MEI", "config lead <@U0MEI|mei>"),
-        Step("C0OPS", "U0MEI", "set complaint_rate 2% lower"),
-        Step("C0OPS", "U0MEI", "set nps 40 owner <@U0MEI|mei> lead <@U0LI|li>"),
-    ]
-    review = [
-        Step("C0GROWTH", "U0ANA", "list"),
-        Step("C0OPS", "U0MEI", "list"),
-        Step("C0GROWTH", "U0ANA", "show dau"),
-    ]
+
     return [
-        ("#growth sets its goals (the last command has a mistake in it)", growth),
-        ("#ops sets its goals", ops),
-        ("What each channel now sees", review),
+        (
+            "#growth sets its goals (one command has a mistake in it)",
+            [
+                Step(GROWTH, "U0LI", "config ceo <@U0WEI|wei> lead <@U0LI|li> digest 09:00"),
+                Step(GROWTH, "U0ANA", "set dau 150k owner <@U0ANA|ana> lead <@U0LI|li>"),
+                Step(GROWTH, "U0LI", "thresholds dau 5% 15% 25%"),
+                Step(GROWTH, "U0ANA", "set dau 30%"),
+                Step(GROWTH, "U0ANA", "set next_day_retention 35% lead <@U0LI|li>"),
+                Step(GROWTH, "U0ANA", "set conversion_rate 3.5%"),
+                Step(GROWTH, "U0LI", f"set gmv ¥2.5M by {due}"),
+                Step(GROWTH, "U0LI", "set active_rate_30d 40%"),
+                Step(GROWTH, "U0LI", "set retention_7d 20%"),
+                Step(GROWTH, "U0LI", "set aov ¥175"),
+            ],
+        ),
+        (
+            "#ops sets its goals and checks in a survey result",
+            [
+                Step(OPS, "U0MEI", "config lead <@U0MEI|mei>"),
+                Step(OPS, "U0MEI", "set complaint_rate 2% lower"),
+                Step(OPS, "U0MEI", "set refund_rate 1.5% lower"),
+                Step(OPS, "U0MEI", "set nps 40 owner <@U0MEI|mei> lead <@U0LI|li>"),
+                Step(OPS, "U0MEI", "checkin nps 43 quarterly survey, 1,204 answers"),
+            ],
+        ),
     ]
 
 
-async def run_demo(stream: TextIO) -> None:
+REVIEW = [
+    Step(GROWTH, "U0ANA", "list"),
+    Step(OPS, "U0MEI", "list"),
+    Step(GROWTH, "U0ANA", "show conversion_rate"),
+]
+
+
+def materialise(folder: Path, today: date) -> Path:
+    """Copy metrics.yml and the CSVs into `folder`, `days_ago` becoming dates; the yml's path."""
+    for bundled in sorted(DATA_DIR.glob("*.csv")):
+        with bundled.open(encoding="utf-8", newline="") as src:
+            rows = list(csv.DictReader(src))
+        with (folder / bundled.name).open("w", encoding="utf-8", newline="") as dst:
+            fields = ["day", *(k for k in rows[0] if k != "days_ago")]
+            writer = csv.DictWriter(dst, fieldnames=fields)
+            writer.writeheader()
+            for row in rows:
+                day = today - timedelta(days=int(row.pop("days_ago")))
+                writer.writerow({"day": day.isoformat(), **row})
+    return Path(shutil.copy(METRICS_PATH, folder / METRICS_PATH.name))
+
+
+async def run_demo(stream: TextIO, *, charts_dir: Path | None = None) -> None:
     """Run the sample session against a throwaway database and write it to `stream`."""
     out = _Transcript(stream, color=_wants_color(stream))
-    catalog = load_catalog(METRICS_PATH)
-    out.intro(catalog)
-    with tempfile.TemporaryDirectory(prefix="goalpulse-demo-") as folder:
-        database = Database(f"sqlite+aiosqlite:///{Path(folder) / 'goalpulse.db'}")
+    charts = charts_dir or Path.cwd() / CHARTS_DIR
+    today = utc_now().date()
+    with tempfile.TemporaryDirectory(prefix="goalpulse-demo-") as name:
+        folder = Path(name)
+        catalog = load_catalog(materialise(folder, today))
+        out.intro(catalog, today)
+        database = Database(f"sqlite+aiosqlite:///{folder / 'goalpulse.db'}")
         try:
             with _quiet("alembic"):
                 # Imported here so that Alembic's import-time INFO lines are quieted too.
                 from storage import migrate
 
                 await migrate.upgrade(database)
-            services = Services(database=database, catalog=catalog)
-            for title, steps in script(services.today()):
-                out.heading(title)
-                for step in steps:
+            async with aiohttp.ClientSession() as http:
+                engine = Engine(
+                    database=database,
+                    catalog=catalog,
+                    # Relative CSV paths resolve against the copied metrics.yml's folder.
+                    fetcher=SourceFetcher(base_dir=folder, env={}, http=http),
+                    publisher=NoPublisher(),  # nothing is posted: the demo prints instead
+                    timezone=TIMEZONE,
+                    clock=utc_now,
+                )
+                services = Services(
+                    database=database, catalog=catalog, timezone=TIMEZONE, engine=engine
+                )
+                for title, steps in script(today):
+                    out.heading(title)
+                    for step in steps:
+                        out.command(step)
+                        out.reply(await run_step(step, services))
+                out.heading("The engine pulls every metric (what a scheduled pull does)")
+                with _quiet("goalpulse.pull", logging.ERROR):  # the failure is printed below
+                    out.pulled(await engine.pull())
+                out.heading("What each channel now sees")
+                for step in REVIEW:
                     out.command(step)
                     out.reply(await run_step(step, services))
+                out.heading("This morning's digests, as Slack shows them")
+                written = [await _digest(engine, channel, out, charts) for channel in CHANNELS]
+                await engine.fetcher.close()
         finally:
             await database.dispose()
-    out.outro()
+    out.outro(charts, [path for path in written if path])
+
+
+async def _digest(engine: Engine, channel_id: str, out: _Transcript, charts: Path) -> Path | None:
+    """Print a channel's digest and write its chart; returns the PNG's path, if any."""
+    today = engine.today()
+    digest = await engine.digest_for(TEAM_ID, channel_id, local_date=today, timezone=TIMEZONE)
+    out.line(f"#{CHANNELS[channel_id]} digest:", BOLD)
+    if digest is None:
+        out.line(f"{GUTTER}(no digest: no goals)")
+        return None
+    out.reply(digest_blocks(digest))
+    name = f"{CHANNELS[channel_id]}-{today.isoformat()}.png"
+    return await asyncio.to_thread(_write_chart, digest, charts / name)
+
+
+def _write_chart(digest: ChannelDigest, path: Path) -> Path | None:
+    """The chart Slack would get with the digest, as a PNG file (None when there is none)."""
+    png = render_chart(digest)
+    if png is None:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(png)
+    return path
 
 
 async def run_step(step: Step, services: Services) -> list[Block]:
@@ -156,31 +232,46 @@ class _Transcript:
             self.line(f"{GUTTER}{line}".rstrip())
         self.line()
 
-    def intro(self, catalog: MetricCatalog) -> None:
+    def intro(self, catalog: MetricCatalog, today: date) -> None:
         self.line("goalpulse demo", BOLD)
         self.line(
-            "Two Slack channels set goals with /goal. Every command below goes through the real\n"
-            "parser, goal services and Block Kit replies, against a fresh SQLite database in a\n"
-            "temporary folder. No Slack workspace is involved: replies are shown as text."
+            "Two Slack channels set goals with /goal, then the engine pulls the metrics,\n"
+            "measures each goal against its bands and builds each channel's daily digest.\n"
+            "Every step is the real code, on a fresh SQLite database in a temporary folder.\n"
+            "No Slack workspace is involved: messages are shown as text."
         )
         self.line()
         self.line("People: @ana (growth), @li (team lead), @mei (operations), @wei (CEO).")
         self.line()
-        self.line(f"Sample metrics, from {METRICS_PATH.relative_to(PACKAGE_ROOT)}:")
+        self.line(f"Sample metrics, from {METRICS_PATH.relative_to(DATA_DIR.parent.parent)}.")
+        self.line(f"The CSVs hold made-up data for the 30 days up to today, {today.isoformat()}:")
         metrics: list[Metric] = list(catalog)  # in the file's order
         width = max(len(m.key) for m in metrics) + 2
         for metric in metrics:
-            self.line(f"  {metric.key:<{width}}{metric.title} ({metric.unit.value})")
-            self.line(f"  {'':<{width}}{_origin(metric)}", DIM)
+            self.line(f"  {metric.key:<{width}}{metric.title} · {_origin(metric)}")
         self.line()
 
-    def outro(self) -> None:
+    def pulled(self, results: Sequence[PullResult]) -> None:
+        width = max(len(r.metric_key) for r in results) + 2
+        for result in results:
+            error = (result.error or "").removeprefix(f"{result.metric_key}: ")
+            outcome = f"FAILED: {error}" if result.error else f"{result.days} days stored"
+            self.line(f"  {result.metric_key:<{width}}{outcome}")
+        self.line("  (nps is manual: its value came from /goal checkin above)", DIM)
+        self.line()
+
+    def outro(self, charts: Path, written: Sequence[Path]) -> None:
         self.heading("What happens next")
+        shown = (
+            f"./{charts.relative_to(Path.cwd())}" if charts.is_relative_to(Path.cwd()) else charts
+        )
+        self.line(f"The charts Slack would get with the digests: {len(written)} PNGs in {shown}/")
+        for path in written:
+            self.line(f"  {path.name}")
         self.line(
-            "The goals above are stored, but nothing has been measured yet: each one says\n"
-            '"no data yet". Pulling metric values, measuring each goal against its bands,\n'
-            "daily digests, escalation and 72-hour remediation threads arrive in later\n"
-            "versions. The demo database was a temporary file and has been deleted.\n"
+            "\n"
+            "The demo database was a temporary file and has been deleted. Escalation DMs and\n"
+            "72-hour remediation threads are not part of this version yet.\n"
             "\n"
             "To use goalpulse in a Slack workspace: set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET\n"
             "and GOALPULSE_METRICS, then run `goalpulse run`."
@@ -188,16 +279,15 @@ class _Transcript:
 
 
 def _origin(metric: Metric) -> str:
-    match metric.source:
-        case CsvSource(path=path, value_column=column):
-            return f"csv: {path}, column {column}"
-        case HttpSource(url=url):
-            return f"http: {url} (not called by the demo)"
-        case SqlSource():
-            return "sql: a read-only query"
-        case ManualSource():
-            return "manual: values typed in with /goal checkin"
-    return f"formula: {metric.formula}"
+    if isinstance(metric.source, CsvSource):
+        return f"{metric.source.path}, column {metric.source.value_column}"
+    if metric.source is None:
+        return f"formula: {metric.formula}"
+    return (
+        "manual: typed in with /goal checkin"
+        if metric.source.kind == "manual"
+        else metric.source.kind
+    )
 
 
 def _wants_color(stream: TextIO) -> bool:
@@ -211,12 +301,12 @@ def _wants_color(stream: TextIO) -> bool:
 
 
 @contextmanager
-def _quiet(logger_name: str) -> Iterator[None]:
-    # Alembic logs every migration at INFO; in the demo that is noise between the lines.
+def _quiet(logger_name: str, level: int = logging.WARNING) -> Iterator[None]:
+    # Log lines (Alembic's INFO, the pull's warnings) would be noise between the demo's lines.
     logger = logging.getLogger(logger_name)
-    level = logger.level
-    logger.setLevel(logging.WARNING)
+    before = logger.level
+    logger.setLevel(level)
     try:
         yield
     finally:
-        logger.setLevel(level)
+        logger.setLevel(before)

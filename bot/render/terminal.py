@@ -24,6 +24,10 @@ EMOJI: Mapping[str, str] = {
     "double_vertical_bar": "⏸️",
     "arrow_forward": "▶️",
     "boom": "💥",
+    "memo": "📝",
+    "chart_with_downwards_trend": "📉",
+    "hourglass": "⌛",
+    "mailbox_with_mail": "📬",
 }
 
 BOLD, DIM, ITALIC, UNDERLINE = "\033[1m", "\033[2m", "\033[3m", "\033[4m"
