@@ -8,7 +8,6 @@ from datetime import timedelta
 from typing import TypedDict
 from zoneinfo import ZoneInfo
 
-from jobs.chart import render_chart
 from slack_sdk.models.blocks import Block
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,6 +30,7 @@ from bot.render.digest import digest_blocks, sparkline
 from bot.services import Services
 from jobs import config as config_service
 from jobs import goals as goal_service
+from jobs.chart import render_chart
 from jobs.checkins import record_checkin
 from jobs.errors import GoalpulseError, NotFoundError
 from jobs.evaluation import evaluate
