@@ -208,7 +208,10 @@ async def test_block_limits_rejected(
 
 async def test_limits_at_the_edge_are_accepted(client: AsyncWebClient) -> None:
     """Exactly 50 blocks and a 3000-char section are accepted."""
-    await client.chat_postMessage(channel="C1", text="t", blocks=[section("x" * 3000)] * 50)
+    response = await client.chat_postMessage(
+        channel="C1", text="t", blocks=[section("x" * 3000)] * 50
+    )
+    assert response["ok"]
 
 
 async def test_too_long_text_rejected(client: AsyncWebClient) -> None:
