@@ -122,6 +122,7 @@ async def build_digest(
     local_date: date,
     timezone: str,
     day: date,
+    trend_trigger: int = 3,
 ) -> ChannelDigest | None:
     """Assemble a channel's digest from its goals' evaluations for `day` and recent points."""
     goals = await goal_store.active_goals(session=session, team_id=team_id, channel_id=channel_id)
@@ -153,6 +154,7 @@ async def build_digest(
             history[goal.metric_key],
             day,
             failing[goal.metric_key].error if goal.metric_key in failing else None,
+            trend_trigger,
         )
         for goal in goals
     )
@@ -183,6 +185,7 @@ def _line(
     history: dict[date, float],
     day: date,
     source_error: str | None,
+    trend_trigger: int,
 ) -> GoalLine:
     metric = catalog.get(goal.metric_key)
     return GoalLine(
@@ -200,7 +203,7 @@ def _line(
         deviation=evaluation.deviation if evaluation else None,
         sparkline=_sparkline(history, day),
         consecutive_adverse=evaluation.consecutive_adverse if evaluation else 0,
-        trend_alert=bool(evaluation and evaluation.consecutive_adverse >= 3),
+        trend_alert=bool(evaluation and evaluation.consecutive_adverse >= trend_trigger),
         red_in_days=evaluation.red_in_days if evaluation else None,
         owner_id=goal.owner_id,
         source_error=source_error,

@@ -169,4 +169,5 @@ class Engine:
                 local_date=local_date,
                 timezone=timezone,
                 day=day,
+                trend_trigger=self.policy.trend_trigger,
             )
