@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -178,3 +178,63 @@ class RunClaim(SQLModel, table=True):
     done_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     error: str | None = Field(default=None, max_length=500)
+
+
+class EpisodeRow(SQLModel, table=True):
+    """A goal's stretch in orange or red. At most one open per goal, enforced by the database."""
+
+    __tablename__ = "episode"
+    __table_args__ = (
+        Index(
+            "uq_episode_one_open_per_goal",
+            "goal_id",
+            unique=True,
+            sqlite_where=text("closed_at IS NULL"),
+            postgresql_where=text("closed_at IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    goal_id: int = Field(foreign_key="goal.id", ondelete="CASCADE")
+    team_id: str = Field(max_length=32)
+    opened_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    current_band: str = Field(max_length=8)
+    peak_band: str = Field(max_length=8)
+    acknowledged_by: str | None = Field(default=None, max_length=32)
+    acknowledged_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    snoozed_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    good_streak: int = 0
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # The escalation policy as it was when the episode opened.
+    policy: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class RemediationRow(SQLModel, table=True):
+    """A 72-hour remediation thread. At most one open per goal, enforced by the database."""
+
+    __tablename__ = "remediation"
+    __table_args__ = (
+        Index(
+            "uq_remediation_one_open_per_goal",
+            "goal_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    goal_id: int = Field(foreign_key="goal.id", ondelete="CASCADE")
+    team_id: str = Field(max_length=32)
+    channel_id: str = Field(max_length=32)
+    trigger: str = Field(max_length=8)
+    opened_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    status: str = Field(default="open", max_length=8)
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    closed_by: str | None = Field(default=None, max_length=32)
+    parent_ts: str | None = Field(default=None, max_length=32)
+    checklist_ts: str | None = Field(default=None, max_length=32)
+    items: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )

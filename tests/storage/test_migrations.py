@@ -17,14 +17,16 @@ TABLES = {
     "alembic_version",
     "audit_event",
     "channel_settings",
+    "episode",
     "evaluation",
     "goal",
     "metric_point",
+    "remediation",
     "run_claim",
     "source_status",
     "workspace_settings",
 }
-HEAD = "0002"
+HEAD = "0003"
 
 
 async def describe(database: Database) -> dict[str, object]:
@@ -51,7 +53,7 @@ async def test_upgrade_creates_schema_and_is_idempotent(database_url: str) -> No
     try:
         assert await migrate.current_revision(database) is None
         applied = await migrate.upgrade(database)
-        assert applied == ["0001", "0002"]
+        assert applied == ["0001", "0002", "0003"]
         schema = await describe(database)
         assert set(schema) == TABLES
         assert await migrate.upgrade(database) == []
@@ -78,7 +80,7 @@ async def test_goalpulse_migrate_command_twice(database_url: str, tmp_path: Path
     """`goalpulse migrate` builds the schema, and a second run reports it is already current."""
     first = goalpulse("migrate", env={"DATABASE_URL": database_url}, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
-    assert "applied 0001, 0002" in first.stdout
+    assert "applied 0001, 0002, 0003" in first.stdout
     database = Database(database_url)
     try:
         schema = await describe(database)
