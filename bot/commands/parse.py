@@ -6,13 +6,11 @@ corrected example built from what the user typed.
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from zoneinfo import available_timezones
 
+from bot.commands.words import clock_time, due_date, no_more, once, timezone_name, user_mention
 from bot.constants import MAX_COMMAND_LENGTH, SLASH_COMMAND
 from jobs.config import ConfigChange
 from jobs.errors import NotFoundError, UsageError, quoted
@@ -28,9 +26,6 @@ from jobs.quantities import (
 from storage.models import Direction
 
 _TOKEN = re.compile(r"<[^>\s]*>|<[^>]*>|\S+")
-_USER_MENTION = re.compile(r"<@([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>")
-_CLOCK = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -150,10 +145,6 @@ SUBCOMMANDS = (
     "help",
 )
 MAX_NOTE_LENGTH = 300
-SET_USAGE = (
-    f"{SLASH_COMMAND} set <metric> <target> [higher|lower|either] [by YYYY-MM-DD] "
-    "[owner @user] [lead @user]"
-)
 
 
 def parse_command(text: str, *, catalog: MetricCatalog, today: date) -> Command:
@@ -170,7 +161,7 @@ def parse_command(text: str, *, catalog: MetricCatalog, today: date) -> Command:
     if name == "help":
         return ShowHelp()
     if name == "list":
-        _no_more(args, f"{SLASH_COMMAND} list")
+        no_more(args, f"{SLASH_COMMAND} list")
         return ListGoals()
     if name == "set":
         return _parse_set(args, catalog, today) if args else OpenGoalModal()
@@ -184,9 +175,9 @@ def parse_command(text: str, *, catalog: MetricCatalog, today: date) -> Command:
         return _parse_checkin(args, catalog)
     if name == "digest":
         if args and args[0].lower() == "preview":
-            _no_more(args[1:], f"{SLASH_COMMAND} digest preview")
+            no_more(args[1:], f"{SLASH_COMMAND} digest preview")
             return PostDigest(preview=True)
-        _no_more(args, f"{SLASH_COMMAND} digest preview")
+        no_more(args, f"{SLASH_COMMAND} digest preview")
         return PostDigest(preview=False)
     raise UsageError(
         f"{quoted(tokens[0])} is not a /goal command. Try one of: {', '.join(SUBCOMMANDS)}.",
@@ -214,7 +205,7 @@ def _metric_key(token: str | None, catalog: MetricCatalog, example: str) -> str:
 def _one_metric(name: str, args: list[str], catalog: MetricCatalog) -> str:
     example = f"{SLASH_COMMAND} {name} {_first_key(catalog)}"
     key = _metric_key(args[0] if args else None, catalog, example)
-    _no_more(args[1:], f"{SLASH_COMMAND} {name} {key}")
+    no_more(args[1:], f"{SLASH_COMMAND} {name} {key}")
     return key
 
 
@@ -255,11 +246,11 @@ def _parse_set(args: list[str], catalog: MetricCatalog, today: date) -> SetGoal:
                 )
             fields["direction"] = Direction(lowered)
         elif lowered == "by":
-            _once(fields, "due_date", word, example)
-            fields["due_date"] = _due_date(rest.pop(0) if rest else None, today, example)
+            once(fields, "due_date", word, example)
+            fields["due_date"] = due_date(rest.pop(0) if rest else None, today, example)
         elif lowered in ("owner", "lead"):
-            _once(fields, f"{lowered}_id", word, example)
-            fields[f"{lowered}_id"] = _user(rest.pop(0) if rest else None, lowered, example)
+            once(fields, f"{lowered}_id", word, example)
+            fields[f"{lowered}_id"] = user_mention(rest.pop(0) if rest else None, lowered, example)
         else:
             raise UsageError(
                 f"I don't understand {quoted(word)} here. After the target you can add "
@@ -333,14 +324,14 @@ def _parse_config(args: list[str]) -> ConfigChange:
         lowered = word.lower()
         value = rest.pop(0) if rest else None
         if lowered in ("ceo", "lead"):
-            _once(fields, f"{lowered}_id", word, example)
-            fields[f"{lowered}_id"] = _user(value, lowered, example)
+            once(fields, f"{lowered}_id", word, example)
+            fields[f"{lowered}_id"] = user_mention(value, lowered, example)
         elif lowered == "digest":
-            _once(fields, "digest_time", word, example)
-            fields["digest_time"] = _clock(value, example)
+            once(fields, "digest_time", word, example)
+            fields["digest_time"] = clock_time(value, example)
         elif lowered in ("tz", "timezone"):
-            _once(fields, "timezone", word, example)
-            fields["timezone"] = _timezone(value, example)
+            once(fields, "timezone", word, example)
+            fields["timezone"] = timezone_name(value, example)
         else:
             raise UsageError(
                 f"{quoted(word)} is not a setting. Settings: `ceo @user`, `lead @user`, "
@@ -348,80 +339,6 @@ def _parse_config(args: list[str]) -> ConfigChange:
                 example=example,
             )
     return ConfigChange(**fields)
-
-
-def _once(fields: Mapping[str, object], field: str, word: str, example: str) -> None:
-    if field in fields:
-        raise UsageError(f"{quoted(word)} is given twice; give it once.", example=example)
-
-
-def _no_more(args: list[str], example: str) -> None:
-    if args:
-        raise UsageError(f"Unexpected {quoted(' '.join(args))} at the end.", example=example)
-
-
-def _due_date(token: str | None, today: date, example: str) -> date:
-    example = example.replace(" owner", f" by {today.year + 1}-03-31 owner")
-    if token is None:
-        raise UsageError("`by` needs a date written YYYY-MM-DD.", example=example)
-    try:
-        # fromisoformat alone would also take `20270331` and week dates like `2027-W01-1`.
-        if not _ISO_DATE.fullmatch(token):
-            raise ValueError(token)
-        due = date.fromisoformat(token)
-    except ValueError:
-        raise UsageError(
-            f"{quoted(token)} is not a date; write it as YYYY-MM-DD.", example=example
-        ) from None
-    if due < today:
-        raise UsageError(
-            f"The due date {token} is in the past (today is {today.isoformat()}).",
-            example=example,
-        )
-    return due
-
-
-def _user(token: str | None, role: str, example: str) -> str:
-    match = _USER_MENTION.fullmatch(token or "")
-    if match is None:
-        shown = quoted(token) if token else "nothing"
-        raise UsageError(
-            f"`{role}` needs an @mention of a person, but got {shown}.", example=example
-        )
-    return match[1]
-
-
-def _clock(token: str | None, example: str) -> str:
-    if token is None:
-        raise UsageError("`digest` needs a time of day written HH:MM (24-hour).", example=example)
-    match = _CLOCK.fullmatch(token)
-    if match is None:
-        raise UsageError(
-            f"{quoted(token)} is not a time of day; write it as HH:MM (24-hour).",
-            example=example,
-        )
-    return f"{int(match[1]):02d}:{match[2]}"
-
-
-@functools.cache
-def _timezones() -> dict[str, str]:
-    """Area/City names (and UTC) by their lower-case spelling."""
-    names = {name for name in available_timezones() if "/" in name} | {"UTC"}
-    return {name.lower(): name for name in names}
-
-
-def _timezone(name: str | None, example: str) -> str:
-    if name is None:
-        raise UsageError("`tz` needs an Area/City name like Europe/Berlin.", example=example)
-    # A lookup, not ZoneInfo(name): user text never becomes a file path, and
-    # `America/Argentina` (a folder of zones) is refused instead of raising IsADirectoryError.
-    zone = _timezones().get(name.lower())
-    if zone is None:
-        raise UsageError(
-            f"{quoted(name)} is not a timezone; use an Area/City name like Europe/Berlin.",
-            example=example,
-        )
-    return zone
 
 
 def _first_key(catalog: MetricCatalog) -> str:

@@ -1,0 +1,98 @@
+"""Readers for the words inside a `/goal` command: mentions, dates, times and timezones.
+
+Pure; each raises UsageError with the command's corrected example when a word is wrong.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from datetime import date
+from zoneinfo import available_timezones
+
+from jobs.errors import UsageError, quoted
+
+_USER_MENTION = re.compile(r"<@([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>")
+_CLOCK = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def once(fields: Mapping[str, object], field: str, word: str, example: str) -> None:
+    """Refuse a keyword given twice."""
+    if field in fields:
+        raise UsageError(f"{quoted(word)} is given twice; give it once.", example=example)
+
+
+def no_more(args: list[str], example: str) -> None:
+    """Refuse words left over at the end."""
+    if args:
+        raise UsageError(f"Unexpected {quoted(' '.join(args))} at the end.", example=example)
+
+
+def due_date(token: str | None, today: date, example: str) -> date:
+    """A `YYYY-MM-DD` date that is not in the past."""
+    example = example.replace(" owner", f" by {today.year + 1}-03-31 owner")
+    if token is None:
+        raise UsageError("`by` needs a date written YYYY-MM-DD.", example=example)
+    try:
+        # fromisoformat alone would also take `20270331` and week dates like `2027-W01-1`.
+        if not _ISO_DATE.fullmatch(token):
+            raise ValueError(token)
+        due = date.fromisoformat(token)
+    except ValueError:
+        raise UsageError(
+            f"{quoted(token)} is not a date; write it as YYYY-MM-DD.", example=example
+        ) from None
+    if due < today:
+        raise UsageError(
+            f"The due date {token} is in the past (today is {today.isoformat()}).",
+            example=example,
+        )
+    return due
+
+
+def user_mention(token: str | None, role: str, example: str) -> str:
+    """The user ID inside an escaped mention like `<@U0ANA|ana>`."""
+    match = _USER_MENTION.fullmatch(token or "")
+    if match is None:
+        shown = quoted(token) if token else "nothing"
+        raise UsageError(
+            f"`{role}` needs an @mention of a person, but got {shown}.", example=example
+        )
+    return match[1]
+
+
+def clock_time(token: str | None, example: str) -> str:
+    """`9:05` → `09:05` (24-hour)."""
+    if token is None:
+        raise UsageError("`digest` needs a time of day written HH:MM (24-hour).", example=example)
+    match = _CLOCK.fullmatch(token)
+    if match is None:
+        raise UsageError(
+            f"{quoted(token)} is not a time of day; write it as HH:MM (24-hour).",
+            example=example,
+        )
+    return f"{int(match[1]):02d}:{match[2]}"
+
+
+@functools.cache
+def _timezones() -> dict[str, str]:
+    """Area/City names (and UTC) by their lower-case spelling."""
+    names = {name for name in available_timezones() if "/" in name} | {"UTC"}
+    return {name.lower(): name for name in names}
+
+
+def timezone_name(name: str | None, example: str) -> str:
+    """The canonical Area/City name for a timezone, matched case-insensitively."""
+    if name is None:
+        raise UsageError("`tz` needs an Area/City name like Europe/Berlin.", example=example)
+    # A lookup, not ZoneInfo(name): user text never becomes a file path, and
+    # `America/Argentina` (a folder of zones) is refused instead of raising IsADirectoryError.
+    zone = _timezones().get(name.lower())
+    if zone is None:
+        raise UsageError(
+            f"{quoted(name)} is not a timezone; use an Area/City name like Europe/Berlin.",
+            example=example,
+        )
+    return zone
