@@ -6,6 +6,7 @@ import re
 from datetime import date
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from jobs.metrics import load_catalog
@@ -33,8 +34,10 @@ async def test_metrics_without_a_fetchable_source_are_refused(key: str, fault: s
     await fetcher.close()
 
 
-async def test_close_twice_is_harmless() -> None:
-    """close() may be called more than once, even when nothing was fetched."""
-    fetcher = SourceFetcher(base_dir=DESIGN_EXAMPLE.parent, env={})
-    await fetcher.close()
-    await fetcher.close()
+async def test_close_twice_is_harmless_and_leaves_a_shared_session_open() -> None:
+    """close() may be called twice; a session handed in by the caller stays the caller's."""
+    async with aiohttp.ClientSession() as shared:
+        fetcher = SourceFetcher(base_dir=DESIGN_EXAMPLE.parent, env={}, http=shared)
+        await fetcher.close()
+        await fetcher.close()
+        assert not shared.closed
