@@ -147,7 +147,7 @@ async def build_digest(
         history[key][point_day] = value
     failing = await source_store.failing_sources(session=session, metric_keys=metric_keys)
     lines = tuple(
-        _line(
+        goal_line(
             goal,
             evaluations.get(goal.id or -1),
             catalog,
@@ -178,7 +178,7 @@ async def build_digest(
     )
 
 
-def _line(
+def goal_line(
     goal: Goal,
     evaluation: Evaluation | None,
     catalog: MetricCatalog,
@@ -187,6 +187,7 @@ def _line(
     source_error: str | None,
     trend_trigger: int,
 ) -> GoalLine:
+    """One goal as the digest (and every escalation message) shows it."""
     metric = catalog.get(goal.metric_key)
     return GoalLine(
         goal_id=goal.id or 0,

@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
+
+
+@dataclass(frozen=True)
+class EscalationStatus:
+    """A goal's open episode and/or remediation, for the digest and `/goal show`."""
+
+    episode_band: str | None  # the open episode's current band (orange/red), if one is open
+    acknowledged_by: str | None
+    remediation_id: int | None  # the open remediation, if one is open
+    done: int  # checklist items done
+    total: int
+    due_at: datetime | None
+    time_left: timedelta | None
 
 
 @dataclass(frozen=True)
@@ -30,6 +43,7 @@ class GoalLine:
     owner_id: str | None
     # Set when the metric's source is failing: what went wrong, in one line.
     source_error: str | None = None
+    escalation: EscalationStatus | None = None
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from jobs.alert_model import Outgoing
 from jobs.digest_model import ChannelDigest
 
 
@@ -16,4 +17,33 @@ class DigestPublisher(Protocol):
 
         Raises on failure; the caller retries later, so a digest is never half-posted twice.
         """
+        ...
+
+
+class Messenger(DigestPublisher, Protocol):
+    """Everything escalation and remediation send: DMs, thread posts and in-place edits.
+
+    Every method raises on failure; the caller keeps the work and retries it later.
+    """
+
+    async def post(
+        self, channel_id: str, message: Outgoing, *, thread_ts: str | None = None
+    ) -> str:
+        """Post to a channel (or into a thread); returns the new message's ts."""
+        ...
+
+    async def update(self, channel_id: str, ts: str, message: Outgoing) -> None:
+        """Redraw an existing message in place."""
+        ...
+
+    async def send_dm(self, user_id: str, message: Outgoing) -> tuple[str, str]:
+        """DM a user; returns (the DM channel, the message's ts)."""
+        ...
+
+    async def user_timezone(self, user_id: str) -> str | None:
+        """The user's IANA timezone, or None when unknown."""
+        ...
+
+    async def permalink(self, channel_id: str, ts: str) -> str | None:
+        """A link to a message, or None when the platform cannot give one."""
         ...

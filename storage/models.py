@@ -39,6 +39,10 @@ class WorkspaceSettings(SQLModel, table=True):
     ceo_id: str | None = Field(default=None, max_length=32)
     timezone: str | None = Field(default=None, max_length=64)
     digest_time: str | None = Field(default=None, max_length=5)
+    # Checklist items every remediation in the workspace gets after the default three.
+    checklist_items: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
@@ -197,6 +201,7 @@ class EpisodeRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     goal_id: int = Field(foreign_key="goal.id", ondelete="CASCADE")
     team_id: str = Field(max_length=32)
+    channel_id: str = Field(default="", max_length=32)
     opened_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     current_band: str = Field(max_length=8)
     peak_band: str = Field(max_length=8)
@@ -207,6 +212,13 @@ class EpisodeRow(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     # The escalation policy as it was when the episode opened.
     policy: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The remediation whose thread carries this episode's notes.
+    remediation_id: int | None = Field(default=None, foreign_key="remediation.id")
+    # The evaluation last stepped through, so re-evaluating the same day changes nothing.
+    last_day: date | None = None
+    last_band: str | None = Field(default=None, max_length=8)
+    # Optimistic lock: an update only lands if nobody changed the row since it was read.
+    version: int = 1
 
 
 class RemediationRow(SQLModel, table=True):
@@ -238,3 +250,46 @@ class RemediationRow(SQLModel, table=True):
     items: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
+    # Who may resolve early, fixed when it opens: the goal owner and the lead.
+    owner_id: str = Field(default="", max_length=32)
+    lead_id: str | None = Field(default=None, max_length=32)
+    summary: str | None = Field(default=None, max_length=500)
+    version: int = 1
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message to send (now or at `due_at`): a DM, a thread post, a reminder, a close-out.
+
+    The run key makes each message unique, however many processes enqueue it; a worker claims
+    a row with a lease and marks it done only after Slack accepted the call.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index(
+            "ix_outbox_pending_due",
+            "due_at",
+            sqlite_where=text("done_at IS NULL"),
+            postgresql_where=text("done_at IS NULL"),
+        ),
+        Index("ix_outbox_goal", "goal_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_key: str = Field(max_length=200, unique=True)
+    team_id: str = Field(max_length=32)
+    goal_id: int
+    kind: str = Field(max_length=24)
+    episode_id: int | None = None
+    remediation_id: int | None = None
+    recipient_id: str | None = Field(default=None, max_length=32)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    claimed_by: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    attempts: int = 0
+    done_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # {"ts": …, "channel": …} once sent, or {"skipped": why} when it no longer applied.
+    result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    error: str | None = Field(default=None, max_length=500)

@@ -1,0 +1,164 @@
+"""What escalation and remediation messages say, as plain data: built in jobs/, rendered in bot/.
+
+Every message carries the goal's current numbers as a digest `GoalLine`, so a DM, a thread note
+and the digest describe a goal the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from jobs.digest_model import GoalLine
+from jobs.remediation import ChecklistItem
+
+Role = Literal["lead", "ceo"]
+DmReason = Literal["opened", "rose", "repeat", "overdue"]
+RemediationStatus = Literal["open", "resolved", "overdue"]
+
+
+@dataclass(frozen=True)
+class EscalationDm:
+    """A DM to the lead or the CEO about a goal in orange or red, with Acknowledge/Snooze."""
+
+    goal: GoalLine
+    channel_id: str
+    episode_id: int
+    role: Role
+    reason: DmReason
+    # How many times this recipient was pinged before this one (0 for the first ping).
+    repeat: int
+    thread_link: str | None
+    acknowledged_by: str | None = None
+    snoozed_until: datetime | None = None
+    # Overdue DMs come from a remediation's close-out, not from an episode's band.
+    remediation_id: int | None = None
+
+
+@dataclass(frozen=True)
+class RemediationParent:
+    """The parent message in the goal's channel; its thread holds the checklist and notes."""
+
+    goal: GoalLine
+    remediation_id: int
+    trigger: str  # "trend", "orange" or "red"
+    opened_at: datetime
+    due_at: datetime
+    status: RemediationStatus
+    timezone: str  # the channel's, for showing the due time
+    # Set once the goal is back in green/yellow: the parent is edited to say so.
+    recovered_at: datetime | None = None
+    closed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ChecklistView:
+    """The checklist message in the thread, redrawn in place on every change."""
+
+    goal: GoalLine
+    remediation_id: int
+    items: tuple[ChecklistItem, ...]
+    due_at: datetime
+    status: RemediationStatus
+    timezone: str
+    now: datetime  # for "41h left"
+    closed_by: str | None = None
+
+    @property
+    def done(self) -> int:
+        return sum(item.done for item in self.items)
+
+
+@dataclass(frozen=True)
+class LeadAlerted:
+    """Thread note: the lead (or the CEO) was DMed; mentions them."""
+
+    goal: GoalLine
+    user_id: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class MissingRecipient:
+    """Thread note: nobody could be DMed because no lead (or CEO) is configured.
+
+    `command` is the `/goal config …` command that fixes it, e.g. `/goal config lead @someone`.
+    """
+
+    goal: GoalLine
+    role: Role
+    command: str
+
+
+@dataclass(frozen=True)
+class BandChanged:
+    """Thread note: the goal moved between orange and red."""
+
+    goal: GoalLine
+    previous: str
+    band: str
+
+
+@dataclass(frozen=True)
+class Recovered:
+    """Thread note: the goal is back in green or yellow; the episode is over."""
+
+    goal: GoalLine
+
+
+@dataclass(frozen=True)
+class Acknowledged:
+    """Thread note: someone acknowledged the escalation (repeats stop, deadlines stand)."""
+
+    goal: GoalLine
+    user_id: str
+
+
+@dataclass(frozen=True)
+class Snoozed:
+    """Thread note: someone muted the repeats until a time."""
+
+    goal: GoalLine
+    user_id: str
+    until: datetime
+    timezone: str
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """Thread note at +24h/+48h mentioning the owners of unchecked items."""
+
+    goal: GoalLine
+    kind: str  # "24h" or "48h"
+    owner_ids: tuple[str, ...]
+    done: int
+    total: int
+    due_at: datetime
+    timezone: str
+
+
+@dataclass(frozen=True)
+class CloseOut:
+    """Thread note at +72h (or on an early resolve): the outcome and a summary."""
+
+    goal: GoalLine
+    outcome: str  # "resolved_early", "resolved" or "overdue"
+    summary: str
+    done: int
+    total: int
+    # Who the overdue remediation was escalated to (DMed), by role.
+    escalated_to: tuple[tuple[Role, str], ...] = ()
+
+
+ThreadNote = (
+    LeadAlerted
+    | MissingRecipient
+    | BandChanged
+    | Recovered
+    | Acknowledged
+    | Snoozed
+    | Reminder
+    | CloseOut
+)
+Outgoing = EscalationDm | RemediationParent | ChecklistView | ThreadNote
