@@ -22,6 +22,7 @@ from bot.messenger import SlackMessenger
 from bot.server import build_web_app
 from bot.services import Services, utc_now
 from bot.settings import EngineSettings, Settings
+from jobs.alert_model import Outgoing
 from jobs.digest_model import ChannelDigest
 from jobs.engine import Engine
 from jobs.errors import ConfigError
@@ -189,6 +190,23 @@ class NoPublisher:
 
     async def publish_digest(self, digest: ChannelDigest, chart_png: bytes | None) -> str:
         raise RuntimeError("this command does not post to Slack")
+
+    async def post(
+        self, channel_id: str, message: Outgoing, *, thread_ts: str | None = None
+    ) -> str:
+        raise RuntimeError("this command does not post to Slack")
+
+    async def update(self, channel_id: str, ts: str, message: Outgoing) -> None:
+        raise RuntimeError("this command does not post to Slack")
+
+    async def send_dm(self, user_id: str, message: Outgoing) -> tuple[str, str]:
+        raise RuntimeError("this command does not post to Slack")
+
+    async def user_timezone(self, user_id: str) -> str | None:
+        return None
+
+    async def permalink(self, channel_id: str, ts: str) -> str | None:
+        return None
 
 
 def _start(scheduler: EngineScheduler | None) -> None:

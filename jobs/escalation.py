@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from storage.models import Band
@@ -219,3 +219,28 @@ def deliver_at(now: datetime, *, recipient_tz: str, policy: EscalationPolicy) ->
     day = local.date() if clock < end else local.date() + timedelta(days=1)
     # Wall-clock arithmetic in the zone: 08:00 local stays 08:00 across a DST change.
     return datetime.combine(day, end, tzinfo=zone).astimezone(UTC)
+
+
+def policy_to_dict(policy: EscalationPolicy) -> dict[str, Any]:
+    """The policy as JSON, for the snapshot stored with an episode."""
+    return {
+        "repeat_every_seconds": policy.repeat_every.total_seconds(),
+        "max_repeats": policy.max_repeats,
+        "quiet_start": policy.quiet_start.strftime("%H:%M"),
+        "quiet_end": policy.quiet_end.strftime("%H:%M"),
+        "recover_after": policy.recover_after,
+    }
+
+
+def policy_from_dict(data: dict[str, Any]) -> EscalationPolicy:
+    """A stored snapshot back as a policy; missing keys take today's defaults."""
+    default = EscalationPolicy()
+    return EscalationPolicy(
+        repeat_every=timedelta(
+            seconds=float(data.get("repeat_every_seconds", default.repeat_every.total_seconds()))
+        ),
+        max_repeats=int(data.get("max_repeats", default.max_repeats)),
+        quiet_start=time.fromisoformat(data.get("quiet_start", "21:00")),
+        quiet_end=time.fromisoformat(data.get("quiet_end", "08:00")),
+        recover_after=int(data.get("recover_after", default.recover_after)),
+    )

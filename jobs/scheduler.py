@@ -53,6 +53,14 @@ class EngineScheduler:
             # Tick at once on start-up, so digests missed while the bot was down go out now.
             next_run_time=datetime.now(tz=self.scheduler.timezone),
         )
+        self.scheduler.add_job(
+            self._tracked(engine.timers_tick),
+            IntervalTrigger(seconds=tick_seconds, timezone=engine.timezone),
+            id="timers_tick",
+            name="timers tick",
+            # Reminders and DMs that fell due while the bot was down go out at start-up.
+            next_run_time=datetime.now(tz=self.scheduler.timezone),
+        )
 
     @property
     def running(self) -> bool:
@@ -88,5 +96,6 @@ class EngineScheduler:
 
 
 def build_scheduler(engine: Engine, *, tick_seconds: float = 60) -> EngineScheduler:
-    """A pull per sourced metric on its cron (evaluation follows each pull) and a digest tick."""
+    """A pull per sourced metric on its cron (evaluation follows each pull), a digest tick and
+    a timers tick (DMs, thread posts, reminders and close-outs)."""
     return EngineScheduler(engine, tick_seconds=tick_seconds)

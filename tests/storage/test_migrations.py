@@ -21,12 +21,13 @@ TABLES = {
     "evaluation",
     "goal",
     "metric_point",
+    "outbox",
     "remediation",
     "run_claim",
     "source_status",
     "workspace_settings",
 }
-HEAD = "0003"
+HEAD = "0004"
 
 
 async def describe(database: Database) -> dict[str, object]:
@@ -53,7 +54,7 @@ async def test_upgrade_creates_schema_and_is_idempotent(database_url: str) -> No
     try:
         assert await migrate.current_revision(database) is None
         applied = await migrate.upgrade(database)
-        assert applied == ["0001", "0002", "0003"]
+        assert applied == ["0001", "0002", "0003", "0004"]
         schema = await describe(database)
         assert set(schema) == TABLES
         assert await migrate.upgrade(database) == []

@@ -1,0 +1,152 @@
+"""Writes for escalation that several processes may race on: open-once inserts, versioned updates.
+
+Opening uses `INSERT … ON CONFLICT DO NOTHING` against the one-open-per-goal partial indexes, so
+of two processes opening the same episode exactly one gets a row back. Updates carry the version
+read: an update lands only if nobody changed the row in between.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, text, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.dialects import insert_for
+from storage.models import EpisodeRow, Goal, OutboxMessage, RemediationRow
+
+CHUNK = 1000  # ids per IN (…) list
+
+
+async def insert_episode(*, session: AsyncSession, values: dict[str, Any]) -> int | None:
+    """Open an episode; None when the goal already has an open one."""
+    statement = (
+        insert_for(session, EpisodeRow)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["goal_id"], index_where=text("closed_at IS NULL"))
+        .returning(col(EpisodeRow.id))
+    )
+    return (await session.exec(statement)).scalar_one_or_none()  # type: ignore[no-any-return]
+
+
+async def insert_remediation(*, session: AsyncSession, values: dict[str, Any]) -> int | None:
+    """Open a remediation; None when the goal already has an open one."""
+    statement = (
+        insert_for(session, RemediationRow)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["goal_id"], index_where=text("status = 'open'"))
+        .returning(col(RemediationRow.id))
+    )
+    return (await session.exec(statement)).scalar_one_or_none()  # type: ignore[no-any-return]
+
+
+async def update_episode(
+    *, session: AsyncSession, episode_id: int, version: int, values: dict[str, Any]
+) -> bool:
+    """Apply `values` if the row is still at `version`; bumps the version."""
+    statement = (
+        update(EpisodeRow)
+        .where(col(EpisodeRow.id) == episode_id, col(EpisodeRow.version) == version)
+        .values(**values, version=version + 1)
+    )
+    return bool((await session.exec(statement)).rowcount == 1)
+
+
+async def update_remediation(
+    *, session: AsyncSession, remediation_id: int, version: int, values: dict[str, Any]
+) -> bool:
+    """Apply `values` if the row is still at `version`; bumps the version."""
+    statement = (
+        update(RemediationRow)
+        .where(col(RemediationRow.id) == remediation_id, col(RemediationRow.version) == version)
+        .values(**values, version=version + 1)
+    )
+    return bool((await session.exec(statement)).rowcount == 1)
+
+
+async def set_message_ts(
+    *, session: AsyncSession, remediation_id: int, field: str, ts: str
+) -> None:
+    """Record where the parent or checklist message went (`parent_ts` or `checklist_ts`)."""
+    if field not in ("parent_ts", "checklist_ts"):
+        raise ValueError(f"not a message field: {field}")
+    await session.exec(
+        update(RemediationRow).where(col(RemediationRow.id) == remediation_id).values({field: ts})
+    )
+
+
+async def open_episodes(*, session: AsyncSession, goal_ids: Sequence[int]) -> dict[int, EpisodeRow]:
+    """The open episode of each goal that has one."""
+    found: dict[int, EpisodeRow] = {}
+    for start in range(0, len(goal_ids), CHUNK):
+        statement = select(EpisodeRow).where(
+            col(EpisodeRow.goal_id).in_(goal_ids[start : start + CHUNK]),
+            col(EpisodeRow.closed_at).is_(None),
+        )
+        found.update({row.goal_id: row for row in (await session.exec(statement)).all()})
+    return found
+
+
+async def latest_remediations(
+    *, session: AsyncSession, goal_ids: Sequence[int]
+) -> dict[int, RemediationRow]:
+    """Each goal's most recently opened remediation, open or closed."""
+    found: dict[int, RemediationRow] = {}
+    for start in range(0, len(goal_ids), CHUNK):
+        chunk = goal_ids[start : start + CHUNK]
+        latest = (
+            select(RemediationRow.goal_id, func.max(RemediationRow.id).label("id"))
+            .where(col(RemediationRow.goal_id).in_(chunk))
+            .group_by(col(RemediationRow.goal_id))
+            .subquery()
+        )
+        statement = select(RemediationRow).join(latest, col(RemediationRow.id) == latest.c.id)
+        found.update({row.goal_id: row for row in (await session.exec(statement)).all()})
+    return found
+
+
+async def get_episode(*, session: AsyncSession, team_id: str, episode_id: int) -> EpisodeRow | None:
+    """One episode, only if it belongs to the workspace."""
+    statement = select(EpisodeRow).where(EpisodeRow.id == episode_id, EpisodeRow.team_id == team_id)
+    return (await session.exec(statement)).first()
+
+
+async def get_remediation(
+    *, session: AsyncSession, team_id: str, remediation_id: int
+) -> RemediationRow | None:
+    """One remediation, only if it belongs to the workspace."""
+    statement = select(RemediationRow).where(
+        RemediationRow.id == remediation_id, RemediationRow.team_id == team_id
+    )
+    return (await session.exec(statement)).first()
+
+
+async def goals_by_id(*, session: AsyncSession, goal_ids: Sequence[int]) -> dict[int, Goal]:
+    """Goals by id (their workspace is on each row)."""
+    found: dict[int, Goal] = {}
+    for start in range(0, len(goal_ids), CHUNK):
+        statement = select(Goal).where(col(Goal.id).in_(goal_ids[start : start + CHUNK]))
+        found.update({row.id: row for row in (await session.exec(statement)).all() if row.id})
+    return found
+
+
+async def episode_for_remediation(
+    *, session: AsyncSession, remediation_id: int
+) -> EpisodeRow | None:
+    """The latest episode whose notes go to this remediation's thread."""
+    statement = (
+        select(EpisodeRow)
+        .where(EpisodeRow.remediation_id == remediation_id)
+        .order_by(col(EpisodeRow.id).desc())
+    )
+    return (await session.exec(statement)).first()
+
+
+async def ping_recipients(*, session: AsyncSession, episode_id: int) -> set[str]:
+    """Everyone an episode's DMs were addressed to."""
+    statement = select(OutboxMessage.recipient_id).where(
+        OutboxMessage.episode_id == episode_id, OutboxMessage.kind == "dm"
+    )
+    return {user for user in (await session.exec(statement)).all() if user}
