@@ -13,7 +13,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import commands, views
+from bot import actions, commands, views
 from bot.errors import handle_listener_error
 from bot.services import Services
 
@@ -62,6 +62,7 @@ def build_app(*, services: Services, client: AsyncWebClient, signing_secret: str
     app.error(handle_listener_error)
     commands.register(app, services)
     views.register(app, services)
+    actions.register(app, services)
     return app
 
 

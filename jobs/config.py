@@ -1,17 +1,35 @@
-"""`/goal config`: who the CEO and channel lead are, when and in which timezone digests go out."""
+"""`/goal config`: the CEO and channel lead, when and in which timezone digests go out, and the
+checklist items the workspace adds to every remediation."""
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from jobs.errors import PermissionDeniedError
+from jobs.errors import NotFoundError, PermissionDeniedError, UsageError, escape_mrkdwn
 from jobs.goals import Actor
+from jobs.remediation import DEFAULT_ITEMS
 from storage import audit, workspace
 
 DEFAULT_DIGEST_TIME = "09:30"
+# Slack shows at most 10 checkboxes in one group; the default items take 3 of them.
+MAX_EXTRA_ITEMS = 10 - len(DEFAULT_ITEMS)
+# Slack's limit for a checkbox option's text.
+MAX_ITEM_CHARS = 75
+EXAMPLE_ITEMS = ("User journey map review", "Pricing page review", "Onboarding funnel review")
+
+
+@dataclass(frozen=True)
+class ChecklistChange:
+    """Add an item to, or remove one from, the workspace's remediation checklist."""
+
+    action: Literal["add", "remove"]
+    title: str
 
 
 @dataclass(frozen=True)
@@ -22,10 +40,11 @@ class ConfigChange:
     lead_id: str | None = None
     digest_time: str | None = None
     timezone: str | None = None
+    checklist: ChecklistChange | None = None
 
     @property
     def is_empty(self) -> bool:
-        return not any((self.ceo_id, self.lead_id, self.digest_time, self.timezone))
+        return not any((self.ceo_id, self.lead_id, self.digest_time, self.timezone, self.checklist))
 
 
 @dataclass(frozen=True)
@@ -38,6 +57,69 @@ class EffectiveConfig:
     digest_time_source: str
     timezone: str
     timezone_source: str
+    # The workspace's own checklist items, after the default ones.
+    checklist_items: tuple[str, ...] = ()
+
+
+def checklist_example(action: str = "add", title: str | None = None) -> str:
+    """A `/goal config checklist …` command that parses."""
+    return f'/goal config checklist {action} "{title or EXAMPLE_ITEMS[0]}"'
+
+
+def checklist_title(text: str, *, action: str = "add") -> str:
+    """A checklist item's title: one line of 1–75 characters, no control characters."""
+    title = " ".join(text.split())
+    example = checklist_example(action)
+    if not title:
+        raise UsageError("Give the checklist item's title, in quotes.", example=example)
+    if len(title) > MAX_ITEM_CHARS:
+        raise UsageError(
+            f"That title is {len(title)} characters long; Slack shows at most "
+            f"{MAX_ITEM_CHARS} on a checklist item.",
+            example=example,
+        )
+    if any(unicodedata.category(char) == "Cc" for char in title):
+        raise UsageError(
+            "A checklist item's title can't contain control characters.", example=example
+        )
+    return title
+
+
+def changed_checklist(items: Sequence[str], change: ChecklistChange) -> list[str]:
+    """The workspace's extra items after `change` (pure); a typed error when it can't apply."""
+    title = checklist_title(change.title, action=change.action)
+    key = title.casefold()
+    defaults = {item.casefold() for item in DEFAULT_ITEMS}
+    if change.action == "add":
+        if key in defaults or key in {item.casefold() for item in items}:
+            where = "one of the default items" if key in defaults else "already on the checklist"
+            taken = {key, *(item.casefold() for item in items)}
+            fresh = [t for t in EXAMPLE_ITEMS if t.casefold() not in taken]
+            raise UsageError(
+                f"{_shown(title)} is {where}; each item can appear once.",
+                example=checklist_example("add", fresh[0]) if fresh else "/goal config",
+            )
+        if len(items) >= MAX_EXTRA_ITEMS:
+            raise UsageError(
+                f"The checklist already has {len(items)} workspace items, the most Slack can show "
+                f"next to the {len(DEFAULT_ITEMS)} default ones. Remove one first.",
+                example=checklist_example("remove", items[0]),
+            )
+        return [*items, title]
+    if key in defaults:
+        raise UsageError(
+            f"{_shown(title)} is one of the default items every remediation gets; only the "
+            "workspace's own items can be removed.",
+            example=checklist_example("remove", items[0]) if items else "/goal config",
+        )
+    kept = [item for item in items if item.casefold() != key]
+    if len(kept) == len(items):
+        known = ", ".join(_shown(item) for item in items) or "none yet"
+        raise NotFoundError(
+            f"The checklist has no item {_shown(title)}. The workspace's items: {known}.",
+            example=checklist_example("remove", items[0]) if items else checklist_example(),
+        )
+    return kept
 
 
 async def configure(
@@ -49,19 +131,32 @@ async def configure(
     change: ConfigChange,
     now: datetime,
 ) -> None:
-    """Apply a change; the CEO can only be set by a workspace admin."""
+    """Apply a change; the CEO and the checklist can only be changed by a workspace admin."""
     if change.ceo_id is not None and not await actor.is_admin():
         raise PermissionDeniedError(
             "Only a workspace admin or owner can set the CEO. "
             "Ask an admin to run the command, or set the channel lead instead.",
             example="/goal config lead @li",
         )
+    if change.checklist is not None and not await actor.is_admin():
+        raise PermissionDeniedError(
+            "Only a workspace admin or owner can change the remediation checklist. "
+            "Ask an admin to run the command; `/goal config` shows the current checklist.",
+            example="/goal config",
+        )
     details: dict[str, str] = {}
-    if change.ceo_id is not None:
+    if change.ceo_id is not None or change.checklist is not None:
         row = await workspace.workspace_settings_for_update(
             session=session, team_id=team_id, now=now
         )
-        row.ceo_id = details["ceo_id"] = change.ceo_id
+        if change.ceo_id is not None:
+            row.ceo_id = details["ceo_id"] = change.ceo_id
+        if change.checklist is not None:
+            # A new list, so the JSON column is seen as changed.
+            row.checklist_items = changed_checklist(row.checklist_items, change.checklist)
+            details[f"checklist_{change.checklist.action}"] = checklist_title(
+                change.checklist.title
+            )
     if change.lead_id or change.digest_time or change.timezone:
         channel = await workspace.channel_settings_for_update(
             session=session, team_id=team_id, channel_id=channel_id, now=now
@@ -109,7 +204,13 @@ async def effective_config(
         digest_time_source=digest_source,
         timezone=zone,
         timezone_source=zone_source,
+        checklist_items=tuple(ws.checklist_items) if ws else (),
     )
+
+
+def _shown(title: str) -> str:
+    """A stored title as inline code, inert in mrkdwn."""
+    return "`" + escape_mrkdwn(title.replace("`", "'")) + "`"
 
 
 def _first(*candidates: tuple[str | None, str]) -> tuple[str, str]:

@@ -10,14 +10,22 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jobs.config import DEFAULT_DIGEST_TIME
-from jobs.digest_model import ChannelDigest, GoalLine, HealthIndex
+from jobs.digest_model import ChannelDigest, EscalationStatus, GoalLine, HealthIndex
 from jobs.metrics import MetricCatalog
+from storage import escalation as escalation_store
 from storage import evaluations as evaluation_store
 from storage import goals as goal_store
 from storage import points as point_store
 from storage import sources as source_store
 from storage import workspace
-from storage.models import ChannelSettings, Evaluation, Goal, WorkspaceSettings
+from storage.models import (
+    ChannelSettings,
+    EpisodeRow,
+    Evaluation,
+    Goal,
+    RemediationRow,
+    WorkspaceSettings,
+)
 
 HEALTH_INDEX_KEY = "health_index"
 SPARKLINE_DAYS = 7
@@ -123,8 +131,12 @@ async def build_digest(
     timezone: str,
     day: date,
     trend_trigger: int = 3,
+    now: datetime | None = None,
 ) -> ChannelDigest | None:
-    """Assemble a channel's digest from its goals' evaluations for `day` and recent points."""
+    """Assemble a channel's digest from its goals' evaluations for `day` and recent points.
+
+    Given `now`, each goal's open episode and remediation are shown too, with the time left.
+    """
     goals = await goal_store.active_goals(session=session, team_id=team_id, channel_id=channel_id)
     if not goals:
         return None
@@ -146,6 +158,12 @@ async def build_digest(
     for _, key, point_day, value in rows:
         history[key][point_day] = value
     failing = await source_store.failing_sources(session=session, metric_keys=metric_keys)
+    statuses: dict[int, EscalationStatus | None] = {}
+    if now is not None:
+        found = await escalation_store.open_escalations(
+            session=session, team_id=team_id, goal_ids=goal_ids
+        )
+        statuses = {goal_id: escalation_status(*pair, now) for goal_id, pair in found.items()}
     lines = tuple(
         goal_line(
             goal,
@@ -155,6 +173,7 @@ async def build_digest(
             day,
             failing[goal.metric_key].error if goal.metric_key in failing else None,
             trend_trigger,
+            statuses.get(goal.id or -1),
         )
         for goal in goals
     )
@@ -186,6 +205,7 @@ def goal_line(
     day: date,
     source_error: str | None,
     trend_trigger: int,
+    escalation: EscalationStatus | None = None,
 ) -> GoalLine:
     """One goal as the digest (and every escalation message) shows it."""
     metric = catalog.get(goal.metric_key)
@@ -208,7 +228,37 @@ def goal_line(
         red_in_days=evaluation.red_in_days if evaluation else None,
         owner_id=goal.owner_id,
         source_error=source_error,
+        escalation=escalation,
     )
+
+
+def escalation_status(
+    episode: EpisodeRow | None, remediation: RemediationRow | None, now: datetime
+) -> EscalationStatus | None:
+    """What the digest and `/goal show` say about a goal's open episode and remediation."""
+    if episode is None and remediation is None:
+        return None
+    items = remediation.items if remediation is not None else []
+    due_at = remediation.due_at if remediation is not None else None
+    return EscalationStatus(
+        episode_band=episode.current_band if episode is not None else None,
+        acknowledged_by=episode.acknowledged_by if episode is not None else None,
+        remediation_id=remediation.id if remediation is not None else None,
+        done=sum(1 for item in items if item.get("done_at")),
+        total=len(items),
+        due_at=due_at,
+        time_left=max(due_at - now, timedelta(0)) if due_at is not None else None,
+    )
+
+
+async def goal_escalation(
+    *, session: AsyncSession, team_id: str, goal_id: int, now: datetime
+) -> EscalationStatus | None:
+    """One goal's open episode and remediation as of `now` (for `/goal show`)."""
+    found = await escalation_store.open_escalations(
+        session=session, team_id=team_id, goal_ids=[goal_id]
+    )
+    return escalation_status(*found[goal_id], now) if goal_id in found else None
 
 
 def _sparkline(history: dict[date, float], day: date) -> tuple[float | None, ...]:

@@ -10,17 +10,21 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from jobs.alerts import escalate
 from jobs.chart import render_chart
 from jobs.digest import DueDigest, build_digest, due_digests, load_schedules
 from jobs.digest_model import ChannelDigest
+from jobs.escalation import EscalationPolicy
 from jobs.evaluate import EvaluationPolicy
 from jobs.evaluation import evaluate
-from jobs.messenger import DigestPublisher
+from jobs.messenger import Messenger
 from jobs.metrics import MetricCatalog
 from jobs.pull import PullResult, pull
 from jobs.sources import SourceFetcher
+from jobs.timers import OutboxSender, TimerOutcome
 from storage import claims
 from storage.db import Database
 
@@ -48,15 +52,31 @@ class Engine:
     database: Database
     catalog: MetricCatalog
     fetcher: SourceFetcher
-    publisher: DigestPublisher
+    publisher: Messenger
     timezone: str
     clock: Callable[[], datetime]
     policy: EvaluationPolicy = field(default_factory=EvaluationPolicy)
+    escalation: EscalationPolicy = field(default_factory=EscalationPolicy)
     grace: timedelta = timedelta(hours=6)
     lease: timedelta = timedelta(minutes=5)
     retry_after: timedelta = timedelta(minutes=1)
     concurrency: int = 8
     worker: str = field(default_factory=_worker_name)
+    sender: OutboxSender = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sender = OutboxSender(
+            database=self.database,
+            messenger=self.publisher,
+            catalog=self.catalog,
+            timezone=self.timezone,
+            clock=self.clock,
+            worker=self.worker,
+            trend_trigger=self.policy.trend_trigger,
+            lease=self.lease,
+            retry_after=self.retry_after,
+            concurrency=self.concurrency,
+        )
 
     def today(self) -> date:
         """Today in the deployment timezone: the day metric values belong to."""
@@ -77,14 +97,43 @@ class Engine:
 
     async def evaluate(self, *, metric_keys: list[str] | None = None) -> int:
         """Evaluate active goals for today; returns how many were evaluated."""
+        return len(await self.evaluate_goals(metric_keys=metric_keys))
+
+    async def evaluate_goals(
+        self, *, team_id: str | None = None, metric_keys: list[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Evaluate goals (all, a workspace's, or some metrics'), then escalate what slipped."""
         rows = await evaluate(
             database=self.database,
             day=self.today(),
             now=self.clock(),
             policy=self.policy,
+            team_id=team_id,
             metric_keys=metric_keys,
         )
-        return len(rows)
+        await self.escalate(rows)
+        return rows
+
+    async def escalate(self, rows: Sequence[dict[str, Any]]) -> int:
+        """Step the episodes of freshly evaluated goals; queue (not send) their messages."""
+        if not rows:
+            return 0
+        async with self.database.transaction() as session:
+            return await escalate(
+                session=session,
+                evaluations=rows,
+                now=self.clock(),
+                policy=self.escalation,
+                trend_trigger=self.policy.trend_trigger,
+            )
+
+    async def timers_tick(self) -> list[TimerOutcome]:
+        """Send every due DM, thread post, reminder and close-out exactly once."""
+        return await self.sender.run_due()
+
+    async def flush(self, goal_id: int) -> list[TimerOutcome]:
+        """Send one goal's due messages now (after a click), instead of at the next tick."""
+        return await self.sender.run_due(goal_id=goal_id)
 
     async def digest_tick(self) -> list[DigestOutcome]:
         """Post every digest that is due and not yet done; safe to run concurrently anywhere."""
@@ -152,7 +201,7 @@ class Engine:
     ) -> ChannelDigest | None:
         """A channel's digest as of now, evaluating its goals first so it is current."""
         day = self.today()
-        await evaluate(
+        rows = await evaluate(
             database=self.database,
             day=day,
             now=self.clock(),
@@ -160,6 +209,7 @@ class Engine:
             team_id=team_id,
             channel_id=channel_id,
         )
+        await self.escalate(rows)
         async with self.database.transaction() as session:
             return await build_digest(
                 session=session,
@@ -170,4 +220,5 @@ class Engine:
                 timezone=timezone,
                 day=day,
                 trend_trigger=self.policy.trend_trigger,
+                now=self.clock(),
             )

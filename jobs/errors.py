@@ -28,6 +28,10 @@ class PermissionDeniedError(GoalpulseError):
     """The caller may not make this change."""
 
 
+class ConflictError(GoalpulseError):
+    """Others changed the same thing at the same moment, every time we tried."""
+
+
 class ConfigError(Exception):
     """A deployment setting or metrics.yml is wrong; start-up stops with this one line."""
 

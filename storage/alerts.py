@@ -150,3 +150,11 @@ async def ping_recipients(*, session: AsyncSession, episode_id: int) -> set[str]
         OutboxMessage.episode_id == episode_id, OutboxMessage.kind == "dm"
     )
     return {user for user in (await session.exec(statement)).all() if user}
+
+
+async def episode_dms(*, session: AsyncSession, episode_id: int) -> list[OutboxMessage]:
+    """The DMs sent (or due) for an episode."""
+    statement = select(OutboxMessage).where(
+        OutboxMessage.episode_id == episode_id, OutboxMessage.kind == "dm"
+    )
+    return list((await session.exec(statement)).all())

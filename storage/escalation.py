@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlmodel import col, select
@@ -45,3 +46,36 @@ async def open_remediation_for(*, session: AsyncSession, goal_id: int) -> Remedi
         RemediationRow.goal_id == goal_id, RemediationRow.status == "open"
     )
     return (await session.exec(statement)).first()
+
+
+async def open_escalations(
+    *, session: AsyncSession, team_id: str, goal_ids: Sequence[int]
+) -> dict[int, tuple[EpisodeRow | None, RemediationRow | None]]:
+    """Each goal's open episode and open remediation, for goals with at least one of them.
+
+    Two queries whatever the number of goals, both scoped to the workspace.
+    """
+    if not goal_ids:
+        return {}
+    wanted = sorted(set(goal_ids))
+    episodes = await session.exec(
+        select(EpisodeRow).where(
+            EpisodeRow.team_id == team_id,
+            col(EpisodeRow.goal_id).in_(wanted),
+            col(EpisodeRow.closed_at).is_(None),
+        )
+    )
+    remediations = await session.exec(
+        select(RemediationRow).where(
+            RemediationRow.team_id == team_id,
+            col(RemediationRow.goal_id).in_(wanted),
+            RemediationRow.status == "open",
+        )
+    )
+    by_goal_episode = {row.goal_id: row for row in episodes.all()}
+    by_goal_remediation = {row.goal_id: row for row in remediations.all()}
+    return {
+        goal_id: (by_goal_episode.get(goal_id), by_goal_remediation.get(goal_id))
+        for goal_id in wanted
+        if goal_id in by_goal_episode or goal_id in by_goal_remediation
+    }

@@ -17,6 +17,12 @@ async def get_workspace_settings(
     return await session.get(WorkspaceSettings, team_id)
 
 
+async def workspace_checklist_items(*, session: AsyncSession, team_id: str) -> list[str]:
+    """The checklist items the workspace adds to every remediation, after the default ones."""
+    row = await get_workspace_settings(session=session, team_id=team_id)
+    return list(row.checklist_items) if row is not None else []
+
+
 async def get_channel_settings(
     *, session: AsyncSession, team_id: str, channel_id: str
 ) -> ChannelSettings | None:
@@ -27,8 +33,13 @@ async def get_channel_settings(
 async def workspace_settings_for_update(
     *, session: AsyncSession, team_id: str, now: datetime
 ) -> WorkspaceSettings:
-    """The workspace's settings row, created empty when missing."""
-    row = await get_workspace_settings(session=session, team_id=team_id)
+    """The workspace's settings row, locked for this transaction (PostgreSQL), created if missing.
+
+    The lock keeps two admins changing the checklist at once from losing one of the changes.
+    """
+    row = await session.get(
+        WorkspaceSettings, team_id, with_for_update=True, populate_existing=True
+    )
     if row is None:
         row = WorkspaceSettings(team_id=team_id, updated_at=now)
         session.add(row)

@@ -32,7 +32,9 @@ from jobs import config as config_service
 from jobs import goals as goal_service
 from jobs.chart import render_chart
 from jobs.checkins import record_checkin
-from jobs.errors import GoalpulseError, NotFoundError
+from jobs.config import ConfigChange
+from jobs.digest import goal_escalation
+from jobs.errors import GoalpulseError, NotFoundError, escape_mrkdwn
 from jobs.evaluation import evaluate
 from jobs.goals import Actor
 from jobs.quantities import format_metric_value
@@ -95,7 +97,12 @@ async def execute(
                 )
                 by_day = {day: value for _, _, day, value in recent}
                 week = [by_day.get(services.today() - timedelta(days=n)) for n in range(6, -1, -1)]
-                return render.goal_detail_blocks(goal, catalog.get(key), history, sparkline(week))
+                escalation = await goal_escalation(
+                    session=session, team_id=where.team_id, goal_id=goal.id or -1, now=now
+                )
+                return render.goal_detail_blocks(
+                    goal, catalog.get(key), history, sparkline(week), escalation
+                )
             case SetThresholds(metric_key=key, thresholds=thresholds):
                 goal = await goal_service.set_thresholds(
                     **scope, actor=actor, metric_key=key, thresholds=thresholds, now=now
@@ -123,7 +130,7 @@ async def execute(
                     **scope, default_timezone=services.timezone
                 )
                 return [
-                    *render.notice_blocks(":gear: Settings saved."),
+                    *render.notice_blocks(_saved_text(change)),
                     *render.config_blocks(effective),
                 ]
             case Configure():
@@ -150,13 +157,18 @@ async def _check_in(
             day=day,
             now=services.clock(),
         )
-    rows = await evaluate(
-        database=services.database,
-        day=day,
-        now=services.clock(),
-        team_id=where.team_id,
-        metric_keys=[command.metric_key],
-    )
+    if services.engine is not None:  # evaluate and escalate: a check-in can raise an alert
+        rows = await services.engine.evaluate_goals(
+            team_id=where.team_id, metric_keys=[command.metric_key]
+        )
+    else:
+        rows = await evaluate(
+            database=services.database,
+            day=day,
+            now=services.clock(),
+            team_id=where.team_id,
+            metric_keys=[command.metric_key],
+        )
     metric = goal_service.require_metric(services.catalog, command.metric_key)
     shown = format_metric_value(metric, command.value)
     text = f":memo: Recorded `{command.metric_key}` = {shown} for {day:%a %d %b}."
@@ -202,6 +214,15 @@ async def _post_digest(command: PostDigest, *, services: Services, where: Where)
     chart = await asyncio.to_thread(render_chart, digest)
     await engine.publisher.publish_digest(digest, chart)
     return render.notice_blocks(":mailbox_with_mail: Posted this channel's digest.")
+
+
+def _saved_text(change: ConfigChange) -> str:
+    if change.checklist is None:
+        return ":gear: Settings saved."
+    title = f"*{escape_mrkdwn(change.checklist.title)}*"
+    if change.checklist.action == "add":
+        return f":gear: Added {title} to the checklist of every new remediation."
+    return f":gear: Removed {title} from the checklist of new remediations."
 
 
 def _status_text(key: str, status: GoalStatus, *, changed: bool) -> str:

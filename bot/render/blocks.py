@@ -13,10 +13,13 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.constants import SLASH_COMMAND
-from jobs.config import EffectiveConfig
+from bot.render.digest import escalation_note
+from jobs.config import MAX_EXTRA_ITEMS, EffectiveConfig
+from jobs.digest_model import EscalationStatus
 from jobs.errors import GoalpulseError, escape_mrkdwn
 from jobs.metrics import Metric, MetricCatalog
 from jobs.quantities import format_metric_value
+from jobs.remediation import DEFAULT_ITEMS
 from storage.models import Evaluation, Goal, GoalStatus
 
 MAX_BLOCKS = 50
@@ -85,6 +88,10 @@ def help_blocks(catalog: MetricCatalog) -> list[Block]:
         (
             "config [ceo @u] [lead @u] [digest HH:MM] [tz Area/City]",
             "channel and workspace settings",
+        ),
+        (
+            'config checklist add|remove "<item>"',
+            "the workspace's remediation checklist (admins)",
         ),
     ]
     lines = "\n".join(f"`{SLASH_COMMAND} {escape_mrkdwn(c)}` — {d}" for c, d in commands)
@@ -174,8 +181,9 @@ def goal_detail_blocks(
     metric: Metric | None,
     history: Sequence[Evaluation] = (),
     sparkline: str = "",
+    escalation: EscalationStatus | None = None,
 ) -> list[Block]:
-    """One goal in full: now, the last evaluations, and its settings."""
+    """One goal in full: now, any open episode/remediation, the last evaluations, settings."""
     title = escape_mrkdwn(metric.title) if metric else goal.metric_key
     target = format_metric_value(metric, goal.target) if metric else f"{goal.target:g}"
     due = goal.due_date.isoformat() if goal.due_date else "no due date"
@@ -194,6 +202,8 @@ def goal_detail_blocks(
         HeaderBlock(text=f"{(metric.title if metric else goal.metric_key)[:140]}"),
         SectionBlock(fields=[MarkdownTextObject(text=f) for f in fields]),
     ]
+    if escalation is not None:
+        blocks.append(_section(escalation_note(escalation)))
     if history:
         bands = "".join(BAND_EMOJI.get(e.band, ":white_circle:") for e in history)
         trend = f"  `{sparkline}`" if sparkline else ""
@@ -263,4 +273,22 @@ def config_blocks(config: EffectiveConfig) -> list[Block]:
                 ),
             ]
         ),
+        _section(_checklist_text(config.checklist_items)),
     ]
+
+
+def _checklist_text(extras: Sequence[str]) -> str:
+    """The checklist every remediation gets: the default items, then the workspace's."""
+    lines = [f"• {escape_mrkdwn(title)} _(default)_" for title in DEFAULT_ITEMS]
+    lines += [f"• {escape_mrkdwn(title)}" for title in extras]
+    room = MAX_EXTRA_ITEMS - len(extras)
+    hints = []
+    if room > 0:
+        hints.append(f'add up to {room} more with `{SLASH_COMMAND} config checklist add "…"`')
+    if extras:
+        hints.append(f'remove one with `{SLASH_COMMAND} config checklist remove "…"`')
+    return (
+        "*Remediation checklist (workspace)*\n"
+        + "\n".join(lines)
+        + f"\n_Admins can {' or '.join(hints)}._"
+    )

@@ -12,7 +12,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from itertools import pairwise
 
 from slack_sdk.models.blocks import (
@@ -24,7 +24,7 @@ from slack_sdk.models.blocks import (
 )
 
 from jobs.chart import STATES, display_state, worst_first
-from jobs.digest_model import ChannelDigest, GoalLine, HealthIndex
+from jobs.digest_model import ChannelDigest, EscalationStatus, GoalLine, HealthIndex
 from jobs.errors import escape_mrkdwn
 from jobs.quantities import format_value
 
@@ -119,7 +119,49 @@ def full_line(line: GoalLine) -> str:
     if owner := _owner(line):
         second.append(f"owner {owner}")
     text = " · ".join(first)
-    return f"{text}\n{' · '.join(second)}" if second else text
+    if second:
+        text += f"\n{' · '.join(second)}"
+    if line.escalation is not None:
+        text += f"\n{escalation_note(line.escalation)}"
+    return text
+
+
+def escalation_note(status: EscalationStatus) -> str:
+    """A goal's open episode and remediation in one line, for the digest and `/goal show`.
+
+    `:rotating_light: Escalated (red) · acknowledged by <@U…> · Remediation 1/3 done · 41h left`
+    """
+    parts = []
+    if status.episode_band:
+        parts.append(f"Escalated ({LABELS.get(status.episode_band, 'open')})")
+        if status.acknowledged_by:
+            who = _mention(status.acknowledged_by)
+            parts.append(f"acknowledged by {who}" if who else "acknowledged")
+        else:
+            parts.append("not acknowledged")
+    if status.remediation_id is not None:
+        parts.append(f"Remediation {status.done}/{status.total} done")
+        if status.time_left is not None:
+            parts.append(time_left(status.time_left))
+    emoji = ":rotating_light:" if status.episode_band else ":clipboard:"
+    return f"{emoji} {' · '.join(parts)}"
+
+
+def time_left(left: timedelta) -> str:
+    """`41h left`, `35m left`, or `time is up` (whole hours and minutes, rounded down)."""
+    minutes = int(left.total_seconds() // 60)
+    if minutes <= 0:
+        return "time is up"
+    return f"{minutes}m left" if minutes < 60 else f"{minutes // 60}h left"
+
+
+def _escalation_tag(status: EscalationStatus) -> str:
+    """The short form for condensed digests: `:rotating_light: 1/3 · 41h left`."""
+    emoji = ":rotating_light:" if status.episode_band else ":clipboard:"
+    if status.remediation_id is None:
+        return emoji
+    left = f" · {time_left(status.time_left)}" if status.time_left is not None else ""
+    return f"{emoji} {status.done}/{status.total}{left}"
 
 
 def _compact_line(line: GoalLine) -> str:
@@ -129,6 +171,8 @@ def _compact_line(line: GoalLine) -> str:
         parts.append("source failing")
     if owner := _owner(line):
         parts.append(owner)
+    if line.escalation is not None:
+        parts.append(_escalation_tag(line.escalation))
     return f"{EMOJI[state]} `{escape_mrkdwn(line.metric_key)}` {' · '.join(parts)}"
 
 
@@ -186,7 +230,7 @@ def _pack(entries: Sequence[str]) -> list[str]:
 
 
 def _needs_attention(line: GoalLine) -> bool:
-    return display_state(line) != "green" or line.trend_alert
+    return display_state(line) != "green" or line.trend_alert or line.escalation is not None
 
 
 def _on_track_note(lines: Sequence[GoalLine], *, alone: bool) -> str:
@@ -294,8 +338,13 @@ def _cut(text: str, limit: int) -> str:
 
 
 def _owner(line: GoalLine) -> str | None:
-    if line.owner_id and _USER_ID.fullmatch(line.owner_id):
-        return f"<@{line.owner_id}>"
+    return _mention(line.owner_id)
+
+
+def _mention(user_id: str | None) -> str | None:
+    """`<@U…>` for a well-formed user ID; None otherwise, so nothing odd reaches Slack."""
+    if user_id and _USER_ID.fullmatch(user_id):
+        return f"<@{user_id}>"
     return None
 
 

@@ -28,7 +28,15 @@ EMOJI: Mapping[str, str] = {
     "chart_with_downwards_trend": "📉",
     "hourglass": "⌛",
     "mailbox_with_mail": "📬",
+    "white_check_mark": "✅",
+    "white_large_square": "⬜",
+    "ballot_box_with_check": "☑️",
+    "alarm_clock": "⏰",
+    "zzz": "💤",
+    "rotating_light": "🚨",
+    "point_right": "👉",
 }
+CHECKED, UNCHECKED = "☑", "☐"
 
 BOLD, DIM, ITALIC, UNDERLINE = "\033[1m", "\033[2m", "\033[3m", "\033[4m"
 CODE, RESET = "\033[36m", "\033[0m"
@@ -159,7 +167,9 @@ def _block(
         if data.get("fields"):
             fields = [_text_object(f, users, color) for f in data["fields"]]
             lines.append(_columns(fields))
-        return "\n".join(lines)
+        if isinstance(accessory := data.get("accessory"), Mapping):
+            lines += _element(accessory, users, color)
+        return "\n".join(line for line in lines if line)
     if kind == "context":
         base = DIM if color else ""
         texts = [_text_object(e, users, color, base) for e in data.get("elements", [])]
@@ -168,15 +178,41 @@ def _block(
     if kind == "divider":
         return "─" * width
     if kind == "actions":
-        labels = [
-            _text_object(e.get("text"), users, color)
-            for e in data.get("elements", [])
-            if isinstance(e, Mapping) and e.get("text")
-        ]
-        return "  ".join(f"[ {label} ]" for label in labels)
+        lines, buttons = [], []
+        for element in data.get("elements", []):
+            if not isinstance(element, Mapping):
+                continue
+            if element.get("type", "button") == "button":
+                buttons += _element(element, users, color)
+            else:
+                lines += _element(element, users, color)
+        return "\n".join([*lines, "  ".join(buttons)] if buttons else lines)
     if kind == "image":
         return f"[image: {data.get('alt_text', '')}]"
     return None
+
+
+def _element(element: Mapping[str, Any], users: Mapping[str, str], color: bool) -> list[str]:
+    """An interactive element as lines: `[ Resolve ]`, `☑ Competitor scan`, `owner: @ana`."""
+    kind = element.get("type", "button")
+    if kind == "button" and element.get("text"):
+        return [f"[ {_text_object(element['text'], users, color)} ]"]
+    if kind == "checkboxes":
+        chosen = {
+            option.get("value")
+            for option in element.get("initial_options") or []
+            if isinstance(option, Mapping)
+        }
+        return [
+            f"{CHECKED if option.get('value') in chosen else UNCHECKED} "
+            f"{_text_object(option.get('text'), users, color)}"
+            for option in element.get("options") or []
+            if isinstance(option, Mapping)
+        ]
+    if kind == "users_select":
+        user = element.get("initial_user")
+        return [f"owner: @{users.get(user, user)}" if isinstance(user, str) else "owner: —"]
+    return []
 
 
 def _wrap(text: str, width: int) -> str:

@@ -7,8 +7,10 @@ from datetime import timedelta
 import pytest
 
 from bot.runtime import RunningBot
+from storage import escalation
 from storage import evaluations as evaluation_store
 from storage import points as point_store
+from storage.models import EpisodeRow, RemediationRow
 from storage.points import DailyValue
 from tests.support.conversation import TEAM, run, stored_goals
 from tests.support.fake_slack import FakeSlack
@@ -120,3 +122,61 @@ async def test_list_and_show_carry_the_evaluation(
     [opened] = fake_slack.calls_to("conversations.open")
     assert opened.body["users"] == "U0ANA"
     assert complete.body["channel_id"] == opened.response["channel"]["id"]
+
+
+async def open_red_remediation(bot: RunningBot) -> None:
+    """An acknowledged red episode and its remediation, one of three items done, 41.5h left."""
+    [goal] = await stored_goals(bot)
+    assert goal.id is not None
+    now = bot.services.clock()
+    items = [
+        {"key": key, "title": key, "owner_id": "U0ANA", "done_by": None, "done_at": None}
+        for key in ("heatmap", "script", "competitors")
+    ]
+    items[0] |= {"done_by": "U0ANA", "done_at": now.isoformat()}
+    async with bot.services.database.transaction() as session:
+        remediation = await escalation.open_remediation(
+            session=session,
+            remediation=RemediationRow(
+                goal_id=goal.id,
+                team_id=TEAM,
+                channel_id=goal.channel_id,
+                trigger="red",
+                opened_at=now - timedelta(hours=30, minutes=30),
+                due_at=now + timedelta(hours=41, minutes=30),
+                items=items,
+                owner_id="U0ANA",
+            ),
+        )
+        await escalation.open_episode(
+            session=session,
+            episode=EpisodeRow(
+                goal_id=goal.id,
+                team_id=TEAM,
+                channel_id=goal.channel_id,
+                opened_at=now - timedelta(hours=30, minutes=30),
+                current_band="red",
+                peak_band="red",
+                acknowledged_by="U0LI",
+                acknowledged_at=now,
+                remediation_id=remediation.id,
+            ),
+        )
+
+
+async def test_open_remediation_shows_in_show_and_in_the_posted_digest(
+    bot: RunningBot, slack: SignedSlack, fake_slack: FakeSlack
+) -> None:
+    """`/goal show` and the posted digest both show the escalation, 1/3 done and the time left."""
+    await run(slack, fake_slack, "set next_day_retention 35%")
+    await seed_week(bot)
+    # Stored before anything evaluates the goal, so the engine steps this episode, not a new one.
+    await open_red_remediation(bot)
+    status = "Escalated (red) · acknowledged by <@U0LI> · Remediation 1/3 done · 41h left"
+    shown = await run(slack, fake_slack, "show next_day_retention")
+    assert status in shown
+    # `show` sends its chart in the background; let it finish before asking for the digest.
+    await fake_slack.wait_for("files.completeUploadExternal")
+    assert "Posted this channel's digest" in await run(slack, fake_slack, "digest")
+    [digest] = [m for m in fake_slack.posted_messages() if m["text"].startswith("Goal health")]
+    assert status in str(digest["blocks"])

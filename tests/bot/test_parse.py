@@ -25,7 +25,7 @@ from bot.commands.parse import (
     ShowHelp,
     parse_command,
 )
-from jobs.config import ConfigChange
+from jobs.config import ChecklistChange, ConfigChange
 from jobs.errors import GoalpulseError, NotFoundError, UsageError
 from jobs.goals import GoalChange, Thresholds
 from jobs.metrics import load_catalog
@@ -59,7 +59,11 @@ def goal(key: str, target: float, **fields: object) -> SetGoal:
 
 
 def config(**fields: str) -> Configure:
-    return Configure(ConfigChange(**fields))
+    return Configure(ConfigChange(**fields))  # type: ignore[arg-type]
+
+
+def checklist(action: str, title: str) -> Configure:
+    return Configure(ConfigChange(checklist=ChecklistChange(action, title)))  # type: ignore[arg-type]
 
 
 ANA, LI = "<@U0ANA|ana>", "<@U0LI|li>"
@@ -164,6 +168,28 @@ VALID: list[tuple[str, Command]] = [
         f"CONFIG TZ Asia/Shanghai DIGEST 7:45 LEAD {LI}",
         config(lead_id="U0LI", digest_time="07:45", timezone="Asia/Shanghai"),
     ),
+    ('config checklist add "User journey map review"', checklist("add", "User journey map review")),
+    (
+        'config checklist remove "User journey map review"',
+        checklist("remove", "User journey map review"),
+    ),
+    (
+        "config CHECKLIST Add \u201cPricing page review\u201d",
+        checklist("add", "Pricing page review"),
+    ),
+    (
+        "config checklist add Onboarding   funnel review",
+        checklist("add", "Onboarding funnel review"),
+    ),
+    ('config checklist add "  spaced  out  "', checklist("add", "spaced out")),
+    ('config checklist add "Review "pricing" page"', checklist("add", 'Review "pricing" page')),
+    ('config checklist add "A &amp; B &lt;3"', checklist("add", "A & B <3")),
+    ('config checklist add "<!channel> review"', checklist("add", "<!channel> review")),
+    (
+        'config checklist add "\U0001f469\u200d\U0001f4bb code review"',
+        checklist("add", "\U0001f469\u200d\U0001f4bb code review"),
+    ),
+    (f'config checklist add "{"x" * 75}"', checklist("add", "x" * 75)),
 ]
 
 
@@ -257,6 +283,27 @@ MALFORMED: list[tuple[str, str, type[GoalpulseError], str]] = [
     ("config-ceo-no-mention", "config ceo ana", UsageError, "`ceo` needs an @mention"),
     ("config-lead-channel", "config lead <!here>", UsageError, "got `&lt;!here&gt;`"),
     ("config-duplicate", "config digest 09:00 digest 10:00", UsageError, "given twice"),
+    ("checklist-no-action", "config checklist", UsageError, "`checklist` needs `add` or `remove`"),
+    ("checklist-bad-action", 'config checklist drop "X"', UsageError, "`drop` is not something"),
+    ("checklist-no-title", "config checklist add", UsageError, "Give the checklist item's title"),
+    ("checklist-empty-title", 'config checklist remove ""', UsageError, "item's title, in quotes"),
+    ("checklist-unclosed", 'config checklist add "User journey', UsageError, "no closing one"),
+    ("checklist-lone-quote", 'config checklist add "', UsageError, "no closing one"),
+    ("checklist-too-long", f'config checklist add "{"x" * 76}"', UsageError, "76 characters long"),
+    (
+        "checklist-too-long-unquoted",
+        "config checklist add " + "y" * 80,
+        UsageError,
+        "80 characters",
+    ),
+    (
+        "checklist-escapes-count-once",
+        'config checklist add "' + "&amp;" * 76 + '"',
+        UsageError,
+        "76 characters",
+    ),
+    ("checklist-control-char", 'config checklist add "a\x07b"', UsageError, "control characters"),
+    ("checklist-after-settings", f'config lead {LI} checklist add "X"', UsageError, "of its own"),
     ("list-extra-words", "list everything now", UsageError, "Unexpected `everything now`"),
     ("show-extra-words", "show dau please", UsageError, "Unexpected `please` at the end"),
     ("too-long", LONG, UsageError, "513 characters long; the limit is 500"),
@@ -303,6 +350,7 @@ HOSTILE = [
     ("config <!channel> x", "&lt;!channel&gt;"),
     ("config tz <!here>", "&lt;!here&gt;"),
     ("config digest <!here>", "&lt;!here&gt;"),
+    ("config checklist <!channel> x", "&lt;!channel&gt;"),
     ("thresholds dau <!channel> 2 3", "&lt;!channel&gt;"),
     ("set dau 150k by <!date^1700000000^{date}|today>", "&lt;!date^1700000000^{date}|today&gt;"),
     ("`<!channel>`", "'&lt;!channel&gt;'"),
@@ -364,6 +412,7 @@ KEYWORDS = [
     "set", "list", "show", "thresholds", "pause", "resume", "remove", "config", "help",
     "higher", "lower", "either", "by", "owner", "lead", "ceo", "digest", "tz", "timezone",
     "dau", "next_day_retention", "aov", "complaint_rate", "nps", "revenue", "DAU",
+    "checklist", "add", "remove", '"', "\u201c", "\u201d",
 ]  # fmt: skip
 VALUES = [
     "150000", "150k", "1.2M", "30%", "35", "¥520", "$5", "-5", "0", ".5", "1,5k", "1e5",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import Block
 
 from bot.render.digest import digest_blocks, digest_text, sparkline
 from bot.render.terminal import blocks_to_text
-from jobs.digest_model import ChannelDigest, GoalLine, HealthIndex
+from jobs.digest_model import ChannelDigest, EscalationStatus, GoalLine, HealthIndex
 from tests.support.fake_slack import block_errors
 
 DAY = date(2026, 11, 25)
@@ -234,6 +234,108 @@ def test_goal_line_notes(changes: dict[str, Any], expected: str, absent: str) ->
     (text,) = goal_texts(digest_blocks(digest(goal(**changes))))
     assert expected in text
     assert absent not in text
+
+
+DUE = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+def escalated(
+    band: str | None = "red",
+    acknowledged_by: str | None = None,
+    remediation_id: int | None = 7,
+    done: int = 1,
+    total: int = 3,
+    left: timedelta | None = timedelta(hours=41, minutes=20),
+) -> EscalationStatus:
+    return EscalationStatus(
+        episode_band=band,
+        acknowledged_by=acknowledged_by,
+        remediation_id=remediation_id,
+        done=done,
+        total=total,
+        due_at=DUE if remediation_id is not None else None,
+        time_left=left if remediation_id is not None else None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "expected", "absent"),
+    [
+        (
+            escalated(acknowledged_by="U0LI"),
+            ":rotating_light: Escalated (red) · acknowledged by <@U0LI> · "
+            "Remediation 1/3 done · 41h left",
+            "not acknowledged",
+        ),
+        (
+            escalated(band="orange"),
+            ":rotating_light: Escalated (orange) · not acknowledged · Remediation 1/3 done",
+            "acknowledged by",
+        ),
+        (escalated(remediation_id=None), "Escalated (red) · not acknowledged", "Remediation"),
+        (
+            escalated(band=None, done=0, total=4),
+            ":clipboard: Remediation 0/4 done · 41h left",
+            "Escalated",
+        ),
+        (escalated(left=timedelta(minutes=35)), "1/3 done · 35m left", "0h"),
+        (escalated(left=timedelta(0)), "1/3 done · time is up", "left"),
+        (escalated(acknowledged_by="<!channel>"), "· acknowledged ·", "<!channel>"),
+    ],
+    ids=[
+        "acknowledged-red",
+        "unacknowledged-orange",
+        "episode-only",
+        "remediation-only",
+        "minutes-left",
+        "time-is-up",
+        "odd-acknowledger",
+    ],
+)
+def test_escalation_line(status: EscalationStatus, expected: str, absent: str) -> None:
+    """An open episode/remediation adds a line with band, ack state, progress and time left."""
+    (text,) = goal_texts(digest_blocks(digest(goal(band="red", escalation=status))))
+    last = text.splitlines()[-1]
+    assert expected in last
+    assert absent not in last
+
+
+def test_no_escalation_line_without_one() -> None:
+    """A goal with nothing open gets no escalation line."""
+    (text,) = goal_texts(digest_blocks(digest(goal(band="red", deviation=-0.4))))
+    for word in ("Escalated", "Remediation", ":rotating_light:", ":clipboard:", "left"):
+        assert word not in text
+
+
+def test_escalated_goal_stays_visible_in_a_condensed_digest() -> None:
+    """In a digest too long for full lines, a green goal with an open remediation keeps a line."""
+    lines = [goal(f"metric_{n:03d}", goal_id=n) for n in range(120)]
+    lines[60] = replace(lines[60], escalation=escalated(band=None))
+    sent = as_json(digest_blocks(digest(*lines)))
+    urgent, on_track = sent.split("more on track")
+    assert "`metric_060`" in urgent
+    assert "`metric_060`" not in on_track
+    assert ":clipboard: Remediation 1/3 done · 41h left" in urgent
+
+
+def test_condensed_lines_keep_a_short_escalation_tag() -> None:
+    """Shortened lines of escalated goals keep a short tag, within Slack's limits."""
+    lines = [
+        goal(
+            f"red_{n:03d}",
+            goal_id=n,
+            band="red",
+            title=f"Title {n:03d} " + "x" * 90,
+            deviation=-0.3 - n / 1000,
+            escalation=escalated(acknowledged_by="U0LI"),
+        )
+        for n in range(1000)
+    ]
+    blocks = digest_blocks(digest(*lines))
+    sent = as_json(blocks)
+    assert block_errors([block.to_dict() for block in blocks]) == []
+    assert "acknowledged by <@U0LI> · Remediation 1/3 done · 41h left" in sent  # the worst
+    assert "`red_000` 150k vs 150k · −30.0% · <@U0ANA> · :rotating_light: 1/3 · 41h left" in sent
 
 
 def test_user_text_is_escaped() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.render.blocks import error_blocks
+from bot.render.escalation import render
 from bot.render.terminal import (
     BOLD,
     DIM,
@@ -22,7 +24,10 @@ from bot.render.terminal import (
     display_width,
     mrkdwn_to_text,
 )
+from jobs.alert_model import ChecklistView
 from jobs.errors import UsageError
+from jobs.remediation import ChecklistItem
+from tests.bot.test_render_escalation import GOAL
 
 USERS = {"U0ANA": "ana", "U0LI": "li"}
 
@@ -181,3 +186,62 @@ def test_real_error_reply_renders() -> None:
 def test_display_width(text: str, width: int) -> None:
     """Widths count terminal columns, so field columns line up."""
     assert display_width(text) == width
+
+
+def test_rendered_checklist_reads_in_a_terminal() -> None:
+    """A remediation checklist shows ticked boxes, each item's owner and the Resolve button."""
+    now = datetime(2025, 11, 25, 16, 30, tzinfo=UTC)
+    items = (
+        ChecklistItem("heatmap", "Behaviour heatmap review", "U0ANA", "U0LI", now),
+        ChecklistItem("scan", "Competitor scan", "U0LI"),
+    )
+    view = ChecklistView(
+        GOAL, 42, items, now + timedelta(hours=41, minutes=5), "open", "Europe/Berlin", now
+    )
+    text = blocks_to_text(render(view)[1], users=USERS)
+    assert text.splitlines()[:5] == [
+        "📝 Checklist · Daily active users",
+        "1/2 done · 41h left · due Thu 27 Nov, 10:35 CET",
+        "",
+        "☑ Behaviour heatmap review",
+        "☐ Competitor scan",
+    ]
+    assert "✅ Behaviour heatmap review — done by @li\nowner @ana\nowner: @ana" in text
+    assert "⬜ Competitor scan\nowner @li\nowner: @li" in text
+    assert text.endswith("[ Resolve ]")
+
+
+@pytest.mark.parametrize(
+    ("element", "expected"),
+    [
+        (
+            {
+                "type": "checkboxes",
+                "options": [
+                    {"text": {"type": "mrkdwn", "text": "a &amp; b"}, "value": "a"},
+                    {"text": {"type": "plain_text", "text": "c"}, "value": "c"},
+                ],
+                "initial_options": [{"text": {"type": "mrkdwn", "text": "a"}, "value": "a"}],
+            },
+            "☑ a & b\n☐ c",
+        ),
+        ({"type": "checkboxes", "options": [{"text": {"text": "x"}, "value": "x"}]}, "☐ x"),
+        ({"type": "users_select", "initial_user": "U0ANA"}, "owner: @ana"),
+        ({"type": "users_select"}, "owner: —"),
+        ({"type": "datepicker"}, ""),
+    ],
+    ids=["checkboxes", "checkboxes-none-ticked", "users-select", "users-select-empty", "unknown"],
+)
+def test_interactive_elements(element: dict[str, Any], expected: str) -> None:
+    """Checkboxes, user selects and buttons in an actions block read as text."""
+    button = {"type": "button", "text": {"type": "plain_text", "text": "Snooze 24h"}}
+    blocks = [{"type": "actions", "elements": [element, button]}]
+    assert blocks_to_text(blocks, users=USERS) == "\n".join(
+        line for line in (expected, "[ Snooze 24h ]") if line
+    )
+
+
+def test_section_accessory_select() -> None:
+    """A section's users_select accessory shows the chosen user under the text."""
+    block = {**section("⬜ *Scan*"), "accessory": {"type": "users_select", "initial_user": "U0LI"}}
+    assert blocks_to_text([block], users=USERS) == "⬜ Scan\nowner: @li"

@@ -88,3 +88,68 @@ async def test_a_second_open_remediation_is_refused(database: Database) -> None:
     async with database.transaction() as session:
         await escalation.open_remediation(session=session, remediation=remediation(goal_id))
         assert await escalation.open_remediation_for(session=session, goal_id=goal_id) is not None
+
+
+async def another_goal(database: Database, *, team_id: str, metric_key: str) -> int:
+    async with database.transaction() as session:
+        goal = await goal_store.save_goal(
+            session=session,
+            goal=Goal(
+                team_id=team_id,
+                channel_id="C1",
+                metric_key=metric_key,
+                target=1.0,
+                direction="higher",
+                unit="count",
+                created_by="U1",
+                created_at=NOW,
+                updated_at=NOW,
+            ),
+        )
+    assert goal.id is not None
+    return goal.id
+
+
+async def test_open_escalations_returns_only_open_rows_of_this_workspace(
+    database: Database,
+) -> None:
+    """Open episodes and open remediations come back by goal; closed ones and other teams' don't."""
+    both = await a_goal(database)
+    closed = await another_goal(database, team_id="T1", metric_key="aov")
+    only_remediation = await another_goal(database, team_id="T1", metric_key="nps")
+    quiet = await another_goal(database, team_id="T1", metric_key="gmv")
+    elsewhere = await another_goal(database, team_id="T2", metric_key="dau")
+    async with database.transaction() as session:
+        await escalation.open_episode(session=session, episode=episode(both))
+        await escalation.open_remediation(session=session, remediation=remediation(both))
+        old = await escalation.open_episode(session=session, episode=episode(closed))
+        await escalation.close_episode(session=session, episode=old, now=NOW)
+        resolved = remediation(closed)
+        resolved.status = "resolved"
+        await escalation.open_remediation(session=session, remediation=resolved)
+        await escalation.open_remediation(
+            session=session, remediation=remediation(only_remediation)
+        )
+        foreign = episode(elsewhere)
+        foreign.team_id = "T2"
+        await escalation.open_episode(session=session, episode=foreign)
+        foreign_remediation = remediation(elsewhere)
+        foreign_remediation.team_id = "T2"
+        await escalation.open_remediation(session=session, remediation=foreign_remediation)
+    async with database.transaction() as session:
+        found = await escalation.open_escalations(
+            session=session,
+            team_id="T1",
+            goal_ids=[both, closed, only_remediation, quiet, elsewhere],
+        )
+        none = await escalation.open_escalations(session=session, team_id="T1", goal_ids=[])
+    assert set(found) == {both, only_remediation}
+    episode_row, remediation_row = found[both]
+    assert episode_row is not None
+    assert (episode_row.goal_id, episode_row.closed_at) == (both, None)
+    assert remediation_row is not None
+    assert (remediation_row.goal_id, remediation_row.status) == (both, "open")
+    lone_episode, lone_remediation = found[only_remediation]
+    assert lone_episode is None
+    assert lone_remediation is not None
+    assert none == {}

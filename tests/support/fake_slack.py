@@ -158,7 +158,7 @@ class FakeSlack:
         self._ts_seq, self._id_seq = itertools.count(1), itertools.count(1)
         self._dms: dict[str, str] = {}
         self._files: dict[str, dict[str, Any]] = {}
-        self._faults: dict[str, deque[_Reply]] = {}
+        self._faults: dict[str, deque[tuple[_Reply, Callable[[dict[str, Any]], bool] | None]]] = {}
         self._stalls: dict[str, deque[float]] = {}
         self._limits: tuple[float | None, float | None] = (None, None)
         self._buckets: dict[str, _Bucket] = {}
@@ -171,6 +171,7 @@ class FakeSlack:
             "chat.postMessage": self._post_message,
             "chat.postEphemeral": self._post_ephemeral,
             "chat.update": self._update,
+            "chat.getPermalink": self._permalink,
             "conversations.open": self._open_dm,
             "users.info": self._users_info,
             "views.open": self._views_open,
@@ -256,14 +257,29 @@ class FakeSlack:
         return self.users[user_id]
 
     def fail_next(
-        self, method: str, *, status: int = 429, retry_after: int = 1, times: int = 1
+        self,
+        method: str,
+        *,
+        status: int = 429,
+        retry_after: int = 1,
+        times: int = 1,
+        matching: Callable[[dict[str, Any]], bool] | None = None,
     ) -> None:
-        """Answer the next `times` calls to `method` with HTTP 429 (Retry-After) or 500."""
+        """Answer the next `times` calls to `method` (those `matching`, if given) with HTTP 429
+        (Retry-After) or 500."""
         if status == 429:
             reply = _Reply(429, _error("ratelimited"), {"Retry-After": str(retry_after)})
         else:
             reply = _Reply(status, _error("internal_error"))
-        self._faults.setdefault(method, deque()).extend([reply] * times)
+        self._faults.setdefault(method, deque()).extend([(reply, matching)] * times)
+
+    def _fault_for(self, method: str, body: dict[str, Any]) -> _Reply | None:
+        faults = self._faults.get(method) or deque()
+        for index, (reply, matching) in enumerate(faults):
+            if matching is None or matching(body):
+                del faults[index]
+                return reply
+        return None
 
     def stall(self, method: str, seconds: float, times: int = 1) -> None:
         """Delay the answer to the next `times` calls to `method` by `seconds`."""
@@ -390,8 +406,7 @@ class FakeSlack:
     ) -> web.StreamResponse:
         call = Call(method, body, dict(request.headers), time.monotonic())
         call.tag = request.match_info.get("tag")
-        faults = self._faults.get(method)
-        reply = faults.popleft() if faults else answer(call)
+        reply = self._fault_for(method, body) or answer(call)
         call.status, call.response = reply.status, reply.payload
         ok = reply.payload.get("ok") if isinstance(reply.payload, dict) else True
         call.accepted = reply.status == 200 and bool(ok)
@@ -566,6 +581,15 @@ class FakeSlack:
             return error
         message = self.messages[key] = self._message(body, key[1])
         return _ok(channel=key[0], ts=key[1], text=message["text"], message=message)
+
+    def _permalink(self, body: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = body.get("channel"), body.get("message_ts")
+        if not channel:
+            return _error("channel_not_found")
+        if not ts:
+            return _error("message_not_found")
+        link = f"https://example.slack.com/archives/{channel}/p{str(ts).replace('.', '')}"
+        return _ok(channel=channel, permalink=link)
 
     def _open_dm(self, body: dict[str, Any]) -> dict[str, Any]:
         users = body.get("users")

@@ -1,0 +1,152 @@
+"""Buttons, checkboxes and menus on escalation DMs and remediation checklists.
+
+Every click is acked at once; the change runs after, in a tracked task. A refused or failed click
+gets an ephemeral answer (bot.errors) and the message is redrawn from what is stored, so what
+people see is always the state of record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.models.blocks import Block
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.actions.parse import (
+    Acknowledge,
+    Action,
+    AssignOwner,
+    Click,
+    Resolve,
+    SetChecked,
+    Snooze,
+    read_action,
+    read_click,
+)
+from bot.constants import (
+    ACKNOWLEDGE_ACTION,
+    CHECKLIST_ACTION,
+    ITEM_OWNER_ACTION,
+    RESOLVE_ACTION,
+    SNOOZE_ACTION,
+)
+from bot.errors import replying_errors
+from bot.services import Services, slack_actor
+from jobs import interactions
+from jobs.goals import Actor
+
+ACTIONS = (CHECKLIST_ACTION, ITEM_OWNER_ACTION, RESOLVE_ACTION, ACKNOWLEDGE_ACTION, SNOOZE_ACTION)
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    """Attach one listener for every escalation and remediation element."""
+
+    async def clicked(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+    ) -> None:
+        await ack()
+
+        async def reply(blocks: Sequence[Block], text: str) -> None:
+            await respond(
+                text=text, blocks=blocks, response_type="ephemeral", replace_original=False
+            )
+
+        async def work() -> None:
+            async with replying_errors(reply):
+                click = read_click(body)
+                parsed = read_action(action)
+                await _carry_out(services, click, parsed, slack_actor(client, click.user_id))
+
+        services.background.spawn(work())
+
+    for action_id in ACTIONS:
+        app.action(action_id)(clicked)
+
+
+async def _carry_out(services: Services, click: Click, action: Action, actor: Actor) -> None:
+    """Change the state, then send this goal's queued redraws and notes right away."""
+    database, now, engine = services.database, services.clock(), services.engine
+    assert engine is not None, "actions need the engine to send their redraws"
+    goal_ids: list[int | None] = []
+    changed = False
+    try:
+        match action:
+            case SetChecked(remediation_id=rem, checked=checked):
+                result = await interactions.set_checked(
+                    database=database,
+                    team_id=click.team_id,
+                    remediation_id=rem,
+                    checked=checked,
+                    actor=actor,
+                    now=now,
+                )
+            case AssignOwner(remediation_id=rem, item_key=key, owner_id=owner):
+                result = await interactions.assign_owner(
+                    database=database,
+                    team_id=click.team_id,
+                    remediation_id=rem,
+                    item_key=key,
+                    owner_id=owner,
+                    actor=actor,
+                    now=now,
+                )
+            case Resolve(remediation_id=rem):
+                result = await interactions.resolve(
+                    database=database,
+                    team_id=click.team_id,
+                    remediation_id=rem,
+                    actor=actor,
+                    now=now,
+                )
+            case Acknowledge(episode_id=episode) | Snooze(episode_id=episode):
+                change = (
+                    interactions.acknowledge
+                    if isinstance(action, Acknowledge)
+                    else interactions.snooze
+                )
+                result = await change(
+                    database=database,
+                    team_id=click.team_id,
+                    episode_id=episode,
+                    actor=actor,
+                    now=now,
+                )
+        goal_ids.append(result.goal_id)
+        changed = result.changed
+    finally:
+        # Slack already shows the click (a ticked box, a picked owner): when nothing changed,
+        # refused or not, redraw from the stored state so the message never shows what did not
+        # happen. A DM's buttons are redrawn after every click.
+        if not changed or isinstance(action, Acknowledge | Snooze):
+            goal_ids.append(await _redraw_clicked(services, click, action))
+        for goal_id in dict.fromkeys(g for g in goal_ids if g is not None):
+            await engine.flush(goal_id)
+
+
+async def _redraw_clicked(services: Services, click: Click, action: Action) -> int | None:
+    now = services.clock()
+    if isinstance(action, SetChecked | AssignOwner):
+        return await interactions.redraw_checklist(
+            database=services.database,
+            team_id=click.team_id,
+            remediation_id=action.remediation_id,
+            click_id=click.click_id,
+            now=now,
+        )
+    if isinstance(action, Acknowledge | Snooze) and click.channel_id and click.message_ts:
+        return await interactions.redraw_dm(
+            database=services.database,
+            team_id=click.team_id,
+            episode_id=action.episode_id,
+            channel_id=click.channel_id,
+            ts=click.message_ts,
+            click_id=click.click_id,
+            now=now,
+        )
+    return None

@@ -1,0 +1,114 @@
+"""Read a `block_actions` payload into a typed action (pure; UsageError on anything odd)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.constants import (
+    ACKNOWLEDGE_ACTION,
+    CHECKLIST_ACTION,
+    ITEM_OWNER_ACTION,
+    RESOLVE_ACTION,
+    SNOOZE_ACTION,
+    parse_checklist_block_id,
+    parse_episode_block_id,
+    parse_id,
+    parse_owner_block_id,
+)
+from jobs.errors import UsageError
+
+
+@dataclass(frozen=True)
+class Click:
+    """Who clicked, where, and a key unique to this click (Slack's action_ts)."""
+
+    team_id: str
+    user_id: str
+    channel_id: str | None
+    message_ts: str | None
+    click_id: str
+
+
+@dataclass(frozen=True)
+class SetChecked:
+    """The checklist's checkboxes as the user left them."""
+
+    remediation_id: int
+    checked: frozenset[str]
+
+
+@dataclass(frozen=True)
+class AssignOwner:
+    """A new owner picked for one checklist item."""
+
+    remediation_id: int
+    item_key: str
+    owner_id: str
+
+
+@dataclass(frozen=True)
+class Resolve:
+    """Close a remediation early."""
+
+    remediation_id: int
+
+
+@dataclass(frozen=True)
+class Acknowledge:
+    """Stop an escalation's repeats."""
+
+    episode_id: int
+
+
+@dataclass(frozen=True)
+class Snooze:
+    """Mute an escalation's repeats for 24 hours."""
+
+    episode_id: int
+
+
+Action = SetChecked | AssignOwner | Resolve | Acknowledge | Snooze
+
+
+def read_click(body: dict[str, Any]) -> Click:
+    """The clicker and the message clicked on."""
+    user = body.get("user") or {}
+    team = body.get("team") or {}
+    container = body.get("container") or {}
+    actions = body.get("actions") or [{}]
+    team_id = team.get("id") or user.get("team_id")
+    if not team_id or not user.get("id"):
+        raise UsageError("That click came without a workspace or a user.")
+    return Click(
+        team_id=str(team_id),
+        user_id=str(user["id"]),
+        channel_id=container.get("channel_id") or (body.get("channel") or {}).get("id"),
+        message_ts=container.get("message_ts"),
+        click_id=str(actions[0].get("action_ts") or body.get("trigger_id") or ""),
+    )
+
+
+def read_action(action: dict[str, Any]) -> Action:
+    """One element's action, by its action_id."""
+    action_id = action.get("action_id")
+    if action_id == CHECKLIST_ACTION:
+        selected = action.get("selected_options") or []
+        return SetChecked(
+            remediation_id=parse_checklist_block_id(action.get("block_id")),
+            checked=frozenset(str(option.get("value")) for option in selected),
+        )
+    if action_id == ITEM_OWNER_ACTION:
+        remediation_id, key = parse_owner_block_id(action.get("block_id"))
+        owner = action.get("selected_user")
+        if not isinstance(owner, str) or not owner:
+            raise UsageError("Pick someone to own this item.")
+        return AssignOwner(remediation_id=remediation_id, item_key=key, owner_id=owner)
+    if action_id == RESOLVE_ACTION:
+        return Resolve(remediation_id=parse_id(action.get("value")))
+    if action_id in (ACKNOWLEDGE_ACTION, SNOOZE_ACTION):
+        episode_id = parse_id(action.get("value"))
+        if action.get("block_id") and parse_episode_block_id(action["block_id"]) != episode_id:
+            raise UsageError("That button does not match its message.")
+        return Acknowledge(episode_id) if action_id == ACKNOWLEDGE_ACTION else Snooze(episode_id)
+    raise UsageError("That button or menu is not one goalpulse knows.")
