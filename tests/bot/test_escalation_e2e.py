@@ -69,14 +69,17 @@ async def test_orange_then_red_then_recovery_sends_exactly_the_described_message
 
     remediation = await world.remediation()
     assert remediation.trigger == "orange"
-    assert remediation.parent_ts and remediation.checklist_ts
+    assert remediation.parent_ts
+    assert remediation.checklist_ts
     parent = world.current(CHANNEL, remediation.parent_ts)
     assert "thread_ts" not in parent
     thread = world.thread(remediation.parent_ts)
     assert [m["ts"] for m in thread][:1] == [remediation.checklist_ts]
-    assert len(thread) == 2 and "<@U0LI>" in text_of(thread[1])
+    assert len(thread) == 2
+    assert "<@U0LI>" in text_of(thread[1])
     [lead_dm] = world.dms("U0LI")
-    assert "395" in text_of(lead_dm) and "500" in text_of(lead_dm)
+    assert "395" in text_of(lead_dm)
+    assert "500" in text_of(lead_dm)
     assert "21" in text_of(lead_dm)  # the deviation, in percent
     assert f"archives/{CHANNEL}/p{remediation.parent_ts.replace('.', '')}" in text_of(lead_dm)
     assert buttons(lead_dm) == [ACKNOWLEDGE_ACTION, SNOOZE_ACTION]
@@ -109,7 +112,8 @@ async def test_orange_then_red_then_recovery_sends_exactly_the_described_message
     [episode] = await world.episodes()
     assert episode.acknowledged_by == "U0LI"
     thread = world.thread(remediation.parent_ts)
-    assert len(thread) == 5 and "<@U0LI>" in text_of(thread[4])
+    assert len(thread) == 5
+    assert "<@U0LI>" in text_of(thread[4])
     assert "acknowledged" in text_of(thread[4]).lower()
     redrawn = world.current(dm_channel, lead_dm["ts"])
     assert buttons(redrawn) == [], "an acknowledged DM has no buttons left"
@@ -125,7 +129,8 @@ async def test_orange_then_red_then_recovery_sends_exactly_the_described_message
     assert "recovered" in text_of(thread[-1]).lower()
     assert world.updates(CHANNEL, remediation.parent_ts), "the parent was edited"
     assert "recovered" in text_of(world.current(CHANNEL, remediation.parent_ts)).lower()
-    assert len(world.dms("U0LI")) == 1 and len(world.dms("U0ADMIN")) == 1
+    assert len(world.dms("U0LI")) == 1
+    assert len(world.dms("U0ADMIN")) == 1
 
 
 async def test_unacknowledged_pings_repeat_daily_at_most_five_times(world: World) -> None:

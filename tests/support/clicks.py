@@ -28,7 +28,9 @@ def find_elements(message: dict[str, Any], action_id: str) -> list[tuple[str, di
         elements = list(block.get("elements") or [])
         if block.get("accessory"):
             elements.append(block["accessory"])
-        found += [(str(block.get("block_id")), e) for e in elements if e.get("action_id") == action_id]
+        found += [
+            (str(block.get("block_id")), e) for e in elements if e.get("action_id") == action_id
+        ]
     return found
 
 

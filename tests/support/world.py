@@ -80,7 +80,9 @@ class World:
         """`/goal <text>` from `user` in the growth channel; returns the ephemeral reply."""
         async with self._signed() as sender:
             self._count += 1
-            body, tag = sender.command_body(text, user=user, channel=CHANNEL, tag=f"say{self._count}")
+            body, tag = sender.command_body(
+                text, user=user, channel=CHANNEL, tag=f"say{self._count}"
+            )
             status, raw = await sender.post(body)
             ack = json.loads(raw) if raw.startswith("{") else None
             assert status == 200
