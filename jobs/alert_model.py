@@ -149,6 +149,8 @@ class CloseOut:
     total: int
     # Who the overdue remediation was escalated to (DMed), by role.
     escalated_to: tuple[tuple[Role, str], ...] = ()
+    # Who resolved it early (the summary is plain text: mentions go here).
+    closed_by: str | None = None
 
 
 ThreadNote = (

@@ -218,7 +218,7 @@ def resolve(
     if not rem.is_open:
         return rem, []
     closed = replace(rem, status="resolved", closed_at=now, closed_by=user_id)
-    summary = f"Resolved early by <@{user_id}>: " + _summary(closed, metric_adverse=metric_adverse)
+    summary = "Resolved early: " + _summary(closed, metric_adverse=metric_adverse)
     return closed, [
         PostCloseOut(rem.goal_id, outcome="resolved_early", summary=summary),
         RedrawChecklist(rem.goal_id),

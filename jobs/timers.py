@@ -342,6 +342,7 @@ class OutboxSender:
                     summary=payload["summary"],
                     done=sum(item.done for item in items),
                     total=len(items),
+                    closed_by=rem.closed_by,
                 )
             case other:
                 return _Skip(f"unknown note {other}")

@@ -384,7 +384,10 @@ CLOSE_OUT_HEADLINES = {
 def close_out(note: CloseOut) -> tuple[str, list[Block]]:
     """The remediation's outcome, a summary and who an overdue one was escalated to."""
     headline = CLOSE_OUT_HEADLINES.get(note.outcome, f"*{escape_mrkdwn(note.outcome)}*")
-    first = f"{headline} · remediation of *{_title(note.goal)}* · {note.done}/{note.total} done"
+    by = f" by {mention(note.closed_by)}" if note.closed_by else ""
+    first = (
+        f"{headline}{by} · remediation of *{_title(note.goal)}* · {note.done}/{note.total} done"
+    )
     lines = [first]
     if note.summary.strip():
         lines.append(escape_mrkdwn(note.summary.strip()[:SUMMARY_CHARS]))
