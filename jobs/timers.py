@@ -386,8 +386,9 @@ class OutboxSender:
         if timer is None:
             return _Later(now + self.retry_after, "not due by the remediation's clock")
         line = subject.line
-        adverse = line.band in (Band.ORANGE, Band.RED) or line.trend_alert
-        closed, effects = fire(plan, timer, now=now, metric_adverse=adverse, band=line.band)
+        band = _known_band(line.band, subject.episode)
+        adverse = band in (Band.ORANGE, Band.RED) or line.trend_alert
+        closed, effects = fire(plan, timer, now=now, metric_adverse=adverse, band=band)
         close = next(e for e in effects if isinstance(e, PostCloseOut))
         async with self.database.transaction() as session:
             lead = rem.lead_id or await recipient_for(session, subject.goal, "lead")
@@ -536,6 +537,13 @@ class OutboxSender:
         )
         await self.messenger.update(payload["channel"], payload["ts"], view)
         return _Done({"ts": payload["ts"], "channel": payload["channel"]})
+
+
+def _known_band(band: str, episode: EpisodeRow | None) -> str:
+    """The goal's band; with no fresh data, the open episode's (stale data heals nothing)."""
+    if band in (Band.NO_DATA, Band.INVALID) and episode is not None and episode.closed_at is None:
+        return episode.current_band
+    return band
 
 
 def _set_ts(remediation_id: int, field_name: str, ts: str) -> Apply:

@@ -1,0 +1,118 @@
+"""The demo's stand-ins for Slack and for time: a messenger that prints, and a clock to set.
+
+`TerminalMessenger` implements `jobs.messenger.Messenger`: every DM, thread post and in-place
+edit the engine sends is rendered with the real Block Kit renderers and handed to `show` with a
+heading saying where it went. Nothing leaves the machine; the ts values it returns are fake
+(increasing, Slack-shaped) and so are its permalinks.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from slack_sdk.models.blocks import Block
+
+from bot.render.digest import digest_blocks
+from bot.render.escalation import render
+from jobs.alert_model import EscalationDm, Outgoing
+from jobs.digest_model import ChannelDigest
+
+WORKSPACE_URL = "https://acme.slack.com"
+RECIPIENT_TIMEZONE = "Europe/Berlin"
+
+# Where a message went (the heading) and its blocks.
+Show = Callable[[str, list[Block]], None]
+
+
+class SettableClock:
+    """The engine's `now`: it stays where it was set until the demo moves it on."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, now: datetime) -> None:
+        if now < self.now:
+            raise ValueError("the demo's clock only moves forward")
+        self.now = now
+
+    def advance(self, delta: timedelta) -> None:
+        self.set(self.now + delta)
+
+
+@dataclass
+class TerminalMessenger:
+    """Prints what the engine sends instead of sending it.
+
+    Only messages about goals that `shown` accepts are printed; the others are counted in
+    `hidden` (by metric key), so a long story can follow one goal.
+    """
+
+    show: Show
+    clock: Callable[[], datetime]
+    channels: Mapping[str, str]  # channel id -> name
+    users: Mapping[str, str]  # user id -> name
+    shown: Callable[[Outgoing], bool] = lambda message: True
+    hidden: Counter[str] = field(default_factory=Counter)
+    _sequence: int = 0
+
+    # -- Messenger ---------------------------------------------------------------------------
+
+    async def post(
+        self, channel_id: str, message: Outgoing, *, thread_ts: str | None = None
+    ) -> str:
+        ts = self._ts()
+        where = f"in the thread of {thread_ts}" if thread_ts else f"new message {ts}"
+        self._print(f"{self._channel(channel_id)} · {where}", message)
+        return ts
+
+    async def update(self, channel_id: str, ts: str, message: Outgoing) -> None:
+        where = (
+            f"DM to {self._user(self._dm_user(channel_id))}"
+            if channel_id.startswith("D")
+            else f"{self._channel(channel_id)} · message {ts}"
+        )
+        self._print(f"{where} · edited in place", message)
+
+    async def send_dm(self, user_id: str, message: Outgoing) -> tuple[str, str]:
+        self._print(f"DM to {self._user(user_id)}", message)
+        return f"D{user_id[1:]}", self._ts()
+
+    async def user_timezone(self, user_id: str) -> str | None:
+        return RECIPIENT_TIMEZONE
+
+    async def permalink(self, channel_id: str, ts: str) -> str | None:
+        return f"{WORKSPACE_URL}/archives/{channel_id}/p{ts.replace('.', '')}"
+
+    async def publish_digest(self, digest: ChannelDigest, chart_png: bytes | None) -> str:
+        self.show(f"{self._channel(digest.channel_id)} · digest", digest_blocks(digest))
+        return self._ts()
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _print(self, where: str, message: Outgoing) -> None:
+        if not self.shown(message):
+            self.hidden[message.goal.metric_key] += 1
+            return
+        kind = "" if isinstance(message, EscalationDm) else ""
+        self.show(f"{where}{kind}", render(message)[1])
+
+    def _ts(self) -> str:
+        """Slack-shaped and increasing: the clock's seconds, then a sequence number."""
+        self._sequence += 1
+        return f"{int(self.clock().timestamp())}.{self._sequence:06d}"
+
+    def _channel(self, channel_id: str) -> str:
+        return f"#{self.channels.get(channel_id, channel_id)}"
+
+    def _user(self, user_id: str) -> str:
+        return f"@{self.users.get(user_id, user_id)}"
+
+    @staticmethod
+    def _dm_user(channel_id: str) -> str:
+        return f"U{channel_id[1:]}"
