@@ -27,6 +27,7 @@ async def world(bot_settings: Settings, fake_slack: FakeSlack) -> AsyncIterator[
     await world.start()
     await world.seed_points("aov", 500, days=10, until=START.date())
     await world.say("set aov 500")
+    await world.say("config digest 18:00")  # the 10:00 alerts get the channel to themselves
     yield world
     await world.stop()
     await world.database.dispose()
@@ -189,3 +190,20 @@ async def test_missing_lead_and_ceo_are_named_with_the_command_to_fix_it(world: 
     assert "/goal config lead" in notes
     assert "/goal config ceo" in notes
     assert not world.slack.calls_to("conversations.open")
+
+
+async def test_three_adverse_moves_open_a_remediation_without_any_dm(world: World) -> None:
+    """Still green but sliding three days running: a trend remediation opens; nobody is DMed."""
+    await configure(world)
+    for value in ("496", "492", "488"):
+        await checkin(world, value)
+        world.clock.advance(timedelta(hours=24))
+    await world.settle()
+    remediation = await world.remediation()
+    assert remediation.trigger == "trend"
+    assert remediation.parent_ts is not None
+    assert "adverse moves" in text_of(world.current(CHANNEL, remediation.parent_ts))
+    assert len(world.thread(remediation.parent_ts)) >= 1  # the checklist
+    assert world.dms("U0LI") == []
+    assert world.dms("U0ADMIN") == []
+    assert await world.episodes() == []

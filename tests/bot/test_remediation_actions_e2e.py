@@ -34,7 +34,8 @@ async def world(bot_settings: Settings, fake_slack: FakeSlack) -> AsyncIterator[
     await world.start()
     await world.seed_points("aov", 500, days=10, until=START.date())
     await world.say("set aov 500")
-    await world.say("config lead <@U0LI|li>")
+    # Digests at 18:00, so the 10:00 alert has the channel to itself.
+    await world.say("config lead <@U0LI|li> digest 18:00")
     await world.say("config ceo <@U0ADMIN|root>", user="U0ADMIN")
     await world.say("checkin aov 395")
     await world.settle()
