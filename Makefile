@@ -33,7 +33,7 @@ pytest: $(STAMP)
 
 # Benchmarks print figures; they are not tests and `make test` does not time anything.
 bench: $(STAMP)
-	$(BIN)/python -m tests.benchmarks.ack_latency
+	$(BIN)/python -m tests.benchmarks
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

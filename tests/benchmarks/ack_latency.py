@@ -1,14 +1,18 @@
-"""How fast Slack gets its ack: goalpulse's `/goal` beside a bare Bolt app that only acks.
+"""How fast Slack gets its ack: goalpulse beside a bare Bolt app whose only listener acks.
 
-Both servers run as their own processes (`goalpulse run`, and this module with `--serve-bare`),
-so the load generator and the fake Slack Web API here never share their event loop.
-Run: `python -m tests.benchmarks.ack_latency [--requests N]`. Prints a table; not a test.
+Every server runs as its own process (`goalpulse run`; this module with `--serve-bare`; and
+with `--serve-loaded`, goalpulse with a full evaluation of 20,000 goals looping in the same
+process), so the load generator and the fake Slack here never share their event loop.
+
+Each "user" sends a signed `/goal` and waits for its ack and then for the reply through the
+response_url before typing the next, as a person would; 1 user or 20 at once.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import socket
 import statistics
@@ -17,48 +21,112 @@ import tempfile
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
-from aiohttp import web
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from sqlalchemy import insert
 
-from bot.app import build_client
-from bot.server import build_web_app
+from storage import migrate
+from storage.db import Database
+from storage.models import Goal, MetricPoint, WorkspaceSettings
+from tests.benchmarks.report import Figure, Size
 from tests.support.fake_slack import FakeSlack
 from tests.support.signing import SignedSlack
 
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"
-METRIC_COUNT = 20
-CASES = ("list", "set m00 150k", "help", "set m00 lots")
+TEAM, CHANNEL = "T0001", "C0GROWTH"
+METRICS = 20  # goals per channel: one per metric
+HISTORY_DAYS = 90
+SIZES = {  # (goals in the database, requests per case, goals evaluated in the loaded run)
+    Size.FULL: (10_000, 2_000, 20_000),
+    Size.TINY: (200, 40, 400),
+}
+CONCURRENCY = 20
+CASES = {"list": "list", "set": "set m00 {n}"}
+BARE_APP = ["-m", "tests.benchmarks.bare_app"]
 
 
 def write_metrics(folder: Path) -> Path:
-    """A catalog with enough metrics for a channel of 20 goals."""
+    """A catalog of manual metrics, one per goal of a channel."""
     lines = ["metrics:"]
-    lines += [f"  m{i:02d}: {{unit: count, source: {{kind: manual}}}}" for i in range(METRIC_COUNT)]
+    lines += [f"  m{i:02d}: {{unit: count, source: {{kind: manual}}}}" for i in range(METRICS)]
     path = folder / "metrics.yml"
     path.write_text("\n".join(lines) + "\n")
     return path
 
 
-async def serve_bare(port: int, api_url: str) -> None:
-    """The floor: the same HTTP stack and signature check, a listener that only acks."""
-    app = AsyncApp(
-        client=build_client(TOKEN, api_url=api_url),
-        signing_secret=SECRET,
-        process_before_response=True,
-    )
+async def seed(url: str, goals: int, *, today: date) -> None:
+    """`goals` goals, 20 per channel (the growth channel first), on target for 90 days.
 
-    @app.command("/goal")
-    async def only_ack(ack: AsyncAck) -> None:
-        await ack()
+    On target, so the evaluation measured is the full read-classify-store step without the
+    escalations a sliding goal would also queue.
+    """
+    database = Database(url)
+    try:
+        await migrate.upgrade(database)
+        now = datetime.now(UTC)
+        channels = [CHANNEL, *(f"C{n:06d}" for n in range(1, goals // METRICS))]
+        goal_rows = [
+            {
+                "team_id": TEAM,
+                "channel_id": channel,
+                "metric_key": f"m{i:02d}",
+                "target": 1000.0 + i,
+                "direction": "higher",
+                "unit": "count",
+                "yellow": 0.1,
+                "orange": 0.2,
+                "red": 0.3,
+                "status": "active",
+                "created_by": "U0ANA",
+                "owner_id": "U0ANA",
+                "created_at": now,
+                "updated_at": now,
+            }
+            for channel in channels
+            for i in range(METRICS)
+        ]
+        points = [
+            {
+                "team_id": TEAM,
+                "metric_key": f"m{i:02d}",
+                "day": today - timedelta(days=n),
+                "value": 1000.0 + i,
+                "origin": "bench",
+                "recorded_at": now,
+            }
+            for i in range(METRICS)
+            for n in range(HISTORY_DAYS)
+        ]
+        # Digests twelve hours away: the fan-out is measured on its own, not here.
+        later = (datetime.now() + timedelta(hours=12)).strftime("%H:%M")  # noqa: DTZ005 - local
+        async with database.transaction() as session:
+            for start in range(0, len(goal_rows), 2000):
+                await session.exec(insert(Goal).values(goal_rows[start : start + 2000]))
+            await session.exec(insert(MetricPoint).values(points))
+            await session.exec(
+                insert(WorkspaceSettings).values(team_id=TEAM, digest_time=later, updated_at=now)
+            )
+    finally:
+        await database.dispose()
 
-    runner = web.AppRunner(build_web_app(app), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    await asyncio.Event().wait()
+
+async def serve_loaded(log_path: Path) -> None:
+    """goalpulse with a full evaluation of every goal running back to back in its process."""
+    from bot.runtime import start_bot
+    from bot.settings import Settings, load_settings
+
+    running = await start_bot(load_settings(Settings), host="127.0.0.1")
+    engine = running.services.engine
+    assert engine is not None
+    with log_path.open("a") as log:
+        while True:
+            started = time.time()
+            count = await engine.evaluate()
+            log.write(json.dumps({"start": started, "end": time.time(), "goals": count}) + "\n")
+            log.flush()
 
 
 def free_port() -> int:
@@ -77,129 +145,249 @@ async def server(args: list[str], env: dict[str, str]) -> AsyncIterator[None]:
         yield
     finally:
         process.terminate()
-        await asyncio.wait_for(process.wait(), 30)
+        await asyncio.wait_for(process.wait(), 60)
 
 
 async def wait_until_up(url: str) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     async with aiohttp.ClientSession() as session:
         while True:
             try:
-                async with session.post(url) as response:
-                    if response.status in (200, 401):
+                async with session.get(f"{url}/healthz") as response:
+                    if response.status == 200:
                         return
             except aiohttp.ClientError:
                 if time.monotonic() > deadline:
                     raise
-                await asyncio.sleep(0.1)
+            await asyncio.sleep(0.05)
 
 
-async def measure(
-    client: SignedSlack, slack: FakeSlack, text: str, requests: int, *, replies_later: bool = True
-) -> tuple[list[float], list[float]]:
-    """Ack and reply latency (ms) of each command, one user typing one after another.
+class Replies:
+    """Waits for the reply each command's response_url gets (by its tag)."""
 
-    Like a person, the next command is sent only after the previous one was answered, so acks
-    are measured against a bot that is not still working through a backlog.
-    """
-    acks, replies = [], []
-    for _ in range(requests):
-        body, tag = client.command_body(text)
-        replies_before = len(slack.calls_to("response_url"))
-        started = time.perf_counter()
-        status, raw = await client.post(body)
-        acks.append((time.perf_counter() - started) * 1000)
-        assert status == 200, status
-        if replies_later and not raw:  # acked empty: the answer comes via response_url
-            await reply_arrived(slack, tag, replies_before)
-            replies.append((time.perf_counter() - started) * 1000)
-    return acks, replies
+    def __init__(self, slack: FakeSlack) -> None:
+        self.slack = slack
+        self.seen: set[str] = set()
+        self.scanned = 0
 
-
-async def reply_arrived(slack: FakeSlack, tag: str, replies_before: int) -> None:
-    replies = await slack.wait_for("response_url", count=replies_before + 1, timeout=10)
-    assert replies[-1].tag == tag, f"expected the reply to {tag}, got {replies[-1].tag}"
+    async def wait(self, tag: str) -> None:
+        deadline = time.monotonic() + 30
+        while True:
+            calls = self.slack.calls
+            self.seen.update(
+                c.tag for c in calls[self.scanned :] if c.method == "response_url" and c.tag
+            )
+            self.scanned = len(calls)
+            if tag in self.seen:
+                return
+            assert time.monotonic() < deadline, f"no reply to {tag}"
+            await self.slack.next_call(1.0)
 
 
-def summary(samples: list[float]) -> tuple[float, float, float]:
+async def load(
+    client: SignedSlack,
+    replies: Replies | None,
+    template: str,
+    *,
+    requests: int,
+    users: int,
+    label: str,
+) -> list[float]:
+    """Ack latencies (ms) of `requests` commands sent by `users` people at once."""
+    latencies: list[float] = []
+
+    async def person(number: int) -> None:
+        for n in range(number, requests, users):
+            text = template.format(n=1000 + n)
+            body, tag = client.command_body(text, tag=f"{label}-{n}")
+            started = time.perf_counter()
+            status, raw = await client.post(body)
+            latencies.append((time.perf_counter() - started) * 1000)
+            assert status == 200, (status, raw)
+            if replies is not None and not raw:
+                await replies.wait(tag)
+
+    await asyncio.gather(*(person(u) for u in range(users)))
+    return latencies
+
+
+def percentile(samples: list[float], fraction: float) -> float:
     ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return statistics.median(ordered), ordered[int(len(ordered) * 0.95)], p99
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
 
-Percentiles = tuple[float, float, float]
-
-
-async def run(requests: int) -> dict[str, tuple[Percentiles, Percentiles | None]]:
-    """Measure and return {case: (ack p50/p95/p99, reply p50/p95/p99 or None)} in ms."""
-    results: dict[str, tuple[Percentiles, Percentiles | None]] = {}
-    bot_port, bare_port = free_port(), free_port()
+async def run(size: Size, *, postgres_url: str | None = None) -> list[Figure]:
+    """Figures for goalpulse's acks beside the bare app's, idle and under evaluation."""
+    del postgres_url  # acks are measured on SQLite, the default deployment
+    goals, requests, loaded_goals = SIZES[size]
+    judged = size is Size.FULL
+    today = datetime.now().date()  # noqa: DTZ005 - the bot's "today" is the local date
+    figures: list[Figure] = []
     with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        metrics = write_metrics(root)
+        idle_db, loaded_db = root / "idle.db", root / "loaded.db"
+        await seed(f"sqlite+aiosqlite:///{idle_db}", goals, today=today)
+        await seed(f"sqlite+aiosqlite:///{loaded_db}", loaded_goals, today=today)
         async with FakeSlack(token=TOKEN) as slack:
-            bot_env = {
-                "SLACK_BOT_TOKEN": TOKEN,
-                "SLACK_SIGNING_SECRET": SECRET,
-                "SLACK_API_URL": slack.api_url,
-                "DATABASE_URL": f"sqlite+aiosqlite:///{folder}/bench.db",
-                "GOALPULSE_METRICS": str(write_metrics(Path(folder))),
-                "PORT": str(bot_port),
-            }
-            bare_args = ["-m", "tests.benchmarks.ack_latency", "--serve-bare", str(bare_port)]
+            ports = {name: free_port() for name in ("goalpulse", "bare", "loaded")}
+
+            def bot_env(database: Path, port: int) -> dict[str, str]:
+                return {
+                    "SLACK_BOT_TOKEN": TOKEN,
+                    "SLACK_SIGNING_SECRET": SECRET,
+                    "SLACK_API_URL": slack.api_url,
+                    "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+                    "GOALPULSE_METRICS": str(metrics),
+                    "PORT": str(port),
+                }
+
+            me = ["-m", "tests.benchmarks.ack_latency"]
+            bare = [*BARE_APP, str(ports["bare"]), slack.api_url, SECRET]
             async with (
-                server(["-m", "bot", "run"], bot_env),
-                server([*bare_args, "--api-url", slack.api_url], {}),
+                server(["-m", "bot", "run"], bot_env(idle_db, ports["goalpulse"])),
+                server(bare, {}),
             ):
-                goalpulse_url = f"http://127.0.0.1:{bot_port}"
-                bare_url = f"http://127.0.0.1:{bare_port}"
-                await wait_until_up(f"{goalpulse_url}/slack/events")
-                await wait_until_up(f"{bare_url}/slack/events")
+                urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+                await wait_until_up(urls["goalpulse"])
+                await wait_until_up(urls["bare"])
+                replies = Replies(slack)
                 async with (
                     SignedSlack(
-                        bot_url=goalpulse_url,
+                        bot_url=urls["goalpulse"],
                         signing_secret=SECRET,
                         response_url=slack.response_url,
-                    ) as goalpulse,
+                    ) as ours,
                     SignedSlack(
-                        bot_url=bare_url, signing_secret=SECRET, response_url=slack.response_url
-                    ) as bare,
+                        bot_url=urls["bare"], signing_secret=SECRET, response_url=slack.response_url
+                    ) as floor,
                 ):
-                    for i in range(METRIC_COUNT):
-                        await goalpulse.post(goalpulse.command_body(f"set m{i:02d} {i + 1}k")[0])
-                    await slack.wait_for("response_url", count=METRIC_COUNT, timeout=30)
-                    await measure(bare, slack, "list", 50, replies_later=False)  # warm-up
-                    await measure(goalpulse, slack, "list", 50)
-                    acks, _ = await measure(bare, slack, "list", requests, replies_later=False)
-                    results["bare Bolt app, ack only"] = (summary(acks), None)
-                    for text in CASES:
-                        acks, replies = await measure(goalpulse, slack, text, requests)
-                        results[f"goalpulse /goal {text}"] = (
-                            summary(acks),
-                            summary(replies) if replies else None,
-                        )
-    return results
+                    for client, waits in ((ours, replies), (floor, None)):  # warm-up
+                        await load(client, waits, "list", requests=50, users=1, label="warm")
+                    for case, template in CASES.items():
+                        for users in (1, CONCURRENCY):
+                            label = f"{case}-c{users}"
+                            bare_ms = await load(
+                                floor, None, template, requests=requests, users=users, label=label
+                            )
+                            our_ms = await load(
+                                ours, replies, template, requests=requests, users=users, label=label
+                            )
+                            figures += _figures(case, users, our_ms, bare_ms, judged=judged)
+            log_path = root / "evaluations.jsonl"
+            loaded_env = bot_env(loaded_db, ports["loaded"])
+            async with server([*me, "--serve-loaded", str(log_path)], loaded_env):
+                await wait_until_up(urls["loaded"])
+                await _wait_for_evaluation(log_path)
+                async with SignedSlack(
+                    bot_url=urls["loaded"], signing_secret=SECRET, response_url=slack.response_url
+                ) as loaded:
+                    window = time.time()
+                    our_ms = await load(
+                        loaded,
+                        Replies(slack),
+                        "list",
+                        requests=requests,
+                        users=CONCURRENCY,
+                        label="loaded",
+                    )
+                    window = time.time() - window
+                evaluations = _evaluations(log_path)
+    busy = sum(e["end"] - e["start"] for e in evaluations)
+    figures.append(
+        Figure(
+            "ack latency",
+            f"/goal list p99, 20 users, while evaluating {loaded_goals:,} goals",
+            percentile(our_ms, 0.99),
+            "ms",
+            target="< 150 ms",
+            limit=150,
+            judged=judged,
+        )
+    )
+    figures.append(
+        Figure(
+            "ack latency",
+            f"evaluations of {loaded_goals:,} goals during that load (each, median)",
+            statistics.median(e["end"] - e["start"] for e in evaluations),
+            "s",
+            target=f"busy {min(busy / max(window, 1e-9), 1.0):.0%} of the load's {window:.1f} s",
+            judged=False,
+        )
+    )
+    return figures
+
+
+async def _wait_for_evaluation(log_path: Path) -> None:
+    """Until the loaded bot has finished one evaluation (so the next is running)."""
+    deadline = time.monotonic() + 120
+    while not await asyncio.to_thread(_evaluations, log_path):
+        assert time.monotonic() < deadline, "the loaded bot never finished an evaluation"
+        await asyncio.sleep(0.1)
+
+
+def _evaluations(log_path: Path) -> list[dict[str, float]]:
+    if not log_path.exists():
+        return []
+    return [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
+
+
+def _figures(
+    case: str, users: int, ours: list[float], bare: list[float], *, judged: bool
+) -> list[Figure]:
+    who = "1 user" if users == 1 else f"{users} users"
+    name = f"/goal {case}"
+    if users == 1:
+        ours_p50, bare_p50 = statistics.median(ours), statistics.median(bare)
+        return [
+            Figure(
+                "ack latency",
+                f"{name} p50, {who}",
+                ours_p50,
+                "ms",
+                "bare Bolt app",
+                bare_p50,
+                target=f"≤ bare + 3 ms ({bare_p50 + 3:.2f})",
+                limit=bare_p50 + 3,
+                judged=judged,
+            ),
+            Figure(
+                "ack latency",
+                f"{name} p99, {who}",
+                percentile(ours, 0.99),
+                "ms",
+                "bare Bolt app",
+                percentile(bare, 0.99),
+                judged=False,
+            ),
+        ]
+    ours_p99, bare_p99 = percentile(ours, 0.99), percentile(bare, 0.99)
+    return [
+        Figure(
+            "ack latency",
+            f"{name} p99, {who}",
+            ours_p99,
+            "ms",
+            "bare Bolt app",
+            bare_p99,
+            target=f"≤ 3× bare and < 100 ms ({min(3 * bare_p99, 100):.1f})",
+            limit=min(3 * bare_p99, 100),
+            judged=judged,
+        )
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--requests", type=int, default=500)
-    parser.add_argument("--serve-bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
-    parser.add_argument("--api-url", help=argparse.SUPPRESS)
+    parser.add_argument("--size", choices=[s.value for s in Size], default=Size.FULL.value)
+    parser.add_argument("--serve-loaded", type=Path, metavar="LOG", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve_bare:
-        asyncio.run(serve_bare(args.serve_bare, args.api_url))
+    if args.serve_loaded:
+        asyncio.run(serve_loaded(args.serve_loaded))
         return
-    results = asyncio.run(run(args.requests))
-    print(f"Latency over {args.requests} signed commands, one after another (ms, client side)")
-    print(
-        f"{'case':30} {'ack p50':>8} {'p95':>7} {'p99':>7}  {'reply p50':>9} {'p95':>7} {'p99':>7}"
-    )
-    for case, (ack, reply) in results.items():
-        line = f"{case:30} {ack[0]:8.2f} {ack[1]:7.2f} {ack[2]:7.2f}"
-        if reply is not None:
-            line += f"  {reply[0]:9.2f} {reply[1]:7.2f} {reply[2]:7.2f}"
-        else:
-            line += f"  {'(in ack)':>9}"
-        print(line)
+    from tests.benchmarks.report import table
+
+    print(table(asyncio.run(run(Size(args.size)))))
 
 
 if __name__ == "__main__":

@@ -393,6 +393,11 @@ class FakeSlack:
         for ws in list(self._sockets):
             await ws.send_json(message)
 
+    async def next_call(self, timeout: float) -> None:  # noqa: ASYNC109
+        """Wait until the fake records another call, or `timeout` seconds pass."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._changed.wait(), timeout)
+
     def _notify(self) -> None:
         self._changed.set()
         self._changed = asyncio.Event()
