@@ -12,10 +12,11 @@ import logging
 import os
 import shutil
 import tempfile
+import textwrap
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -25,11 +26,12 @@ from slack_sdk.models.blocks import Block
 from bot.commands.handlers import Where, execute
 from bot.commands.parse import parse_command
 from bot.constants import SLASH_COMMAND
+from bot.demo_messenger import SettableClock, TerminalMessenger
 from bot.errors import reply_blocks
 from bot.render.digest import digest_blocks
 from bot.render.terminal import BOLD, DIM, RESET, blocks_to_text, mrkdwn_to_text
-from bot.runtime import NoPublisher
 from bot.services import Services, utc_now
+from jobs import interactions
 from jobs.chart import render_chart
 from jobs.digest_model import ChannelDigest
 from jobs.engine import Engine
@@ -38,6 +40,8 @@ from jobs.goals import Actor
 from jobs.metrics import CsvSource, Metric, MetricCatalog, load_catalog
 from jobs.pull import PullResult
 from jobs.sources import SourceFetcher
+from storage import alerts as alert_store
+from storage import goals as goal_store
 from storage.db import Database
 
 DATA_DIR = Path(__file__).parent / "demo_data"
@@ -49,6 +53,51 @@ USERS = {"U0ANA": "ana", "U0LI": "li", "U0WEI": "wei", "U0MEI": "mei"}
 GROWTH, OPS = "C0GROWTH", "C0OPS"
 CHANNELS = {GROWTH: "growth", OPS: "ops"}
 GUTTER = "  │ "
+NARRATION_WIDTH = 88
+START = time(8, 0)  # the demo's clock starts today at 08:00 UTC: the morning pull
+STORY_GOAL = "conversion_rate"  # the goal whose escalation the demo follows
+ORANGE_VALUE, RED_VALUE = 0.027, 0.024  # 22.9% and 31.4% under its 3.5% target
+
+# What happens at each step of the story, in the order the clock reaches them.
+STORY_INTRO = (
+    "The digests show Conversion rate still green, but down 3 days in a row. Follow it for "
+    "four days: the demo moves its clock on, and the real engine pulls, evaluates and runs its "
+    "timers. Every Slack message about it is printed under a line saying where it went. Times "
+    "are UTC; @li (the lead) and @wei (the CEO) read their DMs in Berlin."
+)
+OPENED = (
+    "The timers tick (every minute in production) sends what the 08:00 pull queued. Three "
+    "adverse days in a row are enough to open a 72-hour remediation thread in #growth: a parent "
+    "message and, in its thread, the checklist."
+)
+ORANGE = (
+    "A checkout bug shipped at 09:30. The hourly pull reads today's conversion so far: 2.7%, "
+    "22.9% under target, so orange. The lead, @li, is mentioned in the thread and gets a DM."
+)
+RED = (
+    "By 15:00 the hourly pull reads 2.4%, 31.4% under target: red. The thread notes the change "
+    "and mentions the CEO, and @wei gets a DM too."
+)
+REMINDER_24H = (
+    "24 hours after the thread opened, a reminder mentions the owners of unchecked items."
+)
+REPEAT = "@li has not answered the DM for 24 hours, so it comes again (at most 5 times)."
+ACKNOWLEDGE = (
+    "@li clicks [ Acknowledge ]: the repeats stop, the CEO's too, but the deadline stands. The "
+    "thread is told and the DM redrawn without its buttons."
+)
+TICK = "@ana ticks “Behaviour heatmap review”: the checklist message is redrawn in place."
+REMINDER_48H = "48 hours: the second reminder."
+CLOSE_OUT = (
+    "72 hours are up with two items open and conversion still red. The close-out says overdue "
+    "and escalates to the lead and, as the goal is red, to the CEO; a minute later their DMs go "
+    "out, and the checklist and the parent message are marked closed."
+)
+STORY_END = (
+    "Had conversion recovered, the thread would have said so and the parent message would have "
+    "been edited. Had every item been done and the metric recovered, the close-out would have "
+    "said resolved; [ Resolve ] closes a remediation early."
+)
 
 
 @dataclass(frozen=True)
@@ -120,6 +169,7 @@ async def run_demo(stream: TextIO, *, charts_dir: Path | None = None) -> None:
     out = _Transcript(stream, color=_wants_color(stream))
     charts = charts_dir or Path.cwd() / CHARTS_DIR
     today = utc_now().date()
+    clock = SettableClock(datetime.combine(today, START, tzinfo=UTC))
     with tempfile.TemporaryDirectory(prefix="goalpulse-demo-") as name:
         folder = Path(name)
         catalog = load_catalog(materialise(folder, today))
@@ -131,18 +181,29 @@ async def run_demo(stream: TextIO, *, charts_dir: Path | None = None) -> None:
                 from storage import migrate
 
                 await migrate.upgrade(database)
+            messenger = TerminalMessenger(
+                show=out.message,
+                clock=clock,
+                channels=CHANNELS,
+                users=USERS,
+                shown=lambda message: message.goal.metric_key == STORY_GOAL,
+            )
             async with aiohttp.ClientSession() as http:
                 engine = Engine(
                     database=database,
                     catalog=catalog,
                     # Relative CSV paths resolve against the copied metrics.yml's folder.
                     fetcher=SourceFetcher(base_dir=folder, env={}, http=http),
-                    publisher=NoPublisher(),  # nothing is posted: the demo prints instead
+                    publisher=messenger,  # nothing is posted: the demo prints instead
                     timezone=TIMEZONE,
-                    clock=utc_now,
+                    clock=clock,
                 )
                 services = Services(
-                    database=database, catalog=catalog, timezone=TIMEZONE, engine=engine
+                    database=database,
+                    catalog=catalog,
+                    timezone=TIMEZONE,
+                    clock=clock,
+                    engine=engine,
                 )
                 for title, steps in script(today):
                     out.heading(title)
@@ -158,6 +219,7 @@ async def run_demo(stream: TextIO, *, charts_dir: Path | None = None) -> None:
                     out.reply(await run_step(step, services))
                 out.heading("This morning's digests, as Slack shows them")
                 written = [await _digest(engine, channel, out, charts) for channel in CHANNELS]
+                await _Story(engine, messenger, clock, out, folder).run()
                 await engine.fetcher.close()
         finally:
             await database.dispose()
@@ -187,11 +249,121 @@ def _write_chart(digest: ChannelDigest, path: Path) -> Path | None:
     return path
 
 
+async def _admin() -> bool:
+    return True  # everyone is a workspace admin in the demo, so `config ceo` works
+
+
+class _Story:
+    """Four days of one slipping goal: the clock moves on and the real engine does the rest."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        messenger: TerminalMessenger,
+        clock: SettableClock,
+        out: _Transcript,
+        folder: Path,
+    ) -> None:
+        self.engine, self.messenger, self.clock = engine, messenger, clock
+        self.out, self.folder = out, folder
+        self.day1 = clock().replace(hour=0, minute=0)
+
+    async def run(self) -> None:
+        self.out.heading(f"Escalation: {STORY_GOAL} slips")
+        self.out.paragraph(STORY_INTRO)
+        await self.at(0, "08:01", OPENED)
+        await self.at(0, "11:00", ORANGE)
+        await self.pull(ORANGE_VALUE)
+        await self.at(0, "15:00", RED)
+        await self.pull(RED_VALUE)
+        await self.at(1, "08:00", REMINDER_24H)
+        await self.at(1, "11:00", REPEAT)
+        await self.at(1, "11:05", ACKNOWLEDGE)
+        await self.acknowledge("U0LI")
+        await self.at(1, "16:00", TICK)
+        await self.tick_item("U0ANA", "behaviour-heatmap-review")
+        await self.at(2, "08:00", REMINDER_48H)
+        await self.at(3, "08:00", CLOSE_OUT)
+        self.clock.advance(timedelta(minutes=1))  # the close-out's DMs and redraws follow
+        await self.engine.timers_tick()
+        self.out.paragraph(STORY_END)
+        hidden = self.messenger.hidden
+        self.out.paragraph(
+            f"Not shown: {hidden.total()} messages about {_names(sorted(hidden))}, which were "
+            "already orange or red at the morning pull and went through the same steps.",
+            DIM,
+        )
+
+    async def at(self, day: int, when: str, narration: str) -> None:
+        """Move the clock, say what happens, and run the timers tick as production would."""
+        hour, minute = map(int, when.split(":"))
+        self.clock.set(self.day1 + timedelta(days=day, hours=hour, minutes=minute))
+        now = self.clock()
+        self.out.step(f"Day {day + 1} · {now:%a} {now.day} {now:%b}, {now:%H:%M} UTC", narration)
+        await self.engine.timers_tick()
+
+    async def pull(self, value: float) -> None:
+        """Today's row of the CSV export changes; the hourly pull reads it and evaluates."""
+        path = self.folder / "daily_kpis.csv"
+        with path.open(encoding="utf-8", newline="") as src:
+            rows = list(csv.DictReader(src))
+        rows[-1][STORY_GOAL] = f"{value:.4f}"  # the last row is today's
+        with path.open("w", encoding="utf-8", newline="") as dst:
+            writer = csv.DictWriter(dst, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+        await self.engine.pull([STORY_GOAL])
+        await self.engine.timers_tick()
+
+    async def acknowledge(self, user_id: str) -> None:
+        """A click on [ Acknowledge ] in the user's latest DM, as bot/actions handles it."""
+        goal_id, episode_id, _ = await self._ids()
+        channel, ts = self.messenger.dms[user_id, STORY_GOAL]
+        database, now = self.engine.database, self.clock()
+        actor = Actor(user_id, _admin)
+        await interactions.acknowledge(
+            database=database, team_id=TEAM_ID, episode_id=episode_id, actor=actor, now=now
+        )
+        await interactions.redraw_dm(
+            database=database,
+            team_id=TEAM_ID,
+            episode_id=episode_id,
+            channel_id=channel,
+            ts=ts,
+            click_id=f"{now.timestamp()}",
+            now=now,
+        )
+        await self.engine.flush(goal_id)
+
+    async def tick_item(self, user_id: str, item_key: str) -> None:
+        """A tick in the checklist's checkboxes (Slack sends every ticked box)."""
+        goal_id, _, remediation_id = await self._ids()
+        await interactions.set_checked(
+            database=self.engine.database,
+            team_id=TEAM_ID,
+            remediation_id=remediation_id,
+            checked=frozenset({item_key}),
+            actor=Actor(user_id, _admin),
+            now=self.clock(),
+        )
+        await self.engine.flush(goal_id)
+
+    async def _ids(self) -> tuple[int, int, int]:
+        """The story goal's id, its open episode's and its remediation's."""
+        async with self.engine.database.transaction() as session:
+            goals = await goal_store.list_goals(session=session, team_id=TEAM_ID, channel_id=GROWTH)
+            goal_id = next(goal.id for goal in goals if goal.metric_key == STORY_GOAL) or 0
+            episodes = await alert_store.open_episodes(session=session, goal_ids=[goal_id])
+            latest = await alert_store.latest_remediations(session=session, goal_ids=[goal_id])
+        return goal_id, episodes[goal_id].id or 0, latest[goal_id].id or 0
+
+
+def _names(keys: Sequence[str]) -> str:
+    return ", ".join(keys[:-1]) + f" and {keys[-1]}" if len(keys) > 1 else "".join(keys)
+
+
 async def run_step(step: Step, services: Services) -> list[Block]:
     """Parse and execute one command as the slash-command listener does; errors become replies."""
-
-    async def is_admin() -> bool:
-        return True  # everyone is a workspace admin in the demo, so `config ceo` works
 
     try:
         command = parse_command(step.text, catalog=services.catalog, today=services.today())
@@ -199,7 +371,7 @@ async def run_step(step: Step, services: Services) -> list[Block]:
             command,
             services=services,
             where=Where(team_id=TEAM_ID, channel_id=step.channel_id),
-            actor=Actor(user_id=step.user_id, is_admin=is_admin),
+            actor=Actor(user_id=step.user_id, is_admin=_admin),
         )
     except GoalpulseError as error:
         return reply_blocks(error)
@@ -226,8 +398,24 @@ class _Transcript:
         who = f"@{USERS[step.user_id]} in #{CHANNELS[step.channel_id]}"
         self.line(f"{who} ▸ {typed}", BOLD)
 
+    def paragraph(self, text: str, style: str = "") -> None:
+        for line in textwrap.wrap(text, min(self.width + len(GUTTER), NARRATION_WIDTH)):
+            self.line(line, style)
+        self.line()
+
+    def step(self, when: str, narration: str) -> None:
+        self.line(when, BOLD)
+        self.paragraph(narration)
+
+    def message(self, where: str, blocks: Sequence[Block]) -> None:
+        """A message the engine sent, under a line saying where it went."""
+        self.line(f"  ── {where} ──", DIM)
+        self.reply(blocks)
+
     def reply(self, blocks: Sequence[Block]) -> None:
-        text = blocks_to_text(blocks, users=USERS, color=self.color, width=self.width)
+        text = blocks_to_text(
+            blocks, users=USERS, channels=CHANNELS, color=self.color, width=self.width
+        )
         for line in text.splitlines():
             self.line(f"{GUTTER}{line}".rstrip())
         self.line()
@@ -237,6 +425,8 @@ class _Transcript:
         self.line(
             "Two Slack channels set goals with /goal, then the engine pulls the metrics,\n"
             "measures each goal against its bands and builds each channel's daily digest.\n"
+            "Then the demo's clock moves on for four days to follow one goal as it slips: the\n"
+            "escalation DMs and its 72-hour remediation thread, from the first alert to overdue.\n"
             "Every step is the real code, on a fresh SQLite database in a temporary folder.\n"
             "No Slack workspace is involved: messages are shown as text."
         )
@@ -270,8 +460,7 @@ class _Transcript:
             self.line(f"  {path.name}")
         self.line(
             "\n"
-            "The demo database was a temporary file and has been deleted. Escalation DMs and\n"
-            "72-hour remediation threads are not part of this version yet.\n"
+            "The demo database was a temporary file and has been deleted.\n"
             "\n"
             "To use goalpulse in a Slack workspace: set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET\n"
             "and GOALPULSE_METRICS, then run `goalpulse run`."

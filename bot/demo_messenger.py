@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import Block
 
 from bot.render.digest import digest_blocks
 from bot.render.escalation import render
-from jobs.alert_model import EscalationDm, Outgoing
+from jobs.alert_model import Outgoing
 from jobs.digest_model import ChannelDigest
 
 WORKSPACE_URL = "https://acme.slack.com"
@@ -59,14 +59,18 @@ class TerminalMessenger:
     users: Mapping[str, str]  # user id -> name
     shown: Callable[[Outgoing], bool] = lambda message: True
     hidden: Counter[str] = field(default_factory=Counter)
-    _sequence: int = 0
+    # The latest DM (DM channel, ts) by (user, metric key): what a click on its buttons names.
+    dms: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    # Shown and hidden messages are numbered apart: goals are sent concurrently, so only one
+    # goal's own order is fixed, and the printed ts must be the same on every run.
+    _numbers: Counter[bool] = field(default_factory=Counter)
 
     # -- Messenger ---------------------------------------------------------------------------
 
     async def post(
         self, channel_id: str, message: Outgoing, *, thread_ts: str | None = None
     ) -> str:
-        ts = self._ts()
+        ts = self._ts(message)
         where = f"in the thread of {thread_ts}" if thread_ts else f"new message {ts}"
         self._print(f"{self._channel(channel_id)} · {where}", message)
         return ts
@@ -81,7 +85,9 @@ class TerminalMessenger:
 
     async def send_dm(self, user_id: str, message: Outgoing) -> tuple[str, str]:
         self._print(f"DM to {self._user(user_id)}", message)
-        return f"D{user_id[1:]}", self._ts()
+        sent = (f"D{user_id[1:]}", self._ts(message))
+        self.dms[user_id, message.goal.metric_key] = sent
+        return sent
 
     async def user_timezone(self, user_id: str) -> str | None:
         return RECIPIENT_TIMEZONE
@@ -91,7 +97,7 @@ class TerminalMessenger:
 
     async def publish_digest(self, digest: ChannelDigest, chart_png: bytes | None) -> str:
         self.show(f"{self._channel(digest.channel_id)} · digest", digest_blocks(digest))
-        return self._ts()
+        return self._ts(None)
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -99,13 +105,15 @@ class TerminalMessenger:
         if not self.shown(message):
             self.hidden[message.goal.metric_key] += 1
             return
-        kind = "" if isinstance(message, EscalationDm) else ""
-        self.show(f"{where}{kind}", render(message)[1])
+        self.show(where, render(message)[1])
 
-    def _ts(self) -> str:
-        """Slack-shaped and increasing: the clock's seconds, then a sequence number."""
-        self._sequence += 1
-        return f"{int(self.clock().timestamp())}.{self._sequence:06d}"
+    def _ts(self, message: Outgoing | None) -> str:
+        """Slack-shaped and increasing: the clock's seconds, then a sequence number (from
+        900000 for the messages not shown)."""
+        shown = message is None or self.shown(message)
+        self._numbers[shown] += 1
+        number = self._numbers[shown] + (0 if shown else 900_000)
+        return f"{int(self.clock().timestamp())}.{number:06d}"
 
     def _channel(self, channel_id: str) -> str:
         return f"#{self.channels.get(channel_id, channel_id)}"

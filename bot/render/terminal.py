@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.models.blocks import Block
@@ -35,6 +36,7 @@ EMOJI: Mapping[str, str] = {
     "zzz": "💤",
     "rotating_light": "🚨",
     "point_right": "👉",
+    "clipboard": "📋",
 }
 CHECKED, UNCHECKED = "☑", "☐"
 
@@ -59,21 +61,33 @@ def _marker(char: str) -> re.Pattern[str]:
 _MARKERS = {char: _marker(char) for char, _ in _STYLES}
 
 
+@dataclass(frozen=True)
+class _Names:
+    """What Slack would show for ids: user id -> name, channel id -> name."""
+
+    users: Mapping[str, str] = field(default_factory=dict)
+    channels: Mapping[str, str] = field(default_factory=dict)
+
+
 def blocks_to_text(
     blocks: Sequence[Block | Mapping[str, Any]],
     *,
     users: Mapping[str, str] | None = None,
+    channels: Mapping[str, str] | None = None,
     color: bool = False,
     width: int = 80,
 ) -> str:
-    """Render blocks as text lines of about `width` columns; ANSI styles only if `color`."""
-    users = users or {}
+    """Render blocks as text lines of about `width` columns; ANSI styles only if `color`.
+
+    `users` and `channels` map ids to names, so `<@U0LI>` reads `@li` and `<#C0OPS>` `#ops`.
+    """
+    names = _Names(users or {}, channels or {})
     parts: list[str] = []
     previous: Mapping[str, Any] = {}
     for block in blocks:
         data = block.to_dict() if isinstance(block, Block) else block
         kind = str(data.get("type", ""))
-        text = _block(kind, data, users, color, width)
+        text = _block(kind, data, names, color, width)
         if text is None:
             continue
         # Like Slack: space between blocks, but a context sits right under a short section.
@@ -88,29 +102,37 @@ def blocks_to_text(
 
 
 def mrkdwn_to_text(
-    text: str, *, users: Mapping[str, str] | None = None, color: bool = False, base: str = ""
+    text: str,
+    *,
+    users: Mapping[str, str] | None = None,
+    channels: Mapping[str, str] | None = None,
+    color: bool = False,
+    base: str = "",
 ) -> str:
     """Translate Slack mrkdwn: mentions, links, bold/italic/strike, escapes and emoji.
 
     `base` is the ANSI style of the surrounding text, restored after each inline style.
     """
-    users = users or {}
+    return _mrkdwn(text, _Names(users or {}, channels or {}), color, base)
+
+
+def _mrkdwn(text: str, names: _Names, color: bool, base: str) -> str:
     out: list[str] = []
     for index, piece in enumerate(_CODE_SPAN.split(text)):
         if index % 2:
             code = _unescape(piece)
             out.append(_styled(code, CODE, base) if color else code)
         else:
-            out.append(_prose(piece, users, color, base))
+            out.append(_prose(piece, names, color, base))
     return "".join(out)
 
 
-def _prose(text: str, users: Mapping[str, str], color: bool, base: str) -> str:
+def _prose(text: str, names: _Names, color: bool, base: str) -> str:
     # Links and mentions are set aside first so URLs and names are never read as markup.
     kept: list[str] = []
 
     def keep(match: re.Match[str]) -> str:
-        kept.append(_angle(match[1], users))
+        kept.append(_angle(match[1], names))
         return f"\x00{len(kept) - 1}\x00"
 
     text = _ANGLE.sub(keep, text)
@@ -122,13 +144,14 @@ def _prose(text: str, users: Mapping[str, str], color: bool, base: str) -> str:
     return _PLACEHOLDER.sub(lambda m: kept[int(m[1])], text)
 
 
-def _angle(inner: str, users: Mapping[str, str]) -> str:
+def _angle(inner: str, names: _Names) -> str:
     target, _, label = _unescape(inner).partition("|")
     if target.startswith("@"):
         user_id = target[1:]
-        return "@" + users.get(user_id, label or user_id)
+        return "@" + names.users.get(user_id, label or user_id)
     if target.startswith("#"):
-        return "#" + (label or target[1:])
+        channel_id = target[1:]
+        return "#" + names.channels.get(channel_id, label or channel_id)
     if target.startswith("!"):
         special = target[1:].split("^")[0]
         return label or f"@{special}"
@@ -143,36 +166,28 @@ def _styled(text: str, style: str, base: str) -> str:
     return f"{style}{text}{RESET}{base}"
 
 
-def _text_object(obj: object, users: Mapping[str, str], color: bool, base: str = "") -> str:
+def _text_object(obj: object, names: _Names, color: bool, base: str = "") -> str:
     if not isinstance(obj, Mapping):
         return ""
     text = str(obj.get("text", ""))
     if obj.get("type") == "mrkdwn":
-        return mrkdwn_to_text(text, users=users, color=color, base=base)
+        return _mrkdwn(text, names, color, base)
     return _unescape(_EMOJI.sub(lambda m: EMOJI.get(m[1], m[0]), text))
 
 
 def _block(
-    kind: str, data: Mapping[str, Any], users: Mapping[str, str], color: bool, width: int
+    kind: str, data: Mapping[str, Any], names: _Names, color: bool, width: int
 ) -> str | None:
     if kind == "header":
-        title = _text_object(data.get("text"), users, color)
+        title = _text_object(data.get("text"), names, color)
         if color:
             return f"{BOLD}{UNDERLINE}{title}{RESET}"
         return f"{title}\n{'─' * display_width(title)}"
     if kind == "section":
-        lines = []
-        if data.get("text"):
-            lines.append(_wrap(_text_object(data["text"], users, color), width))
-        if data.get("fields"):
-            fields = [_text_object(f, users, color) for f in data["fields"]]
-            lines.append(_columns(fields))
-        if isinstance(accessory := data.get("accessory"), Mapping):
-            lines += _element(accessory, users, color)
-        return "\n".join(line for line in lines if line)
+        return _section(data, names, color, width)
     if kind == "context":
         base = DIM if color else ""
-        texts = [_text_object(e, users, color, base) for e in data.get("elements", [])]
+        texts = [_text_object(e, names, color, base) for e in data.get("elements", [])]
         text = _wrap("  ".join(t for t in texts if t), width)
         return "\n".join(f"{DIM}{line}{RESET}" for line in text.splitlines()) if color else text
     if kind == "divider":
@@ -183,20 +198,42 @@ def _block(
             if not isinstance(element, Mapping):
                 continue
             if element.get("type", "button") == "button":
-                buttons += _element(element, users, color)
+                buttons += _element(element, names, color)
             else:
-                lines += _element(element, users, color)
+                lines += _element(element, names, color)
         return "\n".join([*lines, "  ".join(buttons)] if buttons else lines)
     if kind == "image":
         return f"[image: {data.get('alt_text', '')}]"
     return None
 
 
-def _element(element: Mapping[str, Any], users: Mapping[str, str], color: bool) -> list[str]:
-    """An interactive element as lines: `[ Resolve ]`, `☑ Competitor scan`, `owner: @ana`."""
+def _section(data: Mapping[str, Any], names: _Names, color: bool, width: int) -> str:
+    """Text, fields, and an accessory: a one-line one on the right of the first line, as in
+    Slack (the text narrows to make room); a longer one under the text."""
+    accessory = data.get("accessory")
+    controls = _element(accessory, names, color) if isinstance(accessory, Mapping) else []
+    beside = controls[0] if len(controls) == 1 and data.get("text") else None
+    room = width - display_width(beside) - COLUMN_GAP if beside else width
+    lines = []
+    if data.get("text"):
+        text = _wrap(_text_object(data["text"], names, color), max(room, width // 2))
+        if beside:
+            first, _, rest = text.partition("\n")
+            text = f"{first}{' ' * max(2, room - display_width(first) + COLUMN_GAP)}{beside}"
+            text += f"\n{rest}" if rest else ""
+        lines.append(text)
+    if data.get("fields"):
+        lines.append(_columns([_text_object(f, names, color) for f in data["fields"]]))
+    if not beside:
+        lines += controls
+    return "\n".join(line for line in lines if line)
+
+
+def _element(element: Mapping[str, Any], names: _Names, color: bool) -> list[str]:
+    """An interactive element as lines: `[ Resolve ]`, `☑ Competitor scan`, `[ @ana ▾ ]`."""
     kind = element.get("type", "button")
     if kind == "button" and element.get("text"):
-        return [f"[ {_text_object(element['text'], users, color)} ]"]
+        return [f"[ {_text_object(element['text'], names, color)} ]"]
     if kind == "checkboxes":
         chosen = {
             option.get("value")
@@ -205,13 +242,16 @@ def _element(element: Mapping[str, Any], users: Mapping[str, str], color: bool) 
         }
         return [
             f"{CHECKED if option.get('value') in chosen else UNCHECKED} "
-            f"{_text_object(option.get('text'), users, color)}"
+            f"{_text_object(option.get('text'), names, color)}"
             for option in element.get("options") or []
             if isinstance(option, Mapping)
         ]
     if kind == "users_select":
         user = element.get("initial_user")
-        return [f"owner: @{users.get(user, user)}" if isinstance(user, str) else "owner: —"]
+        if isinstance(user, str):
+            return [f"[ @{names.users.get(user, user)} ▾ ]"]
+        placeholder = _text_object(element.get("placeholder"), names, color)
+        return [f"[ {placeholder or 'Choose a user'} ▾ ]"]
     return []
 
 

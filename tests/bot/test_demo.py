@@ -1,4 +1,5 @@
-"""`goalpulse demo`: goals set through `/goal`, then pull → evaluate → digest on sample data."""
+"""`goalpulse demo`: goals set through `/goal`, then pull → evaluate → digest on sample data,
+then the escalation life of one slipping goal as the demo's clock moves on."""
 
 from __future__ import annotations
 
@@ -6,21 +7,40 @@ import asyncio
 import io
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bot.demo import CHARTS_DIR, GUTTER, METRICS_PATH, TEAM_ID, run_demo, run_step, script
+from bot.demo import (
+    CHARTS_DIR,
+    GUTTER,
+    METRICS_PATH,
+    STORY_GOAL,
+    TEAM_ID,
+    run_demo,
+    run_step,
+    script,
+)
+from bot.demo_messenger import SettableClock, TerminalMessenger
 from bot.services import Services
+from jobs.alert_model import Recovered
 from jobs.metrics import load_catalog
 from storage import goals as goal_store
 from storage.db import Database
+from tests.bot.test_render_escalation import GOAL
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+STORY_HEADING = f"── Escalation: {STORY_GOAL} slips"
+SHORTCODE = re.compile(r":[a-z_+-][a-z0-9_+-]*:")
 
 
 def reply_to(output: str, heading: str) -> list[str]:
@@ -47,15 +67,54 @@ def digest_entry(output: str, channel: str, key: str) -> str:
     return " ".join(entry)
 
 
+def story_messages(output: str) -> list[tuple[str, str]]:
+    """The escalation story's messages in order: (where it went, its text joined by newlines)."""
+    lines = output.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(STORY_HEADING))
+    found: list[tuple[str, list[str]]] = []
+    for line in lines[start:]:
+        if line.startswith("  ── ") and line.endswith(" ──"):
+            found.append((line.strip(" ─"), []))
+        elif found and line.startswith(GUTTER.rstrip()):
+            found[-1][1].append(line.removeprefix(GUTTER.rstrip()).strip())
+    return [(where, "\n".join(body)) for where, body in found]
+
+
+def first(messages: list[tuple[str, str]], where: str, *texts: str, after: int = -1) -> int:
+    """The index of the first message after `after` sent to `where` that says all `texts`."""
+    return next(
+        i
+        for i, (to, body) in enumerate(messages)
+        if i > after and to.startswith(where) and all(text in body for text in texts)
+    )
+
+
+@contextmanager
+def no_network() -> Iterator[None]:
+    """Any attempt to resolve a name or open a connection fails the run."""
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError(f"the demo tried to use the network: {args!r}")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket, "getaddrinfo", refuse)
+        patch.setattr(socket, "create_connection", refuse)
+        patch.setattr(socket.socket, "connect", refuse)
+        patch.setattr(socket.socket, "connect_ex", refuse)
+        yield
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
-    """The demo's output (a StringIO, so no colour), run in an empty folder, and that folder."""
+    """The demo's output (a StringIO, so no colour), run in an empty folder with no network,
+    and that folder."""
     folder = tmp_path_factory.mktemp("demo-cwd")
     before = Path.cwd()
     os.chdir(folder)
     try:
         stream = io.StringIO()
-        asyncio.run(run_demo(stream))
+        with no_network():
+            asyncio.run(run_demo(stream))
     finally:
         os.chdir(before)
     return stream.getvalue(), folder
@@ -143,7 +202,7 @@ def test_a_mistake_gets_the_real_error_reply(output: str) -> None:
 def test_output_is_honest_plain_text(output: str) -> None:
     """The demo runs to the end, says what is not there yet and prints no colour codes."""
     assert output.startswith("goalpulse demo\n")
-    assert "remediation threads are not part of this version yet" in output
+    assert "not part of this version" not in output
     assert "Something went wrong" not in output
     assert "\033" not in output
 
@@ -190,3 +249,136 @@ def test_console_script_prints_the_demo(tmp_path: Path, output: str) -> None:
     if datetime.now(UTC).date().isoformat() in output:  # not run across midnight
         assert result.stdout == output
     assert len(list((tmp_path / CHARTS_DIR).glob("*.png"))) == 2
+
+
+def test_slipping_goal_life_in_order(output: str) -> None:
+    """Parent, checklist, lead DM, CEO DM, +24h reminder and the overdue close-out, in order."""
+    messages = story_messages(output)
+    parent = first(messages, "#growth · new message", "Remediation: Conversion rate")
+    checklist = first(messages, "#growth · in the thread of", "Checklist · Conversion rate")
+    lead_note = first(messages, "#growth · in the thread of", "@li — you've been DMed")
+    lead_dm = first(messages, "DM to @li", "Conversion rate is now orange")
+    ceo_dm = first(messages, "DM to @wei", "Conversion rate rose to red")
+    reminder = first(messages, "#growth · in the thread of", "Checklist reminder", "48h left")
+    close_out = first(messages, "#growth · in the thread of", "Overdue", "Escalated to")
+    assert parent < checklist < lead_note < lead_dm < ceo_dm < reminder < close_out
+    thread = messages[parent][0].rsplit(" ", 1)[-1]  # the parent's ts
+    assert all(
+        messages[i][0] == f"#growth · in the thread of {thread}"
+        for i in (checklist, lead_note, reminder, close_out)
+    )
+
+
+def test_checklist_shows_items_with_owners(output: str) -> None:
+    """The checklist has an unticked box and an owner for each default item, and Resolve."""
+    messages = story_messages(output)
+    body = messages[first(messages, "#growth · in the thread of", "Checklist")][1]
+    for item in ("Behaviour heatmap review", "Customer-service script A/B test", "Competitor scan"):
+        assert f"☐ {item}" in body
+        assert re.search(rf"⬜ {re.escape(item)} +\[ @ana ▾ \]\nowner @ana", body)
+    assert "0/3 done · 71h left" in body
+    assert body.endswith("[ Resolve ]")
+
+
+def test_lead_dm_has_buttons_and_thread_link(output: str) -> None:
+    """The lead's DM gives the numbers, Acknowledge and Snooze, and a link to the thread."""
+    messages = story_messages(output)
+    parent_ts = messages[first(messages, "#growth · new message")][0].rsplit(" ", 1)[-1]
+    body = messages[first(messages, "DM to @li", "is now orange")][1]
+    assert "You are the lead for this goal in #growth" in body
+    assert "−22.9%" in body
+    link = f"https://acme.slack.com/archives/C0GROWTH/p{parent_ts.replace('.', '')}"
+    assert f"👉 Open the remediation thread ({link})" in body
+    assert body.endswith("[ Acknowledge ]  [ Snooze 24h ]")
+
+
+def test_red_reaches_the_ceo(output: str) -> None:
+    """Red mentions the CEO in the thread and DMs them, with the numbers and the link."""
+    messages = story_messages(output)
+    note = first(messages, "#growth · in the thread of", "@wei (CEO) — you've been DMed")
+    dm = first(messages, "DM to @wei", "rose to red", after=note)
+    body = messages[dm][1]
+    assert "As CEO you take direct charge" in body
+    assert "2.4% (" in body
+    assert "−31.4%" in body
+    assert "Open the remediation thread (https://acme.slack.com/" in body
+
+
+def test_reminders_repeat_and_acknowledge(output: str) -> None:
+    """Reminders mention the owner; the DM repeats until acknowledged, then is redrawn."""
+    messages = story_messages(output)
+    day2 = first(messages, "#growth · in the thread of", "@ana: 0/3 done · 48h left")
+    repeat = first(messages, "DM to @li", "still red — reminder 1 of 5", after=day2)
+    ack = first(messages, "#growth · in the thread of", "Acknowledged by @li", after=repeat)
+    redrawn = first(messages, "DM to @li · edited in place", after=ack)
+    assert "[ Acknowledge ]" not in messages[redrawn][1]
+    assert messages[redrawn][1].endswith("Acknowledged by @li")
+    ticked = first(messages, "#growth · message", "☑ Behaviour heatmap review", after=redrawn)
+    first(messages, "#growth · in the thread of", "@ana: 1/3 done · 24h left", after=ticked)
+    assert not any("reminder 2 of 5" in body for _, body in messages)  # acknowledged
+
+
+def test_close_out_is_overdue_and_escalated(output: str) -> None:
+    """At +72h the close-out says overdue and escalated; the DMs follow, the thread closes."""
+    messages = story_messages(output)
+    close = first(messages, "#growth · in the thread of", "🚨 Overdue")
+    body = messages[close][1]
+    assert "1/3 done" in body
+    assert "Overdue: 1/3 items done; metric still adverse." in body
+    assert "Escalated to @li (lead), @wei (CEO)" in body
+    first(messages, "DM to @li", "remediation overdue", after=close)
+    first(messages, "DM to @wei", "remediation overdue", after=close)
+    first(messages, "#growth · message", "Checklist", "Closed: overdue", after=close)
+    first(messages, "#growth · message", "Remediation: Conversion rate", "Closed: overdue")
+    assert "[ Acknowledge ]" not in messages[-1][1] + messages[-2][1]
+
+
+def test_story_follows_one_goal(output: str) -> None:
+    """Only the slipping goal's messages are printed; the others are counted, not shown."""
+    messages = story_messages(output)
+    others = ("Daily active users", "Next-day retention", "Complaint rate")
+    assert not any(title in body for _, body in messages for title in others)
+    assert not any(where.startswith("DM to @mei") for where, _ in messages)
+    assert re.search(
+        r"Not shown: \d+ messages about complaint_rate, dau and\s+next_day_retention", output
+    )
+
+
+def test_no_raw_emoji_shortcodes(output: str) -> None:
+    """Every shortcode the renderers use has a terminal equivalent: none is printed raw."""
+    assert SHORTCODE.findall(output) == []
+
+
+async def test_terminal_messenger_where_and_ids() -> None:
+    """The messenger prints where each message went and returns Slack-shaped, increasing ids."""
+    shown: list[str] = []
+    clock = SettableClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    messenger = TerminalMessenger(
+        show=lambda where, blocks: shown.append(where),
+        clock=clock,
+        channels={"C0GROWTH": "growth"},
+        users={"U0LI": "li"},
+        shown=lambda message: message.goal.metric_key != "hidden",
+    )
+    goal = GOAL
+    parent = await messenger.post("C0GROWTH", Recovered(goal))
+    reply = await messenger.post("C0GROWTH", Recovered(goal), thread_ts=parent)
+    channel, dm = await messenger.send_dm("U0LI", Recovered(goal))
+    await messenger.update(channel, dm, Recovered(goal))
+    await messenger.post("C0GROWTH", Recovered(replace(goal, metric_key="hidden")))
+    assert shown == [
+        f"#growth · new message {parent}",
+        f"#growth · in the thread of {parent}",
+        "DM to @li",
+        "DM to @li · edited in place",
+    ]
+    assert parent < reply < dm
+    assert parent.startswith(f"{int(clock().timestamp())}.")
+    assert messenger.hidden == {"hidden": 1}
+    assert messenger.dms["U0LI", goal.metric_key] == (channel, dm)
+    assert await messenger.user_timezone("U0LI") == "Europe/Berlin"
+    link = await messenger.permalink("C0GROWTH", parent)
+    assert link == f"https://acme.slack.com/archives/C0GROWTH/p{parent.replace('.', '')}"
+    clock.advance(timedelta(hours=1))
+    with pytest.raises(ValueError, match="forward"):
+        clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))

@@ -161,6 +161,10 @@ async def test_snooze_postpones_the_next_repeat_by_a_day(world: World) -> None:
             response_url=world.slack.response_url("snooze"),
         )
     )
+    [episode] = await world.episodes()
+    assert episode.snoozed_until == START + timedelta(hours=47)
+    assert buttons(world.current(channel, first["ts"])) == [ACKNOWLEDGE_ACTION]
+    assert "snoozed" in text_of(world.current(channel, first["ts"])).lower()
     await world.advance(timedelta(hours=2))  # the repeat was due at +24h
     assert len(world.dms("U0LI")) == 1
     await world.advance(timedelta(hours=22))  # snoozed until +47h

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,11 +16,13 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+import bot
 from bot.render.blocks import error_blocks
 from bot.render.escalation import render
 from bot.render.terminal import (
     BOLD,
     DIM,
+    EMOJI,
     RESET,
     blocks_to_text,
     display_width,
@@ -206,8 +210,12 @@ def test_rendered_checklist_reads_in_a_terminal() -> None:
         "☑ Behaviour heatmap review",
         "☐ Competitor scan",
     ]
-    assert "✅ Behaviour heatmap review — done by @li\nowner @ana\nowner: @ana" in text
-    assert "⬜ Competitor scan\nowner @li\nowner: @li" in text
+    lines = text.splitlines()
+    heatmap = lines.index(next(line for line in lines if line.startswith("✅ Behaviour")))
+    assert re.fullmatch(r"✅ Behaviour heatmap review — done by @li +\[ @ana ▾ \]", lines[heatmap])
+    assert lines[heatmap + 1] == "owner @ana"
+    assert re.search(r"\n⬜ Competitor scan +\[ @li ▾ \]\nowner @li\n", text)
+    assert all(display_width(line) <= 80 for line in lines)
     assert text.endswith("[ Resolve ]")
 
 
@@ -226,11 +234,22 @@ def test_rendered_checklist_reads_in_a_terminal() -> None:
             "☑ a & b\n☐ c",
         ),
         ({"type": "checkboxes", "options": [{"text": {"text": "x"}, "value": "x"}]}, "☐ x"),
-        ({"type": "users_select", "initial_user": "U0ANA"}, "owner: @ana"),
-        ({"type": "users_select"}, "owner: —"),
+        ({"type": "users_select", "initial_user": "U0ANA"}, "[ @ana ▾ ]"),
+        (
+            {"type": "users_select", "placeholder": {"type": "plain_text", "text": "Pick one"}},
+            "[ Pick one ▾ ]",
+        ),
+        ({"type": "users_select"}, "[ Choose a user ▾ ]"),
         ({"type": "datepicker"}, ""),
     ],
-    ids=["checkboxes", "checkboxes-none-ticked", "users-select", "users-select-empty", "unknown"],
+    ids=[
+        "checkboxes",
+        "checkboxes-none-ticked",
+        "users-select",
+        "users-select-placeholder",
+        "users-select-empty",
+        "unknown",
+    ],
 )
 def test_interactive_elements(element: dict[str, Any], expected: str) -> None:
     """Checkboxes, user selects and buttons in an actions block read as text."""
@@ -242,6 +261,49 @@ def test_interactive_elements(element: dict[str, Any], expected: str) -> None:
 
 
 def test_section_accessory_select() -> None:
-    """A section's users_select accessory shows the chosen user under the text."""
+    """A section's one-line accessory sits on the right of its first line, as in Slack."""
     block = {**section("⬜ *Scan*"), "accessory": {"type": "users_select", "initial_user": "U0LI"}}
-    assert blocks_to_text([block], users=USERS) == "⬜ Scan\nowner: @li"
+    assert blocks_to_text([block], users=USERS, width=30) == "⬜ Scan" + " " * 14 + "[ @li ▾ ]"
+
+
+def test_section_accessory_narrows_the_text() -> None:
+    """Long text wraps in the room left of the accessory; the lines stay within the width."""
+    words = "word " * 12
+    block = {**section(words.strip()), "accessory": {"type": "users_select"}}
+    text = blocks_to_text([block], width=40)
+    lines = text.splitlines()
+    assert lines[0].endswith("[ Choose a user ▾ ]")
+    assert all(display_width(line) <= 40 for line in lines)
+    assert " ".join(" ".join(lines).replace("[ Choose a user ▾ ]", "").split()) == words.strip()
+
+
+def test_section_without_text_keeps_accessory_below() -> None:
+    """A fields-only section shows its accessory under the fields."""
+    block = {
+        "type": "section",
+        "fields": [{"type": "mrkdwn", "text": "*Owner*"}],
+        "accessory": {"type": "users_select", "initial_user": "U0ANA"},
+    }
+    assert blocks_to_text([block], users=USERS) == "Owner\n[ @ana ▾ ]"
+
+
+def test_channel_mentions_use_names() -> None:
+    """`<#C…>` reads as the channel's name when known, else its label, else its id."""
+    text = "in <#C0GROWTH>, <#C0OPS|ops> and <#C0NEW>"
+    channels = {"C0GROWTH": "growth"}
+    assert mrkdwn_to_text(text, channels=channels) == "in #growth, #ops and #C0NEW"
+    blocks = [section(text)]
+    assert blocks_to_text(blocks, channels=channels) == "in #growth, #ops and #C0NEW"
+
+
+def test_every_shortcode_goalpulse_sends_has_an_emoji() -> None:
+    """No `:shortcode:` in the bot's source is left without a terminal equivalent."""
+    sources = Path(bot.__file__).parent.rglob("*.py")
+    used = {
+        code
+        for path in sources
+        for code in re.findall(r"(?<![\w:]):([a-z][a-z0-9_]*):(?![\w:])", path.read_text())
+    }
+    assert {"clipboard", "rotating_light", "gear"} <= used, "the shortcodes were not found"
+    assert sorted(used - EMOJI.keys()) == []
+    assert mrkdwn_to_text(":clipboard: :rotating_light:") == "📋 🚨"

@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -18,15 +19,16 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from bot.messenger import ChannelPacer, SlackMessenger
 from bot.runtime import RunningBot, start_bot
 from bot.settings import Settings
 from storage import points as point_store
 from storage.db import Database
-from storage.models import EpisodeRow, OutboxMessage, RemediationRow
+from storage.models import EpisodeRow, OutboxMessage, RemediationRow, RunClaim
 from storage.points import DailyValue
 from tests.support.clock import SettableClock
 from tests.support.conversation import reply_text
-from tests.support.fake_slack import FakeSlack
+from tests.support.fake_slack import Call, FakeSlack
 from tests.support.signing import SignedSlack
 
 TEAM, CHANNEL = "T0001", "C0GROWTH"
@@ -37,9 +39,18 @@ class World:
     """Bots sharing a database and a clock, and what they sent to the fake Slack."""
 
     def __init__(
-        self, settings: Settings, fake_slack: FakeSlack, clock: SettableClock, signing_secret: str
+        self,
+        settings: Settings,
+        fake_slack: FakeSlack,
+        clock: SettableClock,
+        signing_secret: str,
+        *,
+        pacing: float | None = None,
     ) -> None:
+        """`pacing`, when given, replaces the bots' one-message-a-second-per-channel pacing
+        (real time) with that many seconds a message, for tests about something else."""
         self.settings = settings
+        self.pacing = pacing
         self.slack = fake_slack
         self.clock = clock
         self.signing_secret = signing_secret
@@ -53,6 +64,9 @@ class World:
             running = await start_bot(
                 self.settings, host="127.0.0.1", clock=self.clock, tick_seconds=TICK
             )
+            publisher = running.services.engine.publisher if running.services.engine else None
+            if self.pacing is not None and isinstance(publisher, SlackMessenger):
+                publisher.pacer = ChannelPacer(interval=self.pacing)
             self.bots.append(running)
 
     async def stop(self) -> None:
@@ -66,6 +80,15 @@ class World:
         count = len(self.bots)
         await self.stop()
         await self.start(count)
+
+    async def kill(self) -> None:
+        """Stop every bot the hard way: scheduled work is cancelled wherever it is, a Slack call
+        in flight included, with no grace to finish it (as when the process is killed)."""
+        for running in self.bots:
+            if running.scheduler is not None:
+                await running.scheduler.stop(grace=0)
+            await running.stop()
+        self.bots.clear()
 
     @asynccontextmanager
     async def _signed(self) -> AsyncIterator[SignedSlack]:
@@ -130,6 +153,10 @@ class World:
             pending = await self.pending()
             quiet = quiet + 1 if not busy and pending == 0 else 0
 
+    async def wait_ticks(self, ticks: int = 5) -> None:
+        """Let the bots tick a few times without moving the clock (for "nothing happens")."""
+        await asyncio.sleep(ticks * TICK)
+
     async def pending(self) -> int:
         """Outbox rows due now and not done."""
         async with self.database.transaction() as session:
@@ -146,6 +173,18 @@ class World:
         assert row is not None, "no remediation was opened"
         return row
 
+    async def outbox(self) -> list[OutboxMessage]:
+        """Every outbox row, in the order they were queued."""
+        async with self.database.transaction() as session:
+            statement = select(OutboxMessage).order_by(col(OutboxMessage.id))
+            return list((await session.exec(statement)).all())
+
+    async def remediations(self) -> list[RemediationRow]:
+        """Every remediation, oldest first."""
+        async with self.database.transaction() as session:
+            statement = select(RemediationRow).order_by(col(RemediationRow.id))
+            return list((await session.exec(statement)).all())
+
     async def episodes(self) -> list[EpisodeRow]:
         """Every episode, oldest first."""
         async with self.database.transaction() as session:
@@ -153,6 +192,49 @@ class World:
             return list((await session.exec(statement)).all())
 
     # -- what Slack received ------------------------------------------------------------------
+
+    async def wait_for_call(
+        self,
+        method: str,
+        matching: Callable[[dict[str, Any]], bool],
+        timeout: float = 10.0,  # noqa: ASYNC109
+    ) -> Call:
+        """The first call to `method` whose body matches, once the fake Slack has received it."""
+        deadline = time.monotonic() + timeout
+        while not (calls := [c for c in self.slack.calls_to(method) if matching(c.body)]):
+            assert time.monotonic() < deadline, f"no matching {method} call within {timeout}s"
+            await asyncio.sleep(0.01)
+        return calls[0]
+
+    async def deliveries(self) -> Counter[str]:
+        """Everything Slack accepted, each message named by the run key that recorded it.
+
+        `post <run key>` is a message posted by an outbox row (or a digest's run claim);
+        `update <run key>` an accepted chat.update of the message that row posted. A message
+        Slack accepted but no row recorded (its ts was never stored) is
+        `unrecorded <channel> <text…>`, so a message sent twice always shows.
+        """
+        async with self.database.transaction() as session:
+            rows = list((await session.exec(select(OutboxMessage))).all())
+            claims = list((await session.exec(select(RunClaim))).all())
+        edits = ("checklist_update", "parent_update", "dm_update")
+        named = {
+            (str(row.result.get("channel")), str(row.result["ts"])): row.run_key
+            for row in [*rows, *claims]
+            if row.result.get("ts") and getattr(row, "kind", "") not in edits
+        }
+        record: Counter[str] = Counter()
+        for call in self.slack.calls_to("chat.postMessage"):
+            if not call.accepted:
+                continue
+            key = (str(call.response["channel"]), str(call.response["ts"]))
+            text = str(call.body.get("text", ""))[:60]
+            record[f"post {named.get(key) or f'unrecorded {key[0]} {text}'}"] += 1
+        for call in self.slack.calls_to("chat.update"):
+            if call.accepted:
+                key = (str(call.response["channel"]), str(call.response["ts"]))
+                record[f"update {named.get(key) or f'unrecorded {key[0]}'}"] += 1
+        return record
 
     def dm_channel(self, user: str) -> str | None:
         """The DM channel the bot opened with `user`, if any."""
