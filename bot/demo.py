@@ -56,7 +56,6 @@ GUTTER = "  │ "
 NARRATION_WIDTH = 88
 START = time(8, 0)  # the demo's clock starts today at 08:00 UTC: the morning pull
 STORY_GOAL = "conversion_rate"  # the goal whose escalation the demo follows
-ORANGE_VALUE, RED_VALUE = 0.027, 0.024  # 22.9% and 31.4% under its 3.5% target
 
 # What happens at each step of the story, in the order the clock reaches them.
 STORY_INTRO = (
@@ -79,7 +78,8 @@ RED = (
     "and mentions the CEO, and @wei gets a DM too."
 )
 REMINDER_24H = (
-    "24 hours after the thread opened, a reminder mentions the owners of unchecked items."
+    "The morning pull finds conversion still sliding, and red. 24 hours after the thread "
+    "opened, a reminder mentions the owners of unchecked items."
 )
 REPEAT = "@li has not answered the DM for 24 hours, so it comes again (at most 5 times)."
 ACKNOWLEDGE = (
@@ -87,7 +87,7 @@ ACKNOWLEDGE = (
     "thread is told and the DM redrawn without its buttons."
 )
 TICK = "@ana ticks “Behaviour heatmap review”: the checklist message is redrawn in place."
-REMINDER_48H = "48 hours: the second reminder."
+REMINDER_48H = "Still red. 48 hours after the thread opened: the second reminder."
 CLOSE_OUT = (
     "72 hours are up with two items open and conversion still red. The close-out says overdue "
     "and escalates to the lead and, as the goal is red, to the CEO; a minute later their DMs go "
@@ -272,18 +272,16 @@ class _Story:
         self.out.heading(f"Escalation: {STORY_GOAL} slips")
         self.out.paragraph(STORY_INTRO)
         await self.at(0, "08:01", OPENED)
-        await self.at(0, "11:00", ORANGE)
-        await self.pull(ORANGE_VALUE)
-        await self.at(0, "15:00", RED)
-        await self.pull(RED_VALUE)
-        await self.at(1, "08:00", REMINDER_24H)
+        await self.at(0, "11:00", ORANGE, conversion=0.027)
+        await self.at(0, "15:00", RED, conversion=0.024)
+        await self.at(1, "08:00", REMINDER_24H, conversion=0.0238)
         await self.at(1, "11:00", REPEAT)
         await self.at(1, "11:05", ACKNOWLEDGE)
         await self.acknowledge("U0LI")
         await self.at(1, "16:00", TICK)
         await self.tick_item("U0ANA", "behaviour-heatmap-review")
-        await self.at(2, "08:00", REMINDER_48H)
-        await self.at(3, "08:00", CLOSE_OUT)
+        await self.at(2, "08:00", REMINDER_48H, conversion=0.0236)
+        await self.at(3, "08:00", CLOSE_OUT, conversion=0.0233)
         self.clock.advance(timedelta(minutes=1))  # the close-out's DMs and redraws follow
         await self.engine.timers_tick()
         self.out.paragraph(STORY_END)
@@ -294,26 +292,33 @@ class _Story:
             DIM,
         )
 
-    async def at(self, day: int, when: str, narration: str) -> None:
-        """Move the clock, say what happens, and run the timers tick as production would."""
+    async def at(
+        self, day: int, when: str, narration: str, *, conversion: float | None = None
+    ) -> None:
+        """Move the clock and say what happens; then the hourly pull reads `conversion` as
+        today's value, if given, and the timers tick runs, as in production."""
         hour, minute = map(int, when.split(":"))
         self.clock.set(self.day1 + timedelta(days=day, hours=hour, minutes=minute))
         now = self.clock()
         self.out.step(f"Day {day + 1} · {now:%a} {now.day} {now:%b}, {now:%H:%M} UTC", narration)
+        if conversion is not None:
+            self._export(conversion)
+            await self.engine.pull([STORY_GOAL])
         await self.engine.timers_tick()
 
-    async def pull(self, value: float) -> None:
-        """Today's row of the CSV export changes; the hourly pull reads it and evaluates."""
-        path = self.folder / "daily_kpis.csv"
+    def _export(self, value: float) -> None:
+        """Today's conversion in the CSV export: a new row on a new day (the other columns
+        copied from the day before: only conversion is pulled)."""
+        path, today = self.folder / "daily_kpis.csv", self.engine.today().isoformat()
         with path.open(encoding="utf-8", newline="") as src:
             rows = list(csv.DictReader(src))
-        rows[-1][STORY_GOAL] = f"{value:.4f}"  # the last row is today's
+        if rows[-1]["day"] != today:
+            rows.append({**rows[-1], "day": today})
+        rows[-1][STORY_GOAL] = f"{value:.4f}"
         with path.open("w", encoding="utf-8", newline="") as dst:
             writer = csv.DictWriter(dst, fieldnames=list(rows[0]))
             writer.writeheader()
             writer.writerows(rows)
-        await self.engine.pull([STORY_GOAL])
-        await self.engine.timers_tick()
 
     async def acknowledge(self, user_id: str) -> None:
         """A click on [ Acknowledge ] in the user's latest DM, as bot/actions handles it."""
