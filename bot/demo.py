@@ -81,17 +81,20 @@ REMINDER_24H = (
     "The morning pull finds conversion still sliding, and red. 24 hours after the thread "
     "opened, a reminder mentions the owners of unchecked items."
 )
-REPEAT = "@li has not answered the DM for 24 hours, so it comes again (at most 5 times)."
+REPEAT = (
+    "@li has not answered the red DM for 24 hours, so it comes again (at most 5 times); the "
+    "CEO's too. (The orange DM's repeat was dropped: the red one replaced it.)"
+)
 ACKNOWLEDGE = (
     "@li clicks [ Acknowledge ]: the repeats stop, the CEO's too, but the deadline stands. The "
-    "thread is told and the DM redrawn without its buttons."
+    "thread is told, and both DMs are redrawn without their buttons."
 )
 TICK = "@ana ticks “Behaviour heatmap review”: the checklist message is redrawn in place."
 REMINDER_48H = "Still red. 48 hours after the thread opened: the second reminder."
 CLOSE_OUT = (
     "72 hours are up with two items open and conversion still red. The close-out says overdue "
-    "and escalates to the lead and, as the goal is red, to the CEO; a minute later their DMs go "
-    "out, and the checklist and the parent message are marked closed."
+    "and escalates to the lead and, as the goal is red, to the CEO by DM, and the checklist and "
+    "the parent message are marked closed."
 )
 STORY_END = (
     "Had conversion recovered, the thread would have said so and the parent message would have "
@@ -275,8 +278,8 @@ class _Story:
         await self.at(0, "11:00", ORANGE, conversion=0.027)
         await self.at(0, "15:00", RED, conversion=0.024)
         await self.at(1, "08:00", REMINDER_24H, conversion=0.0238)
-        await self.at(1, "11:00", REPEAT)
-        await self.at(1, "11:05", ACKNOWLEDGE)
+        await self.at(1, "15:00", REPEAT)
+        await self.at(1, "15:05", ACKNOWLEDGE)
         await self.acknowledge("U0LI")
         await self.at(1, "16:00", TICK)
         await self.tick_item("U0ANA", "behaviour-heatmap-review")
@@ -323,22 +326,14 @@ class _Story:
     async def acknowledge(self, user_id: str) -> None:
         """A click on [ Acknowledge ] in the user's latest DM, as bot/actions handles it."""
         goal_id, episode_id, _ = await self._ids()
-        channel, ts = self.messenger.dms[user_id, STORY_GOAL]
-        database, now = self.engine.database, self.clock()
-        actor = Actor(user_id, _admin)
         await interactions.acknowledge(
-            database=database, team_id=TEAM_ID, episode_id=episode_id, actor=actor, now=now
-        )
-        await interactions.redraw_dm(
-            database=database,
+            database=self.engine.database,
             team_id=TEAM_ID,
             episode_id=episode_id,
-            channel_id=channel,
-            ts=ts,
-            click_id=f"{now.timestamp()}",
-            now=now,
+            actor=Actor(user_id, _admin),
+            now=self.clock(),
         )
-        await self.engine.flush(goal_id)
+        await self.engine.flush(goal_id)  # the thread note and everyone's DM, redrawn
 
     async def tick_item(self, user_id: str, item_key: str) -> None:
         """A tick in the checklist's checkboxes (Slack sends every ticked box)."""

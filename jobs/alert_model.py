@@ -50,6 +50,8 @@ class RemediationParent:
     # Set once the goal is back in green/yellow: the parent is edited to say so.
     recovered_at: datetime | None = None
     closed_at: datetime | None = None
+    # For a trend trigger: how many adverse moves in a row opened it.
+    trigger_moves: int | None = None
 
 
 @dataclass(frozen=True)

@@ -162,22 +162,24 @@ def ping(
     episode_id: int,
     remediation_id: int | None,
     role: str,
+    band: str,
     recipient_id: str,
     reason: str,
     repeat: int,
     due_at: datetime,
     now: datetime,
 ) -> OutboxMessage:
-    """A DM to the lead or the CEO; `repeat` counts the pings before it."""
+    """A DM to the lead or the CEO about the episode reaching `band`; `repeat` counts the
+    pings before it. One chain of pings per band and recipient (DESIGN 3.6)."""
     return _message(
         "dm",
-        f"ping:{episode_id}:{role}:{recipient_id}:{repeat}",
+        f"ping:{episode_id}:{band}:{recipient_id}:{repeat}",
         team_id=team_id,
         goal_id=goal_id,
         episode_id=episode_id,
         remediation_id=remediation_id,
         recipient_id=recipient_id,
-        payload={"role": role, "reason": reason, "repeat": repeat},
+        payload={"role": role, "band": band, "reason": reason, "repeat": repeat},
         due_at=due_at,
         now=now,
     )

@@ -63,6 +63,7 @@ def parent_view(
     *,
     timezone: str,
     recovered_at: datetime | None,
+    trend_trigger: int,
 ) -> RemediationParent:
     """The remediation's parent message."""
     assert row.id is not None
@@ -76,6 +77,7 @@ def parent_view(
         timezone=timezone,
         recovered_at=recovered_at,
         closed_at=row.closed_at,
+        trigger_moves=trend_trigger if row.trigger == "trend" else None,
     )
 
 

@@ -184,13 +184,13 @@ async def _carry_out(
             now=now,
         )
 
+    if any(isinstance(e, NotifyLead | NotifyCeo) and e.reason == "rose" for e in effects):
+        change = {"note": "band_changed", "previous": previous_band, "band": "red"}
+        messages.append(note_for("rose", change))
     for effect in effects:
         match effect:
             case NotifyLead() | NotifyCeo():
                 role = "lead" if isinstance(effect, NotifyLead) else "ceo"
-                if isinstance(effect, NotifyCeo) and effect.reason == "rose":
-                    change = {"note": "band_changed", "previous": previous_band, "band": "red"}
-                    messages.append(note_for("rose", change))
                 recipient = await recipient_for(session, goal, role)
                 if recipient is None:
                     missing = {"note": "missing", "role": role, "command": CONFIG_COMMANDS[role]}
@@ -205,6 +205,7 @@ async def _carry_out(
                         episode_id=episode_id,
                         remediation_id=remediation_id,
                         role=role,
+                        band=effect.band.value,
                         recipient_id=recipient,
                         reason=effect.reason if effect.reason == "rose" else "opened",
                         repeat=0,

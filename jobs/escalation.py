@@ -142,7 +142,8 @@ def step(
     updated = replace(episode, current_band=band, peak_band=peak, good_streak=0)
     effects: list[Effect] = []
     if rank > current and band is Band.RED:
-        effects.append(NotifyCeo(goal_id, band, "rose"))
+        # Red is for the CEO and the lead: the CEO hears for the first time, the lead anew.
+        effects += [NotifyLead(goal_id, band, "rose"), NotifyCeo(goal_id, band, "rose")]
     elif rank < current:
         effects.append(NoteInThread(goal_id, "band_fell"))
     return updated, effects

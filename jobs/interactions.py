@@ -260,6 +260,13 @@ async def _edit_episode(
                 )
                 for payload in notes
             ]
+            # Everyone's latest DM shows the new state (acknowledged, snoozed).
+            dms = await alert_store.episode_dms(session=session, episode_id=episode_id)
+            sent = sorted((dm for dm in dms if dm.result.get("ts")), key=lambda dm: dm.id or 0)
+            latest = {dm.recipient_id: dm for dm in sent}
+            messages += [
+                _dm_update(row, dm, key=f"v{row.version + 1}", now=now) for dm in latest.values()
+            ]
             await outbox.enqueue(session=session, messages=messages)
             return ActionResult(row.goal_id, changed=True)
     raise _busy()
@@ -346,21 +353,33 @@ async def redraw_dm(
         if row is None:
             return None
         sent = await alert_store.episode_dms(session=session, episode_id=episode_id)
-        original = next((dm for dm in sent if dm.result.get("ts") == ts), None)
+        original = next(
+            (
+                dm
+                for dm in sent
+                if (dm.result.get("channel"), dm.result.get("ts")) == (channel_id, ts)
+            ),
+            None,
+        )
         if original is None:
             return None  # not a DM we sent for this episode: nothing to redraw
-        message = OutboxMessage(
-            run_key=f"dm_update:{episode_id}:{click_id}",
-            team_id=team_id,
-            goal_id=row.goal_id,
-            kind="dm_update",
-            episode_id=episode_id,
-            remediation_id=row.remediation_id,
-            recipient_id=original.recipient_id,
-            payload={"channel": channel_id, "ts": ts, "dm": original.payload},
-            due_at=now,
-            created_at=now,
-            result={},
-        )
+        message = _dm_update(row, original, key=f"click:{click_id}", now=now)
         await outbox.enqueue(session=session, messages=[message])
         return row.goal_id
+
+
+def _dm_update(row: EpisodeRow, dm: OutboxMessage, *, key: str, now: datetime) -> OutboxMessage:
+    """Redraw one sent DM from the episode's state."""
+    return OutboxMessage(
+        run_key=f"dm_update:{dm.id}:{key}",
+        team_id=row.team_id,
+        goal_id=row.goal_id,
+        kind="dm_update",
+        episode_id=row.id,
+        remediation_id=row.remediation_id,
+        recipient_id=dm.recipient_id,
+        payload={"channel": dm.result["channel"], "ts": dm.result["ts"], "dm": dm.payload},
+        due_at=now,
+        created_at=now,
+        result={},
+    )

@@ -53,6 +53,7 @@ from storage.models import Band, EpisodeRow, Goal, OutboxMessage, RemediationRow
 log = logging.getLogger("goalpulse.timers")
 
 Status = Literal["sent", "skipped", "deferred", "failed", "taken"]
+FOLLOW_UP_PASSES = 3
 Apply = Callable[[AsyncSession], Awaitable[list[OutboxMessage]]]
 
 
@@ -118,7 +119,18 @@ class OutboxSender:
     )
 
     async def run_due(self, *, goal_id: int | None = None) -> list[TimerOutcome]:
-        """Send what is due (for one goal, or all); one goal's messages go out in order."""
+        """Send what is due (for one goal, or all), and the follow-ups that sending queued (a
+        close-out's escalations, the next message in a thread) in further passes."""
+        outcomes: list[TimerOutcome] = []
+        for _ in range(FOLLOW_UP_PASSES):
+            batch = await self._one_pass(goal_id)
+            outcomes += batch
+            if not any(outcome.status == "sent" for outcome in batch):
+                break
+        return outcomes
+
+    async def _one_pass(self, goal_id: int | None) -> list[TimerOutcome]:
+        """Send what is due now; one goal's messages go out in order."""
         async with self.database.transaction() as session:
             due = await outbox.due(session=session, now=self.clock(), goal_id=goal_id)
         by_goal: defaultdict[int, list[OutboxMessage]] = defaultdict(list)
@@ -265,7 +277,11 @@ class OutboxSender:
         if rem.parent_ts is not None:
             return _Skip("already posted")
         view = alert_views.parent_view(
-            rem, subject.line, timezone=subject.timezone, recovered_at=None
+            rem,
+            subject.line,
+            timezone=subject.timezone,
+            recovered_at=None,
+            trend_trigger=self.trend_trigger,
         )
         ts = await self.messenger.post(rem.channel_id, view)
         return _Done(
@@ -304,7 +320,11 @@ class OutboxSender:
         episode = subject.episode
         recovered = episode.closed_at if episode is not None and episode.closed_at else None
         view = alert_views.parent_view(
-            rem, subject.line, timezone=subject.timezone, recovered_at=recovered
+            rem,
+            subject.line,
+            timezone=subject.timezone,
+            recovered_at=recovered,
+            trend_trigger=self.trend_trigger,
         )
         await self.messenger.update(rem.channel_id, rem.parent_ts, view)
         return _Done({"ts": rem.parent_ts, "channel": rem.channel_id})
@@ -493,6 +513,8 @@ class OutboxSender:
                 return _Skip("the goal recovered")
             if repeat > 0 and episode.acknowledged_at is not None:
                 return _Skip(f"acknowledged by {episode.acknowledged_by}")
+            if repeat > 0 and payload.get("band", episode.peak_band) != episode.peak_band:
+                return _Skip(f"superseded by the {episode.peak_band} escalation")
             if repeat > 0 and episode.snoozed_until is not None and now < episode.snoozed_until:
                 return _Later(episode.snoozed_until, "snoozed")
         tz = await self.messenger.user_timezone(recipient) or self.timezone
@@ -513,6 +535,7 @@ class OutboxSender:
             episode_id=episode.id or 0,
             remediation_id=message.remediation_id,
             role=payload["role"],
+            band=payload.get("band", episode.peak_band),
             recipient_id=recipient,
             reason="repeat",
             repeat=repeat + 1,

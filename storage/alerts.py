@@ -50,6 +50,8 @@ async def update_episode(
         update(EpisodeRow)
         .where(col(EpisodeRow.id) == episode_id, col(EpisodeRow.version) == version)
         .values(**values, version=version + 1)
+        # The caller's row keeps what it read (its band, its version): no in-session sync.
+        .execution_options(synchronize_session=False)
     )
     return bool((await session.exec(statement)).rowcount == 1)
 
@@ -62,6 +64,7 @@ async def update_remediation(
         update(RemediationRow)
         .where(col(RemediationRow.id) == remediation_id, col(RemediationRow.version) == version)
         .values(**values, version=version + 1)
+        .execution_options(synchronize_session=False)
     )
     return bool((await session.exec(statement)).rowcount == 1)
 

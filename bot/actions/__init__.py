@@ -122,8 +122,8 @@ async def _carry_out(services: Services, click: Click, action: Action, actor: Ac
     finally:
         # Slack already shows the click (a ticked box, a picked owner): when nothing changed,
         # refused or not, redraw from the stored state so the message never shows what did not
-        # happen. A DM's buttons are redrawn after every click.
-        if not changed or isinstance(action, Acknowledge | Snooze):
+        # happen.
+        if not changed:
             goal_ids.append(await _redraw_clicked(services, click, action))
         for goal_id in dict.fromkeys(g for g in goal_ids if g is not None):
             await engine.flush(goal_id)

@@ -196,7 +196,7 @@ def remediation_parent(parent: RemediationParent) -> tuple[str, list[Block]]:
     blocks += [
         _section(
             f"{emoji} *Remediation: {_title(line)}*\n"
-            f"Opened because {_trigger(parent.trigger, line)}: 72 hours to correct it, "
+            f"Opened because {_trigger(parent)}: 72 hours to correct it, "
             "looking at the whole user journey."
         ),
         _section(full_line(line)),
@@ -213,11 +213,12 @@ def remediation_parent(parent: RemediationParent) -> tuple[str, list[Block]]:
     return f"Remediation: {_title(line)} ({state})", blocks
 
 
-def _trigger(trigger: str, line: GoalLine) -> str:
-    if trigger in TRIGGER_EMOJI:
-        return f"it reached {trigger}"
-    moves = line.consecutive_adverse
-    return f"of {moves} adverse moves in a row" if moves >= 2 else "of adverse moves in a row"
+def _trigger(parent: RemediationParent) -> str:
+    """Why it opened, as it was then (the streak today may be longer, or broken)."""
+    if parent.trigger in TRIGGER_EMOJI:
+        return f"it reached {parent.trigger}"
+    moves = parent.trigger_moves
+    return f"of {moves} adverse moves in a row" if moves else "of adverse moves in a row"
 
 
 def checklist(view: ChecklistView) -> tuple[str, list[Block]]:
@@ -297,9 +298,16 @@ def _item_section(view: ChecklistView, item: ChecklistItem, *, interactive: bool
 
 
 def lead_alerted(note: LeadAlerted) -> tuple[str, list[Block]]:
-    """The lead (or CEO) was DMed; mention them where the work happens."""
+    """The lead (or CEO) is told by DM; mention them where the work happens.
+
+    The DM may still be waiting for the end of their quiet hours, so this says it is on its
+    way rather than that it arrived.
+    """
     who = mention(note.user_id) + ("" if note.role == "lead" else " (CEO)")
-    text = f"{who} — you've been DMed: *{_title(note.goal)}* is {_band(note.goal.band)}"
+    text = (
+        f"{who} — *{_title(note.goal)}* is {_band(note.goal.band)}; "
+        "a DM with the details is on its way"
+    )
     return _fallback(text, note.goal), [_section(f":mailbox_with_mail: {text}.")]
 
 
@@ -385,9 +393,7 @@ def close_out(note: CloseOut) -> tuple[str, list[Block]]:
     """The remediation's outcome, a summary and who an overdue one was escalated to."""
     headline = CLOSE_OUT_HEADLINES.get(note.outcome, f"*{escape_mrkdwn(note.outcome)}*")
     by = f" by {mention(note.closed_by)}" if note.closed_by else ""
-    first = (
-        f"{headline}{by} · remediation of *{_title(note.goal)}* · {note.done}/{note.total} done"
-    )
+    first = f"{headline}{by} · remediation of *{_title(note.goal)}* · {note.done}/{note.total} done"
     lines = [first]
     if note.summary.strip():
         lines.append(escape_mrkdwn(note.summary.strip()[:SUMMARY_CHARS]))

@@ -256,7 +256,7 @@ def test_slipping_goal_life_in_order(output: str) -> None:
     messages = story_messages(output)
     parent = first(messages, "#growth · new message", "Remediation: Conversion rate")
     checklist = first(messages, "#growth · in the thread of", "Checklist · Conversion rate")
-    lead_note = first(messages, "#growth · in the thread of", "@li — you've been DMed")
+    lead_note = first(messages, "#growth · in the thread of", "@li — Conversion rate is")
     lead_dm = first(messages, "DM to @li", "Conversion rate is now orange")
     ceo_dm = first(messages, "DM to @wei", "Conversion rate rose to red")
     reminder = first(messages, "#growth · in the thread of", "Checklist reminder", "48h left")
@@ -295,7 +295,7 @@ def test_lead_dm_has_buttons_and_thread_link(output: str) -> None:
 def test_red_reaches_the_ceo(output: str) -> None:
     """Red mentions the CEO in the thread and DMs them, with the numbers and the link."""
     messages = story_messages(output)
-    note = first(messages, "#growth · in the thread of", "@wei (CEO) — you've been DMed")
+    note = first(messages, "#growth · in the thread of", "@wei (CEO) — Conversion rate is")
     dm = first(messages, "DM to @wei", "rose to red", after=note)
     body = messages[dm][1]
     assert "As CEO you take direct charge" in body

@@ -63,8 +63,8 @@ def buttons(message: dict[str, object]) -> list[str]:
 async def test_orange_then_red_then_recovery_sends_exactly_the_described_messages(
     world: World,
 ) -> None:
-    """Orange DMs the lead and opens the thread; red DMs the CEO; acknowledging and recovering
-    are told in the thread, and the parent message is edited to show the recovery."""
+    """Orange DMs the lead and opens the thread; red DMs the CEO and the lead; acknowledging and
+    recovering are told in the thread, and the parent message is edited to show the recovery."""
     await configure(world)
     await checkin(world, "395")  # -21%: orange
 
@@ -90,37 +90,43 @@ async def test_orange_then_red_then_recovery_sends_exactly_the_described_message
     await checkin(world, "335")  # -33%: red
 
     [ceo_dm] = world.dms("U0ADMIN")
-    assert ":red_circle:" in text_of(ceo_dm) or "red" in text_of(ceo_dm).lower()
+    assert "red" in text_of(ceo_dm).lower()
     assert f"p{remediation.parent_ts.replace('.', '')}" in text_of(ceo_dm)
-    assert len(world.dms("U0LI")) == 1, "the lead already knows; only the new audience hears"
+    lead_orange, lead_red = world.dms("U0LI")
+    assert lead_orange["ts"] == lead_dm["ts"]
+    assert "red" in text_of(lead_red).lower()
+    assert "335" in text_of(lead_red)
     thread = world.thread(remediation.parent_ts)
-    assert len(thread) == 4
-    assert "red" in text_of(thread[2]).lower()
-    assert "<@U0ADMIN>" in text_of(thread[3])
+    assert len(thread) == 5  # + the rise, the lead's and the CEO's mentions
+    assert "rose" in text_of(thread[2]).lower()
+    assert "<@U0LI>" in text_of(thread[3])
+    assert "<@U0ADMIN>" in text_of(thread[4])
     assert (await world.episodes())[0].peak_band == "red"
 
     dm_channel = world.dm_channel("U0LI")
     assert dm_channel is not None
     await world.click(
         block_action(
-            message=lead_dm,
+            message=lead_red,
             channel=dm_channel,
             user="U0LI",
-            action=press(lead_dm, ACKNOWLEDGE_ACTION),
+            action=press(lead_red, ACKNOWLEDGE_ACTION),
             response_url=world.slack.response_url("ack"),
         )
     )
     [episode] = await world.episodes()
     assert episode.acknowledged_by == "U0LI"
     thread = world.thread(remediation.parent_ts)
-    assert len(thread) == 5
-    assert "<@U0LI>" in text_of(thread[4])
-    assert "acknowledged" in text_of(thread[4]).lower()
-    redrawn = world.current(dm_channel, lead_dm["ts"])
-    assert buttons(redrawn) == [], "an acknowledged DM has no buttons left"
+    assert len(thread) == 6
+    assert "<@U0LI>" in text_of(thread[5])
+    assert "acknowledged" in text_of(thread[5]).lower()
+    assert buttons(world.current(dm_channel, lead_red["ts"])) == [], "no buttons once acknowledged"
+    ceo_channel = world.dm_channel("U0ADMIN")
+    assert ceo_channel is not None
+    assert buttons(world.current(ceo_channel, ceo_dm["ts"])) == [], "the CEO's DM is redrawn too"
 
-    await world.advance(timedelta(hours=25))  # the 24h repeat would be due: acknowledged, none
-    assert len(world.dms("U0LI")) == 1
+    await world.advance(timedelta(hours=25))  # the 24h repeats would be due: acknowledged, none
+    assert len(world.dms("U0LI")) == 2
     assert len(world.dms("U0ADMIN")) == 1
 
     await checkin(world, "495")  # back in green: the episode ends
@@ -130,7 +136,7 @@ async def test_orange_then_red_then_recovery_sends_exactly_the_described_message
     assert "recovered" in text_of(thread[-1]).lower()
     assert world.updates(CHANNEL, remediation.parent_ts), "the parent was edited"
     assert "recovered" in text_of(world.current(CHANNEL, remediation.parent_ts)).lower()
-    assert len(world.dms("U0LI")) == 1
+    assert len(world.dms("U0LI")) == 2
     assert len(world.dms("U0ADMIN")) == 1
 
 

@@ -402,7 +402,7 @@ def test_reminder_mentions_each_owner_once() -> None:
 @pytest.mark.parametrize(
     ("message", "expected"),
     [
-        (LeadAlerted(GOAL, "U0LI", "lead"), "<@U0LI> — you've been DMed: *Daily active users*"),
+        (LeadAlerted(GOAL, "U0LI", "lead"), "<@U0LI> — *Daily active users* is"),
         (BandChanged(RED, "orange", "red"), ":large_orange_circle: → :red_circle: *Daily"),
         (BandChanged(GOAL, "red", "orange"), "fell from red to orange"),
         (Recovered(replace(GOAL, band="green")), "recovered — back in green"),

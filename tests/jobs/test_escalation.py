@@ -52,7 +52,11 @@ STEP_CASES: list[tuple[Episode | None, list[tuple[Band, bool]], list[list[Effect
             ]
         ],
     ),
-    (_episode(Band.ORANGE), [(Band.RED, False)], [[NotifyCeo(GOAL, Band.RED, "rose")]]),
+    (
+        _episode(Band.ORANGE),
+        [(Band.RED, False)],
+        [[NotifyLead(GOAL, Band.RED, "rose"), NotifyCeo(GOAL, Band.RED, "rose")]],
+    ),
     (_episode(Band.RED), [(Band.ORANGE, False)], [[NoteInThread(GOAL, "band_fell")]]),
     (_episode(Band.RED), [(Band.RED, True)], [[]]),
     (
