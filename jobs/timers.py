@@ -258,6 +258,9 @@ class OutboxSender:
             return await self._parent(rem, subject)
         if rem.parent_ts is None:
             return _Later(self.clock() + self.wait_for_thread, "the thread is not posted yet")
+        if message.kind != "checklist" and rem.checklist_ts is None:
+            # The checklist opens the thread; with several bots sending, notes wait for it.
+            return _Later(self.clock() + self.wait_for_thread, "the checklist is not posted yet")
         handlers = {
             "checklist": self._checklist,
             "checklist_update": self._checklist_update,

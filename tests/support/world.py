@@ -46,11 +46,14 @@ class World:
         signing_secret: str,
         *,
         pacing: float | None = None,
+        tick: float = TICK,
     ) -> None:
         """`pacing`, when given, replaces the bots' one-message-a-second-per-channel pacing
-        (real time) with that many seconds a message, for tests about something else."""
+        (real time) with that many seconds a message, for tests about something else; `tick`
+        is how often (real seconds) the bots' jobs run and `settle` looks."""
         self.settings = settings
         self.pacing = pacing
+        self.tick = tick
         self.slack = fake_slack
         self.clock = clock
         self.signing_secret = signing_secret
@@ -62,7 +65,7 @@ class World:
         """Start `count` more bot processes."""
         for _ in range(count):
             running = await start_bot(
-                self.settings, host="127.0.0.1", clock=self.clock, tick_seconds=TICK
+                self.settings, host="127.0.0.1", clock=self.clock, tick_seconds=self.tick
             )
             publisher = running.services.engine.publisher if running.services.engine else None
             if self.pacing is not None and isinstance(publisher, SlackMessenger):
@@ -148,14 +151,14 @@ class World:
         quiet = 0
         while quiet < 3:
             assert time.monotonic() < deadline, "the bots did not settle"
-            await asyncio.sleep(TICK)
+            await asyncio.sleep(self.tick)
             busy = any(len(b.services.background) for b in self.bots)
             pending = await self.pending()
             quiet = quiet + 1 if not busy and pending == 0 else 0
 
     async def wait_ticks(self, ticks: int = 5) -> None:
         """Let the bots tick a few times without moving the clock (for "nothing happens")."""
-        await asyncio.sleep(ticks * TICK)
+        await asyncio.sleep(ticks * self.tick)
 
     async def pending(self) -> int:
         """Outbox rows due now and not done."""
@@ -218,10 +221,12 @@ class World:
             rows = list((await session.exec(select(OutboxMessage))).all())
             claims = list((await session.exec(select(RunClaim))).all())
         edits = ("checklist_update", "parent_update", "dm_update")
+        posts = [(r.run_key, r.result) for r in rows if r.kind not in edits]
+        posts += [(c.run_key, c.result) for c in claims]
         named = {
-            (str(row.result.get("channel")), str(row.result["ts"])): row.run_key
-            for row in [*rows, *claims]
-            if row.result.get("ts") and getattr(row, "kind", "") not in edits
+            (str(result.get("channel")), str(result["ts"])): run_key
+            for run_key, result in posts
+            if result.get("ts")
         }
         record: Counter[str] = Counter()
         for call in self.slack.calls_to("chat.postMessage"):
