@@ -254,7 +254,7 @@ def test_overdue_dm_has_no_buttons_only_the_link() -> None:
     [
         (parent(), ":large_orange_circle: *Remediation: Daily active users*"),
         (parent(), "it reached orange"),
-        (parent(trigger="trend"), "3 adverse moves in a row"),
+        (parent(trigger="trend", trigger_moves=3), "3 adverse moves in a row"),
         (parent(), "Due Fri 28 Nov, 09:30 CET · Checklist in the thread ⤵"),
         (parent(timezone="America/New_York"), "Due Fri 28 Nov, 03:30 EST"),
         (parent(status="resolved", closed_at=NOW), "Closed: resolved"),
