@@ -1,19 +1,29 @@
 """The engine's messenger, on Slack: digests, escalation DMs and remediation threads with
-slack_sdk, paced per channel."""
+slack_sdk, paced per channel and across the workspace; digest charts follow in the background."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import math
+import multiprocessing
+import os
 import time
 from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.render.digest import digest_blocks, digest_text
 from bot.render.escalation import render
+from bot.settings import DEFAULT_SLACK_POSTS_PER_SECOND
 from jobs.alert_model import Outgoing
+from jobs.chart import render_chart
 from jobs.digest_model import ChannelDigest
 
 log = logging.getLogger("goalpulse.slack")
@@ -47,46 +57,199 @@ class ChannelPacer:
             self._tokens[channel] = (tokens - 1, now)
 
 
+class WorkspacePacer:
+    """At most `per_second` posts a second across the workspace, after a burst of at most
+    `burst_seconds` worth of them.
+
+    Slack limits chat.postMessage per workspace as well as per channel; a digest fan-out to
+    hundreds of channels must be spread out under that limit rather than burst into 429s and
+    retries. The short burst lets posts catch up after a pause (a tick evaluating goals before
+    its digests) while staying well inside what Slack allows in any one second. Each caller
+    reserves the next free slot (GCRA, virtual scheduling) and sleeps until it, so no lock is
+    held while waiting and callers go in the order they asked.
+    """
+
+    def __init__(
+        self, per_second: float = DEFAULT_SLACK_POSTS_PER_SECOND, *, burst_seconds: float = 0.5
+    ) -> None:
+        if not (math.isfinite(per_second) and per_second > 0):
+            raise ValueError(f"per_second must be a number above 0, not {per_second!r}")
+        self.per_second = per_second
+        self.burst = max(1, int(per_second * burst_seconds))
+        self._next = -math.inf  # when the next post is due at the steady rate
+
+    async def wait(self) -> None:
+        interval = 1 / self.per_second
+        now = time.monotonic()
+        slot = max(self._next, now)
+        self._next = slot + interval
+        start = slot - (self.burst - 1) * interval
+        if start > now:
+            await asyncio.sleep(start - now)
+
+
+def _chart_worker_init() -> None:
+    """Charts are background work: the worker yields the CPU to the bot itself."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.nice(10)
+
+
+def chart_process_pool() -> ProcessPoolExecutor:
+    """One process that draws charts, so ~0.3 s of matplotlib per chart never holds the GIL
+    the bot's event loop needs. Spawned (not forked from a process full of threads)."""
+    return ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_chart_worker_init,
+    )
+
+
+ChartUpload = Callable[[ChannelDigest, str, bytes], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class _ChartJob:
+    digest: ChannelDigest
+    ts: str
+
+
+class ChartUploads:
+    """Digest charts, drawn and uploaded into their digests' threads after the digests are out.
+
+    A bounded queue in front of one drawing process: a fan-out to hundreds of channels posts
+    every digest at Slack's pace while the charts follow as fast as one CPU draws them. A chart
+    that cannot be drawn or uploaded is logged and dropped, never retried by posting its digest
+    again. The process starts with the first chart and stops after `idle_seconds` without one;
+    an `executor` given instead (tests pass a thread pool) is used as it is.
+    """
+
+    def __init__(
+        self,
+        upload: ChartUpload,
+        *,
+        executor: Executor | None = None,
+        max_queued: int = 1000,
+        idle_seconds: float = 60.0,
+    ) -> None:
+        self.upload = upload
+        self.max_queued = max_queued
+        self.idle_seconds = idle_seconds
+        self._given = executor
+        self._executor: Executor | None = executor
+        self._queue: asyncio.Queue[_ChartJob] = asyncio.Queue()
+        self._worker: asyncio.Task[None] | None = None
+
+    def submit(self, digest: ChannelDigest, ts: str) -> bool:
+        """Queue the digest's chart; False (and a warning) when too many are waiting."""
+        if self._queue.qsize() >= self.max_queued:
+            log.warning(
+                "chart for %s dropped: %d charts queued", digest.channel_id, self.max_queued
+            )
+            return False
+        self._queue.put_nowait(_ChartJob(digest, ts))
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.get_running_loop().create_task(self._run())
+        return True
+
+    async def drain(self) -> None:
+        """Wait until every queued chart was uploaded or given up."""
+        await self._queue.join()
+
+    async def _run(self) -> None:
+        try:
+            while True:
+                try:
+                    job = await asyncio.wait_for(self._queue.get(), self.idle_seconds)
+                except TimeoutError:
+                    return
+                try:
+                    await self._one(job)
+                finally:
+                    self._queue.task_done()
+        finally:
+            self._stop_executor()
+            # Stopped (cancelled at shutdown): what is still queued is given up, not awaited.
+            while not self._queue.empty():
+                self._queue.get_nowait()
+                self._queue.task_done()
+
+    async def _one(self, job: _ChartJob) -> None:
+        channel = job.digest.channel_id
+        try:
+            if self._executor is None:
+                self._executor = chart_process_pool()
+            loop = asyncio.get_running_loop()
+            png = await loop.run_in_executor(self._executor, render_chart, job.digest)
+        except Exception as exc:  # a broken process or a drawing bug: the digest is out anyway
+            log.warning("chart for %s could not be drawn: %s", channel, exc)
+            self._stop_executor()  # a broken process is replaced for the next chart
+            return
+        if png is None:
+            return
+        try:
+            await self.upload(job.digest, job.ts, png)
+        except Exception as exc:  # the digest is out; its chart must never make it post twice
+            log.warning("chart upload for %s failed: %s", channel, exc)
+
+    def _stop_executor(self) -> None:
+        if self._executor is not None and self._executor is not self._given:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+
 class SlackMessenger:
     """Implements jobs.messenger.Messenger with the bot's AsyncWebClient.
 
-    Slack errors other than the lookups' (timezone, permalink) propagate: the caller keeps the
-    work and retries it later.
+    Every chat.postMessage waits for its channel's pacer and then the workspace's. Slack errors
+    other than the lookups' (timezone, permalink) propagate: the caller keeps the work and
+    retries it later.
     """
 
-    def __init__(self, client: AsyncWebClient, *, pacer: ChannelPacer | None = None) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        pacer: ChannelPacer | None = None,
+        workspace_pacer: WorkspacePacer | None = None,
+        chart_executor: Executor | None = None,
+    ) -> None:
         self.client = client
         self.pacer = pacer or ChannelPacer()
+        self.workspace_pacer = workspace_pacer or WorkspacePacer()
+        self.charts = ChartUploads(self._upload_chart, executor=chart_executor)
 
     async def publish_digest(self, digest: ChannelDigest, chart_png: bytes | None) -> str:
-        await self.pacer.wait(digest.channel_id)
-        response = await self.client.chat_postMessage(
-            channel=digest.channel_id,
-            text=digest_text(digest),
-            blocks=digest_blocks(digest),
-            unfurl_links=False,
+        """Post the digest; a chart given is uploaded into its thread before this returns."""
+        ts = await self._post(
+            digest.channel_id, digest_text(digest), digest_blocks(digest), thread_ts=None
         )
-        ts = str(response["ts"])
         if chart_png is not None:
             # The digest is out; a chart that fails to upload must not make it post twice.
             try:
-                await self.pacer.wait(digest.channel_id)
-                await self.client.files_upload_v2(
-                    channel=digest.channel_id,
-                    thread_ts=ts,
-                    content=chart_png,
-                    filename=f"goal-health-{digest.local_date.isoformat()}.png",
-                    title=f"Goal health, {digest.local_date.isoformat()}",
-                )
+                await self._upload_chart(digest, ts, chart_png)
             except (SlackApiError, OSError, TimeoutError) as exc:
                 log.warning("chart upload for %s failed: %s", digest.channel_id, exc)
         return ts
 
-    async def post(
-        self, channel_id: str, message: Outgoing, *, thread_ts: str | None = None
+    def attach_chart(self, digest: ChannelDigest, ts: str) -> None:
+        """Draw the posted digest's chart and upload it into its thread, in the background."""
+        self.charts.submit(digest, ts)
+
+    async def _upload_chart(self, digest: ChannelDigest, ts: str, png: bytes) -> None:
+        await self.pacer.wait(digest.channel_id)
+        await self.client.files_upload_v2(
+            channel=digest.channel_id,
+            thread_ts=ts,
+            content=png,
+            filename=f"goal-health-{digest.local_date.isoformat()}.png",
+            title=f"Goal health, {digest.local_date.isoformat()}",
+        )
+
+    async def _post(
+        self, channel_id: str, text: str, blocks: Sequence[Block], *, thread_ts: str | None
     ) -> str:
-        text, blocks = render(message)
         await self.pacer.wait(channel_id)
+        await self.workspace_pacer.wait()
         response = await self.client.chat_postMessage(
             channel=channel_id,
             text=text,
@@ -95,6 +258,12 @@ class SlackMessenger:
             unfurl_links=False,
         )
         return str(response["ts"])
+
+    async def post(
+        self, channel_id: str, message: Outgoing, *, thread_ts: str | None = None
+    ) -> str:
+        text, blocks = render(message)
+        return await self._post(channel_id, text, blocks, thread_ts=thread_ts)
 
     async def update(self, channel_id: str, ts: str, message: Outgoing) -> None:
         text, blocks = render(message)

@@ -18,10 +18,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.app import build_app, build_client
-from bot.messenger import SlackMessenger
+from bot.messenger import SlackMessenger, WorkspacePacer
 from bot.server import build_web_app
 from bot.services import Services, utc_now
-from bot.settings import EngineSettings, Settings
+from bot.settings import DEFAULT_SLACK_POSTS_PER_SECOND, EngineSettings, Settings
 from jobs.alert_model import Outgoing
 from jobs.digest_model import ChannelDigest
 from jobs.engine import Engine
@@ -175,11 +175,19 @@ def build_engine(
 ) -> Engine:
     """The engine, publishing through Slack when a client is given (else it cannot post)."""
     base_dir = catalog.path.parent if catalog.path else Path.cwd()
+    publisher: SlackMessenger | NoPublisher = NoPublisher()
+    if client is not None:
+        rate = (
+            settings.goalpulse_slack_posts_per_second
+            if isinstance(settings, Settings)
+            else DEFAULT_SLACK_POSTS_PER_SECOND
+        )
+        publisher = SlackMessenger(client, workspace_pacer=WorkspacePacer(rate))
     return Engine(
         database=database,
         catalog=catalog,
         fetcher=SourceFetcher(base_dir=base_dir, env=dict(os.environ), http=http),
-        publisher=SlackMessenger(client) if client is not None else NoPublisher(),
+        publisher=publisher,
         timezone=settings.goalpulse_timezone,
         clock=clock,
     )

@@ -7,15 +7,16 @@ import logging
 import os
 import socket
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from jobs.alerts import escalate
 from jobs.chart import render_chart
-from jobs.digest import DueDigest, build_digest, due_digests, load_schedules
+from jobs.digest import ChannelSchedule, DueDigest, build_digest, due_digests, load_schedules
 from jobs.digest_model import ChannelDigest
 from jobs.escalation import EscalationPolicy
 from jobs.evaluate import EvaluationPolicy
@@ -30,9 +31,22 @@ from storage.db import Database
 
 log = logging.getLogger("goalpulse.engine")
 
+# A digest tick evaluates a whole workspace up front when at least 1/FAN_OUT_SHARE of its
+# channels' digests are due together, instead of each channel before its digest.
+FAN_OUT_SHARE = 4
+
 
 def _worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@runtime_checkable
+class ChartAttacher(Protocol):
+    """A publisher that uploads a posted digest's chart into its thread later, by itself."""
+
+    def attach_chart(self, digest: ChannelDigest, ts: str) -> None:
+        """Queue the chart; must not block, raise, or ever post the digest again."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -60,7 +74,7 @@ class Engine:
     grace: timedelta = timedelta(hours=6)
     lease: timedelta = timedelta(minutes=5)
     retry_after: timedelta = timedelta(minutes=1)
-    concurrency: int = 8
+    concurrency: int = 16
     worker: str = field(default_factory=_worker_name)
     sender: OutboxSender = field(init=False)
 
@@ -143,16 +157,44 @@ class Engine:
             due = due_digests(schedules, now=now, grace=self.grace)
             done = await claims.done_keys(session=session, run_keys=[d.run_key for d in due])
         pending = [d for d in due if d.run_key not in done]
+        evaluated = await self._evaluate_for_fan_out(pending, schedules)
         limit = asyncio.Semaphore(self.concurrency)
 
         async def one(item: DueDigest) -> DigestOutcome:
             async with limit:
-                return await self.deliver(item)
+                return await self.deliver(item, evaluated=item.team_id in evaluated)
 
         return list(await asyncio.gather(*(one(item) for item in pending)))
 
-    async def deliver(self, item: DueDigest) -> DigestOutcome:
-        """Claim one digest, build it, post it, and record the message's ts."""
+    async def _evaluate_for_fan_out(
+        self, pending: Sequence[DueDigest], schedules: Sequence[ChannelSchedule]
+    ) -> set[str]:
+        """Evaluate at once each workspace with at least a quarter of its channels' digests due.
+
+        Evaluating a channel costs ~15 ms whatever its size, a whole workspace ~0.2 ms a goal:
+        for a fan-out (every channel due at 09:30) one evaluation of the workspace is several
+        times cheaper than one per channel, and leaves the event loop free to keep posting.
+        Returns the workspaces so evaluated; a failure leaves it to each channel's own.
+        """
+        due = Counter(item.team_id for item in pending)
+        channels = Counter(schedule.team_id for schedule in schedules)
+        evaluated = set()
+        for team_id in sorted(due):
+            if due[team_id] * FAN_OUT_SHARE < channels[team_id]:
+                continue
+            try:
+                await self.evaluate_goals(team_id=team_id)
+            except Exception as exc:  # each digest then evaluates its own channel, and retries
+                log.warning("evaluating %s for its digests failed: %s", team_id, exc)
+                continue
+            evaluated.add(team_id)
+        return evaluated
+
+    async def deliver(self, item: DueDigest, *, evaluated: bool = False) -> DigestOutcome:
+        """Claim one digest, build it, post it, and record the message's ts.
+
+        `evaluated`: the channel's goals were just evaluated (by the tick, for a fan-out).
+        """
         now = self.clock()
         async with self.database.transaction() as session:
             claimed = await claims.claim(
@@ -168,10 +210,17 @@ class Engine:
             return DigestOutcome(item.run_key, "skipped")
         try:
             digest = await self.digest_for(
-                item.team_id, item.channel_id, local_date=item.local_date, timezone=item.timezone
+                item.team_id,
+                item.channel_id,
+                local_date=item.local_date,
+                timezone=item.timezone,
+                evaluated=evaluated,
             )
             if digest is None:
                 ts = None
+            elif isinstance(self.publisher, ChartAttacher):
+                # The chart (~0.3 s of CPU) follows in the digest's thread once it is out.
+                ts = await self.publisher.publish_digest(digest, None)
             else:
                 chart = await asyncio.to_thread(render_chart, digest)
                 ts = await self.publisher.publish_digest(digest, chart)
@@ -194,22 +243,32 @@ class Engine:
                 now=self.clock(),
                 result={"ts": ts, "channel": item.channel_id},
             )
+        if digest is not None and ts and isinstance(self.publisher, ChartAttacher):
+            self.publisher.attach_chart(digest, ts)
         return DigestOutcome(item.run_key, "sent" if ts else "empty", ts=ts)
 
     async def digest_for(
-        self, team_id: str, channel_id: str, *, local_date: date, timezone: str
+        self,
+        team_id: str,
+        channel_id: str,
+        *,
+        local_date: date,
+        timezone: str,
+        evaluated: bool = False,
     ) -> ChannelDigest | None:
-        """A channel's digest as of now, evaluating its goals first so it is current."""
+        """A channel's digest as of now, evaluating its goals first so it is current (unless
+        the caller has just `evaluated` them)."""
         day = self.today()
-        rows = await evaluate(
-            database=self.database,
-            day=day,
-            now=self.clock(),
-            policy=self.policy,
-            team_id=team_id,
-            channel_id=channel_id,
-        )
-        await self.escalate(rows)
+        if not evaluated:
+            rows = await evaluate(
+                database=self.database,
+                day=day,
+                now=self.clock(),
+                policy=self.policy,
+                team_id=team_id,
+                channel_id=channel_id,
+            )
+            await self.escalate(rows)
         async with self.database.transaction() as session:
             return await build_digest(
                 session=session,

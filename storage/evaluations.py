@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func
+from sqlalchemy import ScalarSelect, func
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.dialects import insert_for
-from storage.models import Evaluation
+from storage.goals import active_filter
+from storage.models import Evaluation, Goal
 
-BATCH = 1000
+BATCH = 5000  # rows per executemany
+ID_BATCH = 5000  # ids per IN (…): asyncpg takes at most 32,767 parameters a statement
 _RESULT_FIELDS = (
     "value",
     "value_day",
@@ -28,34 +31,89 @@ _RESULT_FIELDS = (
 
 
 async def upsert_evaluations(*, session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Store results keyed by (goal, day); re-storing the same results leaves rows unchanged."""
+    """Store results keyed by (goal, day); re-storing the same results leaves rows unchanged.
+
+    The rows (all with the same keys) go to one statement, compiled once and executed for
+    many rows by the driver, not a multi-row VALUES statement compiled per batch.
+    """
+    if not rows:
+        return
+    statement = insert_for(session, Evaluation)
+    excluded = statement.excluded
+    statement = statement.on_conflict_do_update(
+        index_elements=["goal_id", "day"],
+        set_={field: getattr(excluded, field) for field in _RESULT_FIELDS},
+    )
+    connection = await session.connection()
     for start in range(0, len(rows), BATCH):
-        statement = insert_for(session, Evaluation).values(list(rows[start : start + BATCH]))
-        excluded = statement.excluded
-        statement = statement.on_conflict_do_update(
-            index_elements=["goal_id", "day"],
-            set_={field: getattr(excluded, field) for field in _RESULT_FIELDS},
-        )
-        await session.exec(statement)
+        await connection.execute(statement, list(rows[start : start + BATCH]))
+
+
+def _band_before(before: date) -> ScalarSelect[str]:
+    """The band of the enclosing goal's latest evaluation before `before` (one index seek)."""
+    return (
+        select(col(Evaluation.band))
+        .where(col(Evaluation.goal_id) == col(Goal.id), col(Evaluation.day) < before)
+        .order_by(col(Evaluation.day).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 async def previous_bands(
     *, session: AsyncSession, goal_ids: Sequence[int], before: date
 ) -> dict[int, str]:
     """Each goal's band on its latest evaluated day before `before` (for hysteresis)."""
-    if not goal_ids:
-        return {}
-    latest = (
-        select(Evaluation.goal_id, func.max(Evaluation.day).label("day"))
-        .where(col(Evaluation.goal_id).in_(goal_ids), Evaluation.day < before)
-        .group_by(col(Evaluation.goal_id))
-        .subquery()
+    bands: dict[int, str] = {}
+    for start in range(0, len(goal_ids), ID_BATCH):
+        statement = select(col(Goal.id), _band_before(before)).where(
+            col(Goal.id).in_(goal_ids[start : start + ID_BATCH])
+        )
+        for goal_id, band in (await session.exec(statement)).all():
+            if goal_id is not None and band is not None:
+                bands[goal_id] = band
+    return bands
+
+
+# id, workspace, metric, target, direction, yellow, orange, red, band before the day (or None)
+GoalToEvaluate = tuple[int, str, str, float, str, float, float, float, str | None]
+
+
+async def goals_to_evaluate(
+    *,
+    session: AsyncSession,
+    before: date,
+    team_id: str | None = None,
+    channel_id: str | None = None,
+    metric_keys: Sequence[str] | None = None,
+) -> list[GoalToEvaluate]:
+    """The active goals (all, or a workspace's, channel's or metrics'), in id order, with what
+    evaluating them needs and the band of each one's latest evaluation before `before`.
+
+    One query returning tuples: no ORM objects, and no list of ids sent back as parameters.
+    """
+    statement = (
+        sa_select(
+            col(Goal.id),
+            col(Goal.team_id),
+            col(Goal.metric_key),
+            col(Goal.target),
+            col(Goal.direction),
+            col(Goal.yellow),
+            col(Goal.orange),
+            col(Goal.red),
+            _band_before(before),
+        )
+        .where(*active_filter(team_id=team_id, channel_id=channel_id, metric_keys=metric_keys))
+        .order_by(col(Goal.id))
     )
-    statement = select(Evaluation.goal_id, Evaluation.band).join(
-        latest,
-        (col(Evaluation.goal_id) == latest.c.goal_id) & (col(Evaluation.day) == latest.c.day),
-    )
-    return {goal_id: band for goal_id, band in (await session.exec(statement)).all()}
+    connection = await session.connection()  # Core rows: no ORM loading for plain columns
+    return [
+        (cast(int, goal_id), team, key, target, direction, yellow, orange, red, band)
+        for goal_id, team, key, target, direction, yellow, orange, red, band in (
+            await connection.execute(statement)
+        ).all()
+    ]
 
 
 async def evaluations_on(

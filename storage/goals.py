@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -41,6 +44,23 @@ async def delete_goal(*, session: AsyncSession, goal: Goal) -> None:
     await session.flush()
 
 
+def active_filter(
+    *,
+    team_id: str | None = None,
+    channel_id: str | None = None,
+    metric_keys: Sequence[str] | None = None,
+) -> list[ColumnElement[bool]]:
+    """The conditions for active goals, optionally narrowed to a workspace, channel or metrics."""
+    conditions: list[ColumnElement[bool]] = [col(Goal.status) == "active"]
+    if team_id is not None:
+        conditions.append(col(Goal.team_id) == team_id)
+    if channel_id is not None:
+        conditions.append(col(Goal.channel_id) == channel_id)
+    if metric_keys is not None:
+        conditions.append(col(Goal.metric_key).in_(metric_keys))
+    return conditions
+
+
 async def active_goals(
     *,
     session: AsyncSession,
@@ -49,13 +69,9 @@ async def active_goals(
     metric_keys: list[str] | None = None,
 ) -> list[Goal]:
     """Active goals, optionally narrowed to a workspace, a channel or some metrics."""
-    statement = select(Goal).where(Goal.status == "active")
-    if team_id is not None:
-        statement = statement.where(Goal.team_id == team_id)
-    if channel_id is not None:
-        statement = statement.where(Goal.channel_id == channel_id)
-    if metric_keys is not None:
-        statement = statement.where(col(Goal.metric_key).in_(metric_keys))
+    statement = select(Goal).where(
+        *active_filter(team_id=team_id, channel_id=channel_id, metric_keys=metric_keys)
+    )
     return list((await session.exec(statement.order_by(col(Goal.id)))).all())
 
 

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import Row
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.dialects import insert_for
-from storage.models import MetricPoint
+from storage.goals import active_filter
+from storage.models import Goal, MetricPoint
 
 # Keep each statement's bound parameters under SQLite's and asyncpg's limits.
 BATCH = 2000
+PARTITION = 20_000  # rows per partition of a bulk read
 
 
 @dataclass(frozen=True)
@@ -109,3 +113,38 @@ async def point_rows(
     return [
         (team, key, day, value) for team, key, day, value in (await session.exec(statement)).all()
     ]
+
+
+async def goal_points(
+    *,
+    session: AsyncSession,
+    since: date,
+    until: date,
+    team_id: str | None = None,
+    channel_id: str | None = None,
+    metric_keys: Sequence[str] | None = None,
+    partition: int = PARTITION,
+) -> AsyncIterator[Sequence[Row[int | None, date, float]]]:
+    """(goal id, day, value) of the active goals' points in [since, until], by goal then day.
+
+    Each goal reads its own workspace's series (goals on one metric share it). Rows come in
+    partitions of `partition` as the database sends them, so the caller never holds them all.
+    """
+    statement = (
+        sa_select(col(Goal.id), col(MetricPoint.day), col(MetricPoint.value))
+        .join(
+            MetricPoint,
+            (col(MetricPoint.team_id) == col(Goal.team_id))
+            & (col(MetricPoint.metric_key) == col(Goal.metric_key)),
+        )
+        .where(
+            *active_filter(team_id=team_id, channel_id=channel_id, metric_keys=metric_keys),
+            col(MetricPoint.day) >= since,
+            col(MetricPoint.day) <= until,
+        )
+        .order_by(col(Goal.id), col(MetricPoint.day))
+    )
+    connection = await session.connection()  # Core rows: no ORM loading for plain columns
+    result = await connection.stream(statement)
+    async for rows in result.partitions(partition):
+        yield rows

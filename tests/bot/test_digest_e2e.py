@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import insert
 
+import jobs.engine
 from bot.runtime import RunningBot, start_bot
 from bot.settings import Settings
 from jobs.goals import Actor, GoalChange, set_goal
@@ -17,6 +20,7 @@ from jobs.metrics import MetricCatalog, load_catalog
 from storage import claims, migrate
 from storage import points as point_store
 from storage.db import Database
+from storage.models import ChannelSettings
 from storage.points import DailyValue
 from tests.support.clock import SettableClock
 from tests.support.fake_slack import FakeSlack
@@ -137,8 +141,9 @@ async def test_each_channel_gets_one_digest_at_its_time(
     assert ":large_orange_circle:" in text_of(growth)
     assert ":large_green_circle:" in text_of(growth)
     assert ":red_circle:" in text_of(ops)
-    # The chart goes through the two-step upload, into the digest's thread.
-    completes = await fake_slack.wait_for("files.completeUploadExternal", count=2)
+    # The chart follows through the two-step upload, into the digest's thread (drawn in a
+    # process of its own, which takes a moment to start).
+    completes = await fake_slack.wait_for("files.completeUploadExternal", count=2, timeout=30)
     posted_ts = {call.response["ts"] for call in digest_calls(fake_slack)}
     assert {c.body.get("thread_ts") for c in completes} == posted_ts
 
@@ -251,7 +256,7 @@ async def test_eighty_goals_fit_slack_limits_and_the_chart_uploads(
     )
     try:
         await wait_for_digests(fake_slack, 1)
-        await fake_slack.wait_for("files.completeUploadExternal")
+        await fake_slack.wait_for("files.completeUploadExternal", timeout=30)
     finally:
         await running.stop()
     [call] = digest_calls(fake_slack)
@@ -263,3 +268,86 @@ async def test_eighty_goals_fit_slack_limits_and_the_chart_uploads(
         "upload",
         "files.completeUploadExternal",
     ]
+
+
+async def test_digest_is_delivered_on_its_post_and_a_failed_chart_never_reposts_it(
+    seeded: None, bots: Callable[[SettableClock], Any], fake_slack: FakeSlack
+) -> None:
+    """The run claim completes once Slack accepted the digest, before its chart; a chart Slack
+    refuses (past the client's retries) is given up, and the digest stays posted once."""
+    fake_slack.fail_next("files.getUploadURLExternal", status=500, times=6)  # 3 tries a chart
+    running = await bots(SettableClock(DIGEST_AT))
+    await wait_for_digests(fake_slack, 2)
+    posted = {call.body["channel"]: call.response["ts"] for call in digest_calls(fake_slack)}
+
+    async def recorded() -> dict[str, str]:
+        """The ts each done claim recorded, by channel."""
+        async with running.services.database.transaction() as session:
+            rows = [
+                await claims.get_claim(session=session, run_key=f"digest:{TEAM}:{c}:{TODAY}")
+                for c in posted
+            ]
+        return {r.result["channel"]: r.result["ts"] for r in rows if r and r.done_at}
+
+    async with asyncio.timeout(10):
+        while await recorded() != posted:
+            await ticks(1)
+    await fake_slack.wait_for("files.getUploadURLExternal", count=6, timeout=30)
+    await ticks(10)
+    assert fake_slack.calls_to("files.completeUploadExternal") == []
+    assert sorted(m["channel"] for m in digests(fake_slack)) == ["C0GROWTH", "C0OPS"]
+    assert len(digest_calls(fake_slack)) == 2
+
+
+async def test_a_fan_out_evaluates_the_workspace_once_a_lone_digest_its_channel(
+    seeded: None, bot_settings: Settings, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With most channels due together the tick evaluates the workspace once, not each channel
+    before its digest; a channel due on its own is evaluated alone. Either way the digest shows
+    today's bands."""
+    scopes: Counter[str | None] = Counter()
+    real_evaluate = jobs.engine.evaluate
+
+    async def counting(**kwargs: Any) -> Any:
+        scopes[kwargs.get("channel_id")] += 1
+        return await real_evaluate(**kwargs)
+
+    monkeypatch.setattr(jobs.engine, "evaluate", counting)
+    clock = SettableClock(DIGEST_AT)
+    running = await start_bot(bot_settings, host="127.0.0.1", clock=clock, schedule=False)
+    try:
+        engine = running.services.engine
+        assert engine is not None
+        outcomes = await engine.digest_tick()  # both channels due: a fan-out
+        assert [o.status for o in outcomes] == ["sent", "sent"]
+        assert scopes == {None: 1}
+        # Three more channels, and ops, now want their digests at 18:00: tomorrow at 09:30
+        # only growth is due, one channel of five.
+        catalog = load_catalog(bot_settings.goalpulse_metrics)
+        later = ["C0OPS", "C0X1", "C0X2", "C0X3"]
+        async with running.services.database.transaction() as session:
+            for channel in later[1:]:
+                await set_goal(
+                    session=session,
+                    catalog=catalog,
+                    team_id=TEAM,
+                    channel_id=channel,
+                    actor=Actor("U0ANA", _admin),
+                    change=GoalChange("aov", 520),
+                    now=DIGEST_AT,
+                )
+            rows = [
+                {"team_id": TEAM, "channel_id": c, "digest_time": "18:00", "updated_at": DIGEST_AT}
+                for c in later
+            ]
+            await session.exec(insert(ChannelSettings).values(rows))
+        scopes.clear()
+        clock.set(DIGEST_AT + timedelta(days=1))
+        [outcome] = await engine.digest_tick()
+        assert outcome.status == "sent"
+        assert scopes == {"C0GROWTH": 1}
+    finally:
+        await running.stop()
+    growth = [m for m in digests(fake_slack) if m["channel"] == "C0GROWTH"]
+    assert len(growth) == 2
+    assert all(":large_orange_circle:" in text_of(m) for m in growth)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -9,13 +14,18 @@ import pytest
 from slack_sdk.errors import SlackApiError
 
 from bot.app import build_client
-from bot.messenger import ChannelPacer, SlackMessenger
+from bot.messenger import ChannelPacer, SlackMessenger, WorkspacePacer
+from bot.render.digest import digest_text
 from bot.render.escalation import render
 from jobs.alert_model import ChecklistView, EscalationDm, LeadAlerted
+from jobs.digest_model import ChannelDigest
+from jobs.engine import ChartAttacher
 from jobs.messenger import Messenger
 from jobs.remediation import ChecklistItem
 from tests.bot.test_render_escalation import GOAL
 from tests.conftest import BOT_TOKEN
+from tests.jobs.test_chart import digest as chart_digest
+from tests.jobs.test_chart import goals
 from tests.support.fake_slack import FakeSlack
 
 NOW = datetime(2025, 11, 25, 16, 30, tzinfo=UTC)
@@ -25,9 +35,21 @@ CHECKLIST = ChecklistView(GOAL, 42, ITEMS, NOW + timedelta(hours=72), "open", "E
 
 
 @pytest.fixture
-def messenger(fake_slack: FakeSlack) -> SlackMessenger:
+def charts() -> Iterator[ThreadPoolExecutor]:
+    """Charts drawn in a thread: the same work as the bot's drawing process, without spawning."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        yield pool
+
+
+@pytest.fixture
+def messenger(fake_slack: FakeSlack, charts: ThreadPoolExecutor) -> SlackMessenger:
     client = build_client(BOT_TOKEN, api_url=fake_slack.api_url)
-    return SlackMessenger(client, pacer=ChannelPacer(interval=0))
+    return SlackMessenger(client, pacer=ChannelPacer(interval=0), chart_executor=charts)
+
+
+def report(channel: str = "C0001", count: int = 3) -> ChannelDigest:
+    """A digest with `count` goals and a month of history each (so it has a chart)."""
+    return replace(chart_digest(*goals(count)), channel_id=channel)
 
 
 def test_slack_messenger_is_a_messenger(messenger: SlackMessenger) -> None:
@@ -35,6 +57,7 @@ def test_slack_messenger_is_a_messenger(messenger: SlackMessenger) -> None:
     implementation: Messenger = messenger
     for method in ("post", "update", "send_dm", "user_timezone", "permalink", "publish_digest"):
         assert callable(getattr(implementation, method))
+    assert isinstance(messenger, ChartAttacher), "the engine leaves its digests' charts to it"
 
 
 async def test_send_dm_opens_a_dm_and_posts_in_it(
@@ -96,3 +119,118 @@ async def test_permalink(messenger: SlackMessenger, fake_slack: FakeSlack) -> No
     [call] = fake_slack.calls_to("chat.getPermalink")
     assert (call.body["channel"], call.body["message_ts"]) == ("C0001", ts)
     assert await messenger.permalink("", ts) is None
+
+
+async def test_publish_digest_with_a_chart_uploads_it_into_the_thread(
+    messenger: SlackMessenger, fake_slack: FakeSlack
+) -> None:
+    """A chart handed over with the digest (`/goal digest`) is in the thread when it returns."""
+    digest = report()
+    ts = await messenger.publish_digest(digest, b"\x89PNG-chart")
+    [posted] = fake_slack.posted_messages("C0001")
+    assert posted["text"] == digest_text(digest)
+    [complete] = fake_slack.calls_to("files.completeUploadExternal")
+    assert (complete.body["channel_id"], complete.body["thread_ts"]) == ("C0001", ts)
+
+
+async def test_attach_chart_draws_and_uploads_after_the_digest(
+    messenger: SlackMessenger, fake_slack: FakeSlack
+) -> None:
+    """The engine's path: the digest goes out alone, its chart follows into its thread."""
+    digest = report()
+    ts = await messenger.publish_digest(digest, None)
+    assert not fake_slack.calls_to("files.getUploadURLExternal")
+    messenger.attach_chart(digest, ts)
+    await asyncio.wait_for(messenger.charts.drain(), 30)
+    [complete] = fake_slack.calls_to("files.completeUploadExternal")
+    assert complete.accepted
+    assert (complete.body["channel_id"], complete.body["thread_ts"]) == ("C0001", ts)
+    [upload] = fake_slack.calls_to("upload")
+    assert upload.body["content"].startswith(b"\x89PNG")
+    assert len(fake_slack.posted_messages()) == 1
+
+
+async def test_a_chart_that_fails_never_posts_its_digest_again(
+    messenger: SlackMessenger, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An upload Slack refuses (past the client's retries) is logged and dropped; the digest
+    stays posted once, and the next digest's chart still goes out."""
+    fake_slack.fail_next("files.getUploadURLExternal", status=500, times=3)
+    first, second = report("C0001"), report("C0002")
+    with caplog.at_level(logging.WARNING, logger="goalpulse.slack"):
+        for digest in (first, second):
+            messenger.attach_chart(digest, await messenger.publish_digest(digest, None))
+        await asyncio.wait_for(messenger.charts.drain(), 30)
+    assert "chart upload for C0001 failed" in caplog.text
+    assert [m["channel"] for m in fake_slack.posted_messages()] == ["C0001", "C0002"]
+    [complete] = fake_slack.calls_to("files.completeUploadExternal")
+    assert complete.body["channel_id"] == "C0002"
+
+
+async def test_a_chart_that_cannot_be_drawn_is_dropped(
+    messenger: SlackMessenger, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A drawing failure is logged; nothing more is sent for that digest."""
+    broken = replace(report(), history={"metric_000": (("not a day", 1.0),)})  # type: ignore[dict-item]
+    with caplog.at_level(logging.WARNING, logger="goalpulse.slack"):
+        messenger.attach_chart(broken, await messenger.publish_digest(broken, None))
+        await asyncio.wait_for(messenger.charts.drain(), 30)
+    assert "could not be drawn" in caplog.text
+    assert not fake_slack.calls_to("files.getUploadURLExternal")
+    assert len(fake_slack.posted_messages()) == 1
+
+
+async def test_charts_queue_is_bounded(
+    messenger: SlackMessenger, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Past `max_queued` waiting charts, more are dropped with a warning, not held in memory."""
+    messenger.charts.max_queued = 2
+    digest = report()
+    ts = await messenger.publish_digest(digest, None)
+    with caplog.at_level(logging.WARNING, logger="goalpulse.slack"):
+        accepted = [messenger.charts.submit(digest, ts) for _ in range(3)]
+    assert accepted == [True, True, False]
+    assert "dropped: 2 charts queued" in caplog.text
+    await asyncio.wait_for(messenger.charts.drain(), 30)
+    assert len(fake_slack.calls_to("files.completeUploadExternal")) == 2
+
+
+async def test_workspace_pacer_spreads_posts_after_a_short_burst() -> None:
+    """At 100 a second with a 50 ms burst: 5 go at once, then one every 10 ms, in call order."""
+    pacer = WorkspacePacer(100, burst_seconds=0.05)
+    started = time.monotonic()
+    order: list[int] = []
+
+    async def post(number: int) -> float:
+        await pacer.wait()
+        order.append(number)
+        return time.monotonic() - started
+
+    times = await asyncio.gather(*(post(n) for n in range(25)))
+    assert order == list(range(25))
+    assert max(times[:5]) < 0.03
+    # The 25th post waits for 20 slots of 10 ms after the burst (never earlier).
+    assert times[-1] >= 0.19
+    assert times[-1] < 1.0
+
+
+@pytest.mark.parametrize("rate", [0, -1, float("inf"), float("nan")])
+def test_workspace_pacer_needs_a_positive_rate(rate: float) -> None:
+    with pytest.raises(ValueError, match="above 0"):
+        WorkspacePacer(rate)
+
+
+async def test_a_fan_out_stays_under_slack_workspace_limit(
+    fake_slack: FakeSlack, charts: ThreadPoolExecutor
+) -> None:
+    """80 digests to 80 channels at once, against Slack's 1/s per channel and 50/s per
+    workspace: all accepted on the first try, none answered 429."""
+    fake_slack.rate_limit(per_channel_per_second=1, per_workspace_per_second=50)
+    client = build_client(BOT_TOKEN, api_url=fake_slack.api_url)
+    messenger = SlackMessenger(client, workspace_pacer=WorkspacePacer(50))
+    digests = [report(f"C{n:04d}", count=1) for n in range(80)]
+    await asyncio.gather(*(messenger.publish_digest(d, None) for d in digests))
+    calls = fake_slack.calls_to("chat.postMessage")
+    assert [c for c in calls if c.rate_limited] == []
+    assert len(calls) == 80
+    assert all(c.accepted for c in calls)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from jobs import evaluate as evaluate_module
 from jobs.evaluate import COLUMNS, EvaluationPolicy, classify
 from tests.jobs.reference_evaluation import reference_classify
 
@@ -586,3 +587,80 @@ def test_agrees_with_reference(policy: EvaluationPolicy, datetimes: bool) -> Non
 def _plain(value: Any) -> Any:
     """numpy scalars as the Python values the reference returns."""
     return value.item() if isinstance(value, np.generic) else value
+
+
+def test_unusable_points_are_ignored() -> None:
+    """NaN values, missing days and unknown goals (any id) leave the goal's own points alone."""
+    goals = pd.DataFrame([goal(goal_id=7), goal(goal_id=9)])
+    rows = [(7, DAY - timedelta(days=ago), v) for ago, v in falling(1.0)]
+    clean = classify(goals, points_frame(rows), day=DAY)
+    noisy = points_frame(
+        [
+            *rows,
+            (9, DAY, NAN),
+            (9, DAY - timedelta(days=1), 90.0),
+            (8, DAY, 1.0),
+            (-3, DAY, 1.0),
+            (10**15, DAY, 1.0),
+        ]
+    )
+    noisy.loc[len(noisy)] = [9, pd.NaT, 50.0]
+    result = classify(goals, noisy, day=DAY)
+    pd.testing.assert_frame_equal(result.iloc[:1], clean.iloc[:1])
+    assert result["value"].tolist()[1] == 90.0
+    assert result["value_day"].tolist()[1] == DAY - timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [[1, 2, 3], [10**12, 5, 10**13], [-4, 0, 7]],
+    ids=["small-ids", "huge-ids", "negative-ids"],
+)
+def test_any_goal_ids(ids: list[int]) -> None:
+    """Goal ids are only labels: huge or negative ids classify like small ones."""
+    histories = [falling(1.0), falling(0.0, today=75.0), falling(-1.0, days=3)]
+    goals = pd.DataFrame([goal(goal_id=i) for i in ids])
+    rows = [
+        (i, DAY - timedelta(days=ago), v)
+        for i, history in zip(ids, histories, strict=True)
+        for ago, v in history
+    ]
+    result = classify(goals, points_frame(rows), day=DAY)
+    assert result["goal_id"].tolist() == ids
+    assert result["band"].tolist() == ["green", "orange", "green"]
+    assert same(result["red_in_days"].tolist()[0], 25.0)
+    assert result["consecutive_adverse"].tolist() == [13, 0, 0]
+
+
+def test_long_histories_and_streaks() -> None:
+    """A streak is counted over the whole history passed in, however long, as the reference."""
+    rows = [(1, DAY - timedelta(days=ago), 500.0 - ago) for ago in range(400)]  # rising
+    rows += [(2, DAY - timedelta(days=900), 10.0), (2, DAY, 95.0)]
+    goals = pd.DataFrame([goal(goal_id=1, direction="lower"), goal(goal_id=2)])
+    result = classify(goals, points_frame(rows), day=DAY).to_dict("records")
+    histories = {1: [(d, v) for _, d, v in rows[:400]], 2: [(d, v) for _, d, v in rows[400:]]}
+    for got in result:
+        want = reference_classify(
+            goals.set_index("goal_id").loc[got["goal_id"]].to_dict() | {"goal_id": got["goal_id"]},
+            histories[got["goal_id"]],
+            day=DAY,
+            policy=DEFAULT,
+        )
+        got = {key: _plain(value) for key, value in got.items()}
+        assert all(same(got[key], want[key]) for key in COLUMNS), (got, want)
+    assert result[0]["consecutive_adverse"] == 399
+
+
+@pytest.mark.parametrize("cells", [1, 150, 5000], ids=["goal-by-goal", "small-blocks", "blocks"])
+def test_long_histories_go_in_blocks(monkeypatch: pytest.MonkeyPatch, cells: int) -> None:
+    """When old points would make one day-by-goal grid too large, goals are classified in
+    blocks of similar history length, with the same results."""
+    rng = random.Random(11)
+    cases = [random_goal(rng, goal_id) for goal_id in range(1, 201)]
+    rows = [(g["goal_id"], d, v) for g, history in cases for d, v in history]
+    rows += [(goal_id, DAY - timedelta(days=2000 + goal_id), 1.0) for goal_id in (3, 50, 51)]
+    goals = pd.DataFrame([the_goal for the_goal, _ in cases] + [goal(goal_id=999)])
+    points = points_frame(rows).sample(frac=1, random_state=3)
+    whole = classify(goals, points, day=DAY)
+    monkeypatch.setattr(evaluate_module, "_MAX_CELLS", cells)
+    pd.testing.assert_frame_equal(classify(goals, points, day=DAY), whole)
