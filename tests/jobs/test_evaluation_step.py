@@ -110,7 +110,9 @@ async def seed(database: Database) -> dict[int, tuple[Any, ...]]:
     return by_id
 
 
-async def expected(database: Database, by_id: dict[int, tuple[Any, ...]], day: date) -> dict:
+async def expected(
+    database: Database, by_id: dict[int, tuple[Any, ...]], day: date
+) -> dict[int, dict[str, Any]]:
     """What the per-goal reference says for every active goal, from the stored points."""
     results = {}
     async with database.transaction() as session:
