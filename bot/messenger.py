@@ -12,7 +12,7 @@ import os
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
@@ -159,7 +159,8 @@ class ChartUploads:
         try:
             while True:
                 try:
-                    job = await asyncio.wait_for(self._queue.get(), self.idle_seconds)
+                    async with asyncio.timeout(self.idle_seconds):
+                        job = await self._queue.get()
                 except TimeoutError:
                     return
                 try:
@@ -182,7 +183,8 @@ class ChartUploads:
             png = await loop.run_in_executor(self._executor, render_chart, job.digest)
         except Exception as exc:  # a broken process or a drawing bug: the digest is out anyway
             log.warning("chart for %s could not be drawn: %s", channel, exc)
-            self._stop_executor()  # a broken process is replaced for the next chart
+            if isinstance(exc, BrokenExecutor):
+                self._stop_executor()  # a new process draws the next chart
             return
         if png is None:
             return

@@ -7,7 +7,8 @@ workspace (bursts are answered 429 with Retry-After). The floor is the workspace
 every digest, and, for information, until every chart was uploaded into its digest's thread.
 
 The bot runs as its own process (the one `goalpulse run` starts), so its peak resident memory
-(VmHWM) through the fan-out is the deployment's, read just before it is stopped.
+(VmHWM) through the fan-out is the deployment's, read just before it is stopped. The process
+the bot starts to draw charts in is shown beside it, for information.
 
     python -m tests.benchmarks.fanout [--size full|tiny]
 """
