@@ -35,6 +35,7 @@ class EngineScheduler:
     def __init__(self, engine: Engine, *, tick_seconds: float = 60) -> None:
         self.scheduler = AsyncIOScheduler(timezone=engine.timezone, job_defaults=JOB_DEFAULTS)
         self._running: set[asyncio.Task[Any]] = set()
+        self._stopping = False
         for metric in engine.catalog:
             if metric.source is None or metric.source.kind == "manual":
                 continue
@@ -72,8 +73,12 @@ class EngineScheduler:
 
     async def stop(self, grace: float = 10) -> None:
         """No new jobs; let running ones finish for `grace` seconds, then cancel them."""
+        self._stopping = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        # A job APScheduler already handed to the loop but not yet started registers itself
+        # on its first step; let it, so it is waited for (it returns at once, see _tracked).
+        await asyncio.sleep(0)
         if self._running:
             _, late = await asyncio.wait(set(self._running), timeout=grace)
             for task in late:
@@ -83,6 +88,8 @@ class EngineScheduler:
 
     def _tracked(self, job: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         async def run(*args: Any, **kwargs: Any) -> Any:
+            if self._stopping:  # started after stop(): the database may already be closed
+                return None
             task = asyncio.current_task()
             assert task is not None
             self._running.add(task)
