@@ -197,7 +197,7 @@ async def run_demo(stream: TextIO, *, charts_dir: Path | None = None) -> None:
                     catalog=catalog,
                     # Relative CSV paths resolve against the copied metrics.yml's folder.
                     fetcher=SourceFetcher(base_dir=folder, env={}, http=http),
-                    publisher=messenger,  # nothing is posted: the demo prints instead
+                    messenger=messenger,  # nothing is posted: the demo prints instead
                     timezone=TIMEZONE,
                     clock=clock,
                 )

@@ -95,9 +95,12 @@ class TerminalMessenger:
     async def permalink(self, channel_id: str, ts: str) -> str | None:
         return f"{WORKSPACE_URL}/archives/{channel_id}/p{ts.replace('.', '')}"
 
-    async def publish_digest(self, digest: ChannelDigest, chart_png: bytes | None) -> str:
+    async def publish_digest(self, digest: ChannelDigest) -> str:
         self.show(f"{self._channel(digest.channel_id)} · digest", digest_blocks(digest))
         return self._ts(None)
+
+    def attach_chart(self, digest: ChannelDigest, ts: str) -> None:
+        """The demo draws its charts into files itself (see bot/demo.py)."""
 
     # -- helpers -----------------------------------------------------------------------------
 

@@ -220,18 +220,11 @@ class SlackMessenger:
         self.workspace_pacer = workspace_pacer or WorkspacePacer()
         self.charts = ChartUploads(self._upload_chart, executor=chart_executor)
 
-    async def publish_digest(self, digest: ChannelDigest, chart_png: bytes | None) -> str:
-        """Post the digest; a chart given is uploaded into its thread before this returns."""
-        ts = await self._post(
+    async def publish_digest(self, digest: ChannelDigest) -> str:
+        """Post the digest (its chart follows through `attach_chart`)."""
+        return await self._post(
             digest.channel_id, digest_text(digest), digest_blocks(digest), thread_ts=None
         )
-        if chart_png is not None:
-            # The digest is out; a chart that fails to upload must not make it post twice.
-            try:
-                await self._upload_chart(digest, ts, chart_png)
-            except (SlackApiError, OSError, TimeoutError) as exc:
-                log.warning("chart upload for %s failed: %s", digest.channel_id, exc)
-        return ts
 
     def attach_chart(self, digest: ChannelDigest, ts: str) -> None:
         """Draw the posted digest's chart and upload it into its thread, in the background."""

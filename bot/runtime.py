@@ -175,19 +175,19 @@ def build_engine(
 ) -> Engine:
     """The engine, publishing through Slack when a client is given (else it cannot post)."""
     base_dir = catalog.path.parent if catalog.path else Path.cwd()
-    publisher: SlackMessenger | NoPublisher = NoPublisher()
+    messenger: SlackMessenger | NoPublisher = NoPublisher()
     if client is not None:
         rate = (
             settings.goalpulse_slack_posts_per_second
             if isinstance(settings, Settings)
             else DEFAULT_SLACK_POSTS_PER_SECOND
         )
-        publisher = SlackMessenger(client, workspace_pacer=WorkspacePacer(rate))
+        messenger = SlackMessenger(client, workspace_pacer=WorkspacePacer(rate))
     return Engine(
         database=database,
         catalog=catalog,
         fetcher=SourceFetcher(base_dir=base_dir, env=dict(os.environ), http=http),
-        publisher=publisher,
+        messenger=messenger,
         timezone=settings.goalpulse_timezone,
         clock=clock,
     )
@@ -196,7 +196,10 @@ def build_engine(
 class NoPublisher:
     """For commands that only read (`goalpulse digest --dry-run`): posting is a bug there."""
 
-    async def publish_digest(self, digest: ChannelDigest, chart_png: bytes | None) -> str:
+    async def publish_digest(self, digest: ChannelDigest) -> str:
+        raise RuntimeError("this command does not post to Slack")
+
+    def attach_chart(self, digest: ChannelDigest, ts: str) -> None:
         raise RuntimeError("this command does not post to Slack")
 
     async def post(

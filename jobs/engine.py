@@ -11,11 +11,10 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from jobs.alerts import escalate
-from jobs.chart import render_chart
 from jobs.digest import ChannelSchedule, DueDigest, build_digest, due_digests, load_schedules
 from jobs.digest_model import ChannelDigest
 from jobs.escalation import EscalationPolicy
@@ -40,15 +39,6 @@ def _worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-@runtime_checkable
-class ChartAttacher(Protocol):
-    """A publisher that uploads a posted digest's chart into its thread later, by itself."""
-
-    def attach_chart(self, digest: ChannelDigest, ts: str) -> None:
-        """Queue the chart; must not block, raise, or ever post the digest again."""
-        ...
-
-
 @dataclass(frozen=True)
 class DigestOutcome:
     """What happened to one due digest in a tick."""
@@ -61,12 +51,12 @@ class DigestOutcome:
 
 @dataclass
 class Engine:
-    """Everything the scheduled jobs need; no Slack in here (the publisher hides it)."""
+    """Everything the scheduled jobs need; no Slack in here (the messenger hides it)."""
 
     database: Database
     catalog: MetricCatalog
     fetcher: SourceFetcher
-    publisher: Messenger
+    messenger: Messenger
     timezone: str
     clock: Callable[[], datetime]
     policy: EvaluationPolicy = field(default_factory=EvaluationPolicy)
@@ -81,7 +71,7 @@ class Engine:
     def __post_init__(self) -> None:
         self.sender = OutboxSender(
             database=self.database,
-            messenger=self.publisher,
+            messenger=self.messenger,
             catalog=self.catalog,
             timezone=self.timezone,
             clock=self.clock,
@@ -114,15 +104,21 @@ class Engine:
         return len(await self.evaluate_goals(metric_keys=metric_keys))
 
     async def evaluate_goals(
-        self, *, team_id: str | None = None, metric_keys: list[str] | None = None
+        self,
+        *,
+        team_id: str | None = None,
+        channel_id: str | None = None,
+        metric_keys: list[str] | None = None,
     ) -> list[dict[str, Any]]:
-        """Evaluate goals (all, a workspace's, or some metrics'), then escalate what slipped."""
+        """Evaluate goals (all, a workspace's, a channel's or some metrics'), then escalate
+        what slipped."""
         rows = await evaluate(
             database=self.database,
             day=self.today(),
             now=self.clock(),
             policy=self.policy,
             team_id=team_id,
+            channel_id=channel_id,
             metric_keys=metric_keys,
         )
         await self.escalate(rows)
@@ -216,14 +212,7 @@ class Engine:
                 timezone=item.timezone,
                 evaluated=evaluated,
             )
-            if digest is None:
-                ts = None
-            elif isinstance(self.publisher, ChartAttacher):
-                # The chart (~0.3 s of CPU) follows in the digest's thread once it is out.
-                ts = await self.publisher.publish_digest(digest, None)
-            else:
-                chart = await asyncio.to_thread(render_chart, digest)
-                ts = await self.publisher.publish_digest(digest, chart)
+            ts = None if digest is None else await self.messenger.publish_digest(digest)
         except Exception as exc:  # Slack down, rate limits exhausted, a bug: retry later
             log.warning("digest %s failed, will retry: %s", item.run_key, exc)
             async with self.database.transaction() as session:
@@ -243,8 +232,9 @@ class Engine:
                 now=self.clock(),
                 result={"ts": ts, "channel": item.channel_id},
             )
-        if digest is not None and ts and isinstance(self.publisher, ChartAttacher):
-            self.publisher.attach_chart(digest, ts)
+        if digest is not None and ts:
+            # The chart (~0.3 s of CPU) follows in the digest's thread once the claim is done.
+            self.messenger.attach_chart(digest, ts)
         return DigestOutcome(item.run_key, "sent" if ts else "empty", ts=ts)
 
     async def digest_for(
@@ -260,15 +250,7 @@ class Engine:
         the caller has just `evaluated` them)."""
         day = self.today()
         if not evaluated:
-            rows = await evaluate(
-                database=self.database,
-                day=day,
-                now=self.clock(),
-                policy=self.policy,
-                team_id=team_id,
-                channel_id=channel_id,
-            )
-            await self.escalate(rows)
+            await self.evaluate_goals(team_id=team_id, channel_id=channel_id)
         async with self.database.transaction() as session:
             return await build_digest(
                 session=session,

@@ -10,12 +10,19 @@ from jobs.digest_model import ChannelDigest
 
 
 class DigestPublisher(Protocol):
-    """Posts a digest to its channel."""
+    """Posts a digest to its channel; its chart follows in the thread."""
 
-    async def publish_digest(self, digest: ChannelDigest, chart_png: bytes | None) -> str:
+    async def publish_digest(self, digest: ChannelDigest) -> str:
         """Post it and return the message's timestamp (its id in the channel).
 
         Raises on failure; the caller retries later, so a digest is never half-posted twice.
+        """
+        ...
+
+    def attach_chart(self, digest: ChannelDigest, ts: str) -> None:
+        """Draw the posted digest's chart and put it in its thread, in the background.
+
+        Must not block or raise, and never posts the digest again; may do nothing.
         """
         ...
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypedDict
@@ -30,7 +29,6 @@ from bot.render.digest import digest_blocks, sparkline
 from bot.services import Services
 from jobs import config as config_service
 from jobs import goals as goal_service
-from jobs.chart import render_chart
 from jobs.checkins import record_checkin
 from jobs.config import ConfigChange
 from jobs.digest import goal_escalation
@@ -211,8 +209,8 @@ async def _post_digest(command: PostDigest, *, services: Services, where: Where)
         )
     if command.preview:
         return digest_blocks(digest)
-    chart = await asyncio.to_thread(render_chart, digest)
-    await engine.publisher.publish_digest(digest, chart)
+    ts = await engine.messenger.publish_digest(digest)
+    engine.messenger.attach_chart(digest, ts)
     return render.notice_blocks(":mailbox_with_mail: Posted this channel's digest.")
 
 

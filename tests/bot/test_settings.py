@@ -62,5 +62,5 @@ async def test_the_rate_paces_the_engine_messenger(tmp_path: Path, metrics_path:
         )
         await engine.fetcher.close()
     await database.dispose()
-    assert isinstance(engine.publisher, SlackMessenger)
-    assert engine.publisher.workspace_pacer.per_second == 7
+    assert isinstance(engine.messenger, SlackMessenger)
+    assert engine.messenger.workspace_pacer.per_second == 7

@@ -19,7 +19,6 @@ from bot.render.digest import digest_text
 from bot.render.escalation import render
 from jobs.alert_model import ChecklistView, EscalationDm, LeadAlerted
 from jobs.digest_model import ChannelDigest
-from jobs.engine import ChartAttacher
 from jobs.messenger import Messenger
 from jobs.remediation import ChecklistItem
 from tests.bot.test_render_escalation import GOAL
@@ -55,9 +54,9 @@ def report(channel: str = "C0001", count: int = 3) -> ChannelDigest:
 def test_slack_messenger_is_a_messenger(messenger: SlackMessenger) -> None:
     """SlackMessenger provides everything the engine's Messenger protocol asks for."""
     implementation: Messenger = messenger
-    for method in ("post", "update", "send_dm", "user_timezone", "permalink", "publish_digest"):
+    methods = ("post", "update", "send_dm", "user_timezone", "permalink", "publish_digest")
+    for method in (*methods, "attach_chart"):
         assert callable(getattr(implementation, method))
-    assert isinstance(messenger, ChartAttacher), "the engine leaves its digests' charts to it"
 
 
 async def test_send_dm_opens_a_dm_and_posts_in_it(
@@ -121,12 +120,14 @@ async def test_permalink(messenger: SlackMessenger, fake_slack: FakeSlack) -> No
     assert await messenger.permalink("", ts) is None
 
 
-async def test_publish_digest_with_a_chart_uploads_it_into_the_thread(
+async def test_publish_digest_then_its_chart_goes_into_the_thread(
     messenger: SlackMessenger, fake_slack: FakeSlack
 ) -> None:
-    """A chart handed over with the digest (`/goal digest`) is in the thread when it returns."""
+    """`/goal digest`: the digest is posted, then its chart lands in the digest's thread."""
     digest = report()
-    ts = await messenger.publish_digest(digest, b"\x89PNG-chart")
+    ts = await messenger.publish_digest(digest)
+    messenger.attach_chart(digest, ts)
+    await asyncio.wait_for(messenger.charts.drain(), 30)
     [posted] = fake_slack.posted_messages("C0001")
     assert posted["text"] == digest_text(digest)
     [complete] = fake_slack.calls_to("files.completeUploadExternal")
@@ -138,7 +139,7 @@ async def test_attach_chart_draws_and_uploads_after_the_digest(
 ) -> None:
     """The engine's path: the digest goes out alone, its chart follows into its thread."""
     digest = report()
-    ts = await messenger.publish_digest(digest, None)
+    ts = await messenger.publish_digest(digest)
     assert not fake_slack.calls_to("files.getUploadURLExternal")
     messenger.attach_chart(digest, ts)
     await asyncio.wait_for(messenger.charts.drain(), 30)
@@ -159,7 +160,7 @@ async def test_a_chart_that_fails_never_posts_its_digest_again(
     first, second = report("C0001"), report("C0002")
     with caplog.at_level(logging.WARNING, logger="goalpulse.slack"):
         for digest in (first, second):
-            messenger.attach_chart(digest, await messenger.publish_digest(digest, None))
+            messenger.attach_chart(digest, await messenger.publish_digest(digest))
         await asyncio.wait_for(messenger.charts.drain(), 30)
     assert "chart upload for C0001 failed" in caplog.text
     assert [m["channel"] for m in fake_slack.posted_messages()] == ["C0001", "C0002"]
@@ -173,7 +174,7 @@ async def test_a_chart_that_cannot_be_drawn_is_dropped(
     """A drawing failure is logged; nothing more is sent for that digest."""
     broken = replace(report(), history={"metric_000": (("not a day", 1.0),)})  # type: ignore[dict-item]
     with caplog.at_level(logging.WARNING, logger="goalpulse.slack"):
-        messenger.attach_chart(broken, await messenger.publish_digest(broken, None))
+        messenger.attach_chart(broken, await messenger.publish_digest(broken))
         await asyncio.wait_for(messenger.charts.drain(), 30)
     assert "could not be drawn" in caplog.text
     assert not fake_slack.calls_to("files.getUploadURLExternal")
@@ -186,7 +187,7 @@ async def test_charts_queue_is_bounded(
     """Past `max_queued` waiting charts, more are dropped with a warning, not held in memory."""
     messenger.charts.max_queued = 2
     digest = report()
-    ts = await messenger.publish_digest(digest, None)
+    ts = await messenger.publish_digest(digest)
     with caplog.at_level(logging.WARNING, logger="goalpulse.slack"):
         accepted = [messenger.charts.submit(digest, ts) for _ in range(3)]
     assert accepted == [True, True, False]
@@ -229,7 +230,7 @@ async def test_a_fan_out_stays_under_slack_workspace_limit(
     client = build_client(BOT_TOKEN, api_url=fake_slack.api_url)
     messenger = SlackMessenger(client, workspace_pacer=WorkspacePacer(50))
     digests = [report(f"C{n:04d}", count=1) for n in range(80)]
-    await asyncio.gather(*(messenger.publish_digest(d, None) for d in digests))
+    await asyncio.gather(*(messenger.publish_digest(d) for d in digests))
     calls = fake_slack.calls_to("chat.postMessage")
     assert [c for c in calls if c.rate_limited] == []
     assert len(calls) == 80

@@ -67,9 +67,9 @@ class World:
             running = await start_bot(
                 self.settings, host="127.0.0.1", clock=self.clock, tick_seconds=self.tick
             )
-            publisher = running.services.engine.publisher if running.services.engine else None
-            if self.pacing is not None and isinstance(publisher, SlackMessenger):
-                publisher.pacer = ChannelPacer(interval=self.pacing)
+            messenger = running.services.engine.messenger if running.services.engine else None
+            if self.pacing is not None and isinstance(messenger, SlackMessenger):
+                messenger.pacer = ChannelPacer(interval=self.pacing)
             self.bots.append(running)
 
     async def stop(self) -> None:
