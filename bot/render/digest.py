@@ -58,7 +58,7 @@ LABELS = {
 }
 # The playbook's response to each level (DESIGN.md §3.3).
 RESPONSES = {"yellow": "routine review", "orange": "task force", "red": "CEO in charge"}
-_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
+USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
 
 
 def sparkline(values: Sequence[float | None]) -> str:
@@ -90,27 +90,27 @@ def digest_blocks(digest: ChannelDigest) -> list[Block]:
     lines = worst_first(digest.lines)
     summary = " · ".join(f"{EMOJI[s]} {n} {LABELS[s]}" for s, n in _counts(lines))
     blocks: list[Block] = [
-        HeaderBlock(text=f"Goal health · {_day(digest.local_date)}"),
-        _context(summary or "No goals in this channel yet."),
+        HeaderBlock(text=f"Goal health · {short_day(digest.local_date)}"),
+        context_block(summary or "No goals in this channel yet."),
     ]
-    tail = [_section(_health_text(digest.health, lines))] if digest.health else []
+    tail = [section_block(_health_text(digest.health, lines))] if digest.health else []
     room = MAX_BLOCKS - len(blocks) - len(tail)
     if len(lines) <= room:
-        blocks += [_section(full_line(line)) for line in lines]
+        blocks += [section_block(full_line(line)) for line in lines]
     else:
         urgent = [line for line in lines if _needs_attention(line)]
         on_track = [line for line in lines if not _needs_attention(line)]
         blocks += _fit(urgent, room - (1 if on_track else 0))
         if on_track:
-            blocks.append(_context(_on_track_note(on_track, alone=not urgent)))
+            blocks.append(context_block(_on_track_note(on_track, alone=not urgent)))
     return blocks + tail
 
 
 def full_line(line: GoalLine) -> str:
     """A goal's two-line entry: reading on the first line, what to do about it on the second."""
     state = display_state(line)
-    first = [f"{EMOJI[state]} *{_title(line)}* `{escape_mrkdwn(line.metric_key)}`"]
-    first += _reading(line)
+    first = [f"{EMOJI[state]} *{goal_title(line)}* `{escape_mrkdwn(line.metric_key)}`"]
+    first += reading_parts(line)
     if spark := sparkline(line.sparkline):
         first.append(spark)
     second = [*_notes(line, state)]
@@ -166,7 +166,7 @@ def _escalation_tag(status: EscalationStatus) -> str:
 
 def _compact_line(line: GoalLine) -> str:
     state = display_state(line)
-    parts = _reading(line)
+    parts = reading_parts(line)
     if line.source_error:
         parts.append("source failing")
     if owner := _owner(line):
@@ -180,7 +180,7 @@ def _dense_line(line: GoalLine) -> str:
     state = display_state(line)
     shown = LABELS[state]
     if state in RESPONSES and line.deviation is not None and math.isfinite(line.deviation):
-        shown = _deviation(line.deviation)
+        shown = signed_percent(line.deviation)
     return f"{EMOJI[state]} `{escape_mrkdwn(line.metric_key)}` {shown}"
 
 
@@ -204,13 +204,13 @@ def _fit(lines: Sequence[GoalLine], room: int) -> list[Block]:
                 low = middle
             else:
                 high = middle - 1
-        return [_section(text) for text in _pack(fine[:low] + coarse[low:])]
+        return [section_block(text) for text in _pack(fine[:low] + coarse[low:])]
     # Even the shortest lines are too many: show the worst, and say plainly what is left out.
     sections = _pack(rendered[-1])[: room - 1]
     left = len(lines) - sum(text.count("\n") + 1 for text in sections)  # a line per goal
     return [
-        *(_section(text) for text in sections),
-        _context(f":warning: …and {left} more goals that need attention: see `/goal list`."),
+        *(section_block(text) for text in sections),
+        context_block(f":warning: …and {left} more goals that need attention: see `/goal list`."),
     ]
 
 
@@ -250,20 +250,20 @@ def _on_track_note(lines: Sequence[GoalLine], *, alone: bool) -> str:
     return text + ", ".join(keys) + rest
 
 
-def _reading(line: GoalLine) -> list[str]:
+def reading_parts(line: GoalLine) -> list[str]:
     """Value vs target and deviation, or why there is no value to show."""
-    target = _value(line, line.target)
+    target = line_value(line, line.target)
     state = display_state(line)
     if state == "invalid":
         if line.target == 0:
             return ["target is 0, so drift can't be measured: set a new target"]
         return ["can't be evaluated: check the goal's settings"]
     if state == "no_data" or line.value is None:
-        since = f"no data since {_day(line.value_day)}" if line.value_day else "no data yet"
+        since = f"no data since {short_day(line.value_day)}" if line.value_day else "no data yet"
         return [since, f"target {target}"]
-    parts = [f"{_value(line, line.value)} vs {target}"]
+    parts = [f"{line_value(line, line.value)} vs {target}"]
     if line.deviation is not None and math.isfinite(line.deviation):
-        parts.append(_deviation(line.deviation))
+        parts.append(signed_percent(line.deviation))
     return parts
 
 
@@ -294,11 +294,11 @@ def _health_text(health: HealthIndex, lines: Sequence[GoalLine]) -> str:
     parts = []
     for key, component in list(health.components.items())[:10]:
         line = by_key.get(key)
-        label = _title(line) if line else f"`{escape_mrkdwn(key[:64])}`"
+        label = goal_title(line) if line else f"`{escape_mrkdwn(key[:64])}`"
         shown = (
             "no data"
             if component is None
-            else _value(line, component)
+            else line_value(line, component)
             if line
             else f"{component:g}"
         )
@@ -311,11 +311,11 @@ def _counts(lines: Sequence[GoalLine]) -> list[tuple[str, int]]:
     return [(state, counts[state]) for state in STATES if counts[state]]
 
 
-def _value(line: GoalLine, value: float) -> str:
+def line_value(line: GoalLine, value: float) -> str:
     return format_value(line.unit, value, scale=line.scale, currency=line.currency)
 
 
-def _deviation(fraction: float) -> str:
+def signed_percent(fraction: float) -> str:
     """`−20.0%`, `+4.5%`, with a real minus sign."""
     text = f"{abs(fraction) * 100:.1f}%"
     if text == "0.0%":
@@ -323,15 +323,15 @@ def _deviation(fraction: float) -> str:
     return f"{MINUS if fraction < 0 else '+'}{text}"
 
 
-def _title(line: GoalLine) -> str:
-    return escape_mrkdwn(_cut(line.title, TITLE_CHARS))
+def goal_title(line: GoalLine) -> str:
+    return escape_mrkdwn(cut_line(line.title, TITLE_CHARS))
 
 
 def _error(text: str) -> str:
-    return escape_mrkdwn(_cut(text, ERROR_CHARS))
+    return escape_mrkdwn(cut_line(text, ERROR_CHARS))
 
 
-def _cut(text: str, limit: int) -> str:
+def cut_line(text: str, limit: int) -> str:
     """One line of at most `limit` characters, cut before escaping so no entity is split."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -343,18 +343,18 @@ def _owner(line: GoalLine) -> str | None:
 
 def _mention(user_id: str | None) -> str | None:
     """`<@U…>` for a well-formed user ID; None otherwise, so nothing odd reaches Slack."""
-    if user_id and _USER_ID.fullmatch(user_id):
+    if user_id and USER_ID.fullmatch(user_id):
         return f"<@{user_id}>"
     return None
 
 
-def _day(day: date) -> str:
+def short_day(day: date) -> str:
     return f"{day:%a} {day.day} {day:%b}"
 
 
-def _section(text: str) -> SectionBlock:
+def section_block(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=text))
 
 
-def _context(text: str) -> ContextBlock:
+def context_block(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=text)])

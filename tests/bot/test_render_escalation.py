@@ -24,7 +24,8 @@ from bot.constants import (
     parse_id,
     parse_owner_block_id,
 )
-from bot.render.escalation import local_time, render, time_left
+from bot.render.alert_parts import local_time, time_left
+from bot.render.escalation import render
 from jobs.alert_model import (
     Acknowledged,
     BandChanged,
