@@ -27,11 +27,11 @@ from bot.commands.handlers import Where, execute
 from bot.commands.parse import parse_command
 from bot.constants import SLASH_COMMAND
 from bot.demo_messenger import SettableClock, TerminalMessenger
+from bot.demo_story import STORY_GOAL, Story
 from bot.errors import reply_blocks
 from bot.render.digest import digest_blocks
 from bot.render.terminal import BOLD, DIM, RESET, blocks_to_text, mrkdwn_to_text
 from bot.services import Services, utc_now
-from jobs import interactions
 from jobs.chart import render_chart
 from jobs.digest_model import ChannelDigest
 from jobs.engine import Engine
@@ -40,8 +40,6 @@ from jobs.goals import Actor
 from jobs.metrics import CsvSource, Metric, MetricCatalog, load_catalog
 from jobs.pull import PullResult
 from jobs.sources import SourceFetcher
-from storage import alerts as alert_store
-from storage import goals as goal_store
 from storage.db import Database
 
 DATA_DIR = Path(__file__).parent / "demo_data"
@@ -55,52 +53,6 @@ CHANNELS = {GROWTH: "growth", OPS: "ops"}
 GUTTER = "  │ "
 NARRATION_WIDTH = 88
 START = time(8, 0)  # the demo's clock starts today at 08:00 UTC: the morning pull
-STORY_GOAL = "conversion_rate"  # the goal whose escalation the demo follows
-
-# What happens at each step of the story, in the order the clock reaches them.
-STORY_INTRO = (
-    "The digests show Conversion rate still green, but down 3 days in a row. Follow it for "
-    "four days: the demo moves its clock on, and the real engine pulls, evaluates and runs its "
-    "timers. Every Slack message about it is printed under a line saying where it went. Times "
-    "are UTC; @li (the lead) and @wei (the CEO) read their DMs in Berlin."
-)
-OPENED = (
-    "The timers tick (every minute in production) sends what the 08:00 pull queued. Three "
-    "adverse days in a row are enough to open a 72-hour remediation thread in #growth: a parent "
-    "message and, in its thread, the checklist."
-)
-ORANGE = (
-    "A checkout bug shipped at 09:30. The hourly pull reads today's conversion so far: 2.7%, "
-    "22.9% under target, so orange. The lead, @li, is mentioned in the thread and gets a DM."
-)
-RED = (
-    "By 15:00 the hourly pull reads 2.4%, 31.4% under target: red. The thread notes the change "
-    "and mentions the CEO, and @wei gets a DM too."
-)
-REMINDER_24H = (
-    "The morning pull finds conversion still sliding, and red. 24 hours after the thread "
-    "opened, a reminder mentions the owners of unchecked items."
-)
-REPEAT = (
-    "@li has not answered the red DM for 24 hours, so it comes again (at most 5 times); the "
-    "CEO's too. (The orange DM's repeat was dropped: the red one replaced it.)"
-)
-ACKNOWLEDGE = (
-    "@li clicks [ Acknowledge ]: the repeats stop, the CEO's too, but the deadline stands. The "
-    "thread is told, and both DMs are redrawn without their buttons."
-)
-TICK = "@ana ticks “Behaviour heatmap review”: the checklist message is redrawn in place."
-REMINDER_48H = "Still red. 48 hours after the thread opened: the second reminder."
-CLOSE_OUT = (
-    "72 hours are up with two items open and conversion still red. The close-out says overdue "
-    "and escalates to the lead and, as the goal is red, to the CEO by DM, and the checklist and "
-    "the parent message are marked closed."
-)
-STORY_END = (
-    "Had conversion recovered, the thread would have said so and the parent message would have "
-    "been edited. Had every item been done and the metric recovered, the close-out would have "
-    "said resolved; [ Resolve ] closes a remediation early."
-)
 
 
 @dataclass(frozen=True)
@@ -222,7 +174,10 @@ async def run_demo(stream: TextIO, *, charts_dir: Path | None = None) -> None:
                     out.reply(await run_step(step, services))
                 out.heading("This morning's digests, as Slack shows them")
                 written = [await _digest(engine, channel, out, charts) for channel in CHANNELS]
-                await _Story(engine, messenger, clock, out, folder).run()
+                story = Story(
+                    engine, messenger, clock, out, folder, team_id=TEAM_ID, channel_id=GROWTH
+                )
+                await story.run()
                 await engine.fetcher.close()
         finally:
             await database.dispose()
@@ -254,112 +209,6 @@ def _write_chart(digest: ChannelDigest, path: Path) -> Path | None:
 
 async def _admin() -> bool:
     return True  # everyone is a workspace admin in the demo, so `config ceo` works
-
-
-class _Story:
-    """Four days of one slipping goal: the clock moves on and the real engine does the rest."""
-
-    def __init__(
-        self,
-        engine: Engine,
-        messenger: TerminalMessenger,
-        clock: SettableClock,
-        out: _Transcript,
-        folder: Path,
-    ) -> None:
-        self.engine, self.messenger, self.clock = engine, messenger, clock
-        self.out, self.folder = out, folder
-        self.day1 = clock().replace(hour=0, minute=0)
-
-    async def run(self) -> None:
-        self.out.heading(f"Escalation: {STORY_GOAL} slips")
-        self.out.paragraph(STORY_INTRO)
-        await self.at(0, "08:01", OPENED)
-        await self.at(0, "11:00", ORANGE, conversion=0.027)
-        await self.at(0, "15:00", RED, conversion=0.024)
-        await self.at(1, "08:00", REMINDER_24H, conversion=0.0238)
-        await self.at(1, "15:00", REPEAT)
-        await self.at(1, "15:05", ACKNOWLEDGE)
-        await self.acknowledge("U0LI")
-        await self.at(1, "16:00", TICK)
-        await self.tick_item("U0ANA", "behaviour-heatmap-review")
-        await self.at(2, "08:00", REMINDER_48H, conversion=0.0236)
-        await self.at(3, "08:00", CLOSE_OUT, conversion=0.0233)
-        self.clock.advance(timedelta(minutes=1))  # the close-out's DMs and redraws follow
-        await self.engine.timers_tick()
-        self.out.paragraph(STORY_END)
-        hidden = self.messenger.hidden
-        self.out.paragraph(
-            f"Not shown: {hidden.total()} messages about {_names(sorted(hidden))}, which were "
-            "already orange or red at the morning pull and went through the same steps.",
-            DIM,
-        )
-
-    async def at(
-        self, day: int, when: str, narration: str, *, conversion: float | None = None
-    ) -> None:
-        """Move the clock and say what happens; then the hourly pull reads `conversion` as
-        today's value, if given, and the timers tick runs, as in production."""
-        hour, minute = map(int, when.split(":"))
-        self.clock.set(self.day1 + timedelta(days=day, hours=hour, minutes=minute))
-        now = self.clock()
-        self.out.step(f"Day {day + 1} · {now:%a} {now.day} {now:%b}, {now:%H:%M} UTC", narration)
-        if conversion is not None:
-            self._export(conversion)
-            await self.engine.pull([STORY_GOAL])
-        await self.engine.timers_tick()
-
-    def _export(self, value: float) -> None:
-        """Today's conversion in the CSV export: a new row on a new day (the other columns
-        copied from the day before: only conversion is pulled)."""
-        path, today = self.folder / "daily_kpis.csv", self.engine.today().isoformat()
-        with path.open(encoding="utf-8", newline="") as src:
-            rows = list(csv.DictReader(src))
-        if rows[-1]["day"] != today:
-            rows.append({**rows[-1], "day": today})
-        rows[-1][STORY_GOAL] = f"{value:.4f}"
-        with path.open("w", encoding="utf-8", newline="") as dst:
-            writer = csv.DictWriter(dst, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
-
-    async def acknowledge(self, user_id: str) -> None:
-        """A click on [ Acknowledge ] in the user's latest DM, as bot/actions handles it."""
-        goal_id, episode_id, _ = await self._ids()
-        await interactions.acknowledge(
-            database=self.engine.database,
-            team_id=TEAM_ID,
-            episode_id=episode_id,
-            actor=Actor(user_id, _admin),
-            now=self.clock(),
-        )
-        await self.engine.flush(goal_id)  # the thread note and everyone's DM, redrawn
-
-    async def tick_item(self, user_id: str, item_key: str) -> None:
-        """A tick in the checklist's checkboxes (Slack sends every ticked box)."""
-        goal_id, _, remediation_id = await self._ids()
-        await interactions.set_checked(
-            database=self.engine.database,
-            team_id=TEAM_ID,
-            remediation_id=remediation_id,
-            checked=frozenset({item_key}),
-            actor=Actor(user_id, _admin),
-            now=self.clock(),
-        )
-        await self.engine.flush(goal_id)
-
-    async def _ids(self) -> tuple[int, int, int]:
-        """The story goal's id, its open episode's and its remediation's."""
-        async with self.engine.database.transaction() as session:
-            goals = await goal_store.list_goals(session=session, team_id=TEAM_ID, channel_id=GROWTH)
-            goal_id = next(goal.id for goal in goals if goal.metric_key == STORY_GOAL) or 0
-            episodes = await alert_store.open_episodes(session=session, goal_ids=[goal_id])
-            latest = await alert_store.latest_remediations(session=session, goal_ids=[goal_id])
-        return goal_id, episodes[goal_id].id or 0, latest[goal_id].id or 0
-
-
-def _names(keys: Sequence[str]) -> str:
-    return ", ".join(keys[:-1]) + f" and {keys[-1]}" if len(keys) > 1 else "".join(keys)
 
 
 async def run_step(step: Step, services: Services) -> list[Block]:
