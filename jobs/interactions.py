@@ -236,7 +236,8 @@ async def _edit_episode(
             )
             if row is None:
                 raise NotFoundError("That escalation no longer exists.")
-            recipients = await alert_store.ping_recipients(session=session, episode_id=episode_id)
+            dms = await alert_store.episode_dms(session=session, episode_id=episode_id)
+            recipients = {dm.recipient_id for dm in dms}
             if actor.user_id not in recipients and not await actor.is_admin():
                 raise PermissionDeniedError(
                     "Only the people this escalation was sent to (or an admin) can answer it."
@@ -261,7 +262,6 @@ async def _edit_episode(
                 for payload in notes
             ]
             # Everyone's latest DM shows the new state (acknowledged, snoozed).
-            dms = await alert_store.episode_dms(session=session, episode_id=episode_id)
             sent = sorted((dm for dm in dms if dm.result.get("ts")), key=lambda dm: dm.id or 0)
             latest = {dm.recipient_id: dm for dm in sent}
             messages += [

@@ -147,14 +147,6 @@ async def episode_for_remediation(
     return (await session.exec(statement)).first()
 
 
-async def ping_recipients(*, session: AsyncSession, episode_id: int) -> set[str]:
-    """Everyone an episode's DMs were addressed to."""
-    statement = select(OutboxMessage.recipient_id).where(
-        OutboxMessage.episode_id == episode_id, OutboxMessage.kind == "dm"
-    )
-    return {user for user in (await session.exec(statement)).all() if user}
-
-
 async def episode_dms(*, session: AsyncSession, episode_id: int) -> list[OutboxMessage]:
     """The DMs sent (or due) for an episode."""
     statement = select(OutboxMessage).where(

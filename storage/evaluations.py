@@ -17,7 +17,8 @@ from storage.models import Evaluation, Goal
 
 BATCH = 5000  # rows per executemany
 ID_BATCH = 5000  # ids per IN (…): asyncpg takes at most 32,767 parameters a statement
-_RESULT_FIELDS = (
+# What an evaluation stores besides its goal and day (re-evaluating overwrites these).
+RESULT_FIELDS = (
     "value",
     "value_day",
     "target",
@@ -42,7 +43,7 @@ async def upsert_evaluations(*, session: AsyncSession, rows: Sequence[dict[str, 
     excluded = statement.excluded
     statement = statement.on_conflict_do_update(
         index_elements=["goal_id", "day"],
-        set_={field: getattr(excluded, field) for field in _RESULT_FIELDS},
+        set_={field: getattr(excluded, field) for field in RESULT_FIELDS},
     )
     connection = await session.connection()
     for start in range(0, len(rows), BATCH):

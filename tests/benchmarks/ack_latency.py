@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 from sqlalchemy import insert
@@ -57,6 +58,26 @@ def write_metrics(folder: Path) -> Path:
     return path
 
 
+def goal_row(channel: str, metric_key: str, target: float, *, now: datetime) -> dict[str, Any]:
+    """A goal row for a bulk insert: higher is better, default bands, owned by ana."""
+    return {
+        "team_id": TEAM,
+        "channel_id": channel,
+        "metric_key": metric_key,
+        "target": target,
+        "direction": "higher",
+        "unit": "count",
+        "yellow": 0.1,
+        "orange": 0.2,
+        "red": 0.3,
+        "status": "active",
+        "created_by": "U0ANA",
+        "owner_id": "U0ANA",
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
 async def seed(url: str, goals: int, *, today: date) -> None:
     """`goals` goals, 20 per channel (the growth channel first), on target for 90 days.
 
@@ -69,22 +90,7 @@ async def seed(url: str, goals: int, *, today: date) -> None:
         now = datetime.now(UTC)
         channels = [CHANNEL, *(f"C{n:06d}" for n in range(1, goals // METRICS))]
         goal_rows = [
-            {
-                "team_id": TEAM,
-                "channel_id": channel,
-                "metric_key": f"m{i:02d}",
-                "target": 1000.0 + i,
-                "direction": "higher",
-                "unit": "count",
-                "yellow": 0.1,
-                "orange": 0.2,
-                "red": 0.3,
-                "status": "active",
-                "created_by": "U0ANA",
-                "owner_id": "U0ANA",
-                "created_at": now,
-                "updated_at": now,
-            }
+            goal_row(channel, f"m{i:02d}", 1000.0 + i, now=now)
             for channel in channels
             for i in range(METRICS)
         ]

@@ -49,6 +49,7 @@ import numpy.typing as npt
 import pandas as pd
 from sqlalchemy import insert
 
+from jobs.evaluate import COLUMNS
 from storage import migrate
 from storage.db import Database
 from storage.models import Goal
@@ -64,20 +65,7 @@ DAY = date(2025, 6, 30)  # the evaluated day; yesterday is evaluated first, as t
 NOW = datetime(2025, 6, 30, 7, 0, tzinfo=UTC)
 SEED = 20250630
 ROOT = Path(__file__).resolve().parents[2]
-COMPARED = (
-    "goal_id",
-    "day",
-    "value",
-    "value_day",
-    "target",
-    "deviation",
-    "adverse",
-    "band",
-    "consecutive_adverse",
-    "trend_alert",
-    "red_in_days",
-    "volatility",
-)
+COMPARED = COLUMNS  # every column classify returns
 
 Floats = npt.NDArray[np.float64]
 

@@ -32,7 +32,7 @@ from sqlalchemy import insert
 from storage import migrate
 from storage.db import Database
 from storage.models import ChannelSettings, Goal, MetricPoint
-from tests.benchmarks.ack_latency import SECRET, TOKEN, free_port, wait_until_up
+from tests.benchmarks.ack_latency import SECRET, TOKEN, free_port, goal_row, wait_until_up
 from tests.benchmarks.report import Figure, Size, table
 from tests.support.fake_slack import Call, FakeSlack
 
@@ -71,22 +71,7 @@ async def seed(url: str, channels: list[str], goals: int, *, today: date, now: d
     try:
         await migrate.upgrade(database)
         goal_rows = [
-            {
-                "team_id": TEAM,
-                "channel_id": channel,
-                "metric_key": f"m{i:02d}",
-                "target": 1000.0 + 10 * i,
-                "direction": "higher",
-                "unit": "count",
-                "yellow": 0.1,
-                "orange": 0.2,
-                "red": 0.3,
-                "status": "active",
-                "created_by": "U0ANA",
-                "owner_id": "U0ANA",
-                "created_at": now,
-                "updated_at": now,
-            }
+            goal_row(channel, f"m{i:02d}", 1000.0 + 10 * i, now=now)
             for number, channel in enumerate(channels)
             for i in channel_metrics(number, goals)
         ]

@@ -15,6 +15,7 @@ from jobs.evaluation import evaluate
 from storage import evaluations as evaluation_store
 from storage import points as point_store
 from storage.db import Database
+from storage.evaluations import RESULT_FIELDS
 from storage.models import Evaluation, Goal
 from storage.points import DailyValue
 from tests.jobs.reference_evaluation import reference_classify
@@ -22,17 +23,7 @@ from tests.jobs.reference_evaluation import reference_classify
 DAY = date(2025, 6, 30)
 NOW = datetime(2025, 6, 30, 7, 0, tzinfo=UTC)
 POLICY = EvaluationPolicy()
-STORED = (
-    "value",
-    "value_day",
-    "target",
-    "deviation",
-    "adverse",
-    "band",
-    "consecutive_adverse",
-    "red_in_days",
-    "volatility",
-)
+STORED = RESULT_FIELDS
 
 # (team, channel, metric, target, direction, status, previous band on DAY - 2)
 GOALS = [
