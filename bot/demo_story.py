@@ -15,7 +15,7 @@ from bot.render.terminal import DIM
 from jobs import interactions
 from jobs.engine import Engine
 from jobs.goals import Actor
-from storage import alerts as alert_store
+from storage import escalation as escalation_store
 from storage import goals as goal_store
 
 STORY_GOAL = "conversion_rate"  # the goal whose escalation the demo follows
@@ -183,8 +183,8 @@ class Story:
                 session=session, team_id=self.team_id, channel_id=self.channel_id
             )
             goal_id = next(goal.id for goal in goals if goal.metric_key == STORY_GOAL) or 0
-            episodes = await alert_store.open_episodes(session=session, goal_ids=[goal_id])
-            latest = await alert_store.latest_remediations(session=session, goal_ids=[goal_id])
+            episodes = await escalation_store.open_episodes(session=session, goal_ids=[goal_id])
+            latest = await escalation_store.latest_remediations(session=session, goal_ids=[goal_id])
         return goal_id, episodes[goal_id].id or 0, latest[goal_id].id or 0
 
 

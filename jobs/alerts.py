@@ -28,7 +28,7 @@ from jobs.escalation import (
     step,
 )
 from jobs.remediation import open_remediation
-from storage import alerts as alert_store
+from storage import escalation as escalation_store
 from storage import outbox, workspace
 from storage.models import Band, EpisodeRow, Goal, OutboxMessage, RemediationRow
 
@@ -55,7 +55,7 @@ async def escalate(
 ) -> int:
     """Step the episodes of freshly evaluated goals; returns how many messages were queued."""
     goal_ids = sorted({int(row["goal_id"]) for row in evaluations})
-    episodes = await alert_store.open_episodes(session=session, goal_ids=goal_ids)
+    episodes = await escalation_store.open_episodes(session=session, goal_ids=goal_ids)
     relevant = [
         row
         for row in sorted(evaluations, key=lambda r: int(r["goal_id"]))
@@ -66,8 +66,8 @@ async def escalate(
     if not relevant:
         return 0
     ids = [int(row["goal_id"]) for row in relevant]
-    goals = await alert_store.goals_by_id(session=session, goal_ids=ids)
-    latest = await alert_store.latest_remediations(session=session, goal_ids=ids)
+    goals = await escalation_store.goals_by_id(session=session, goal_ids=ids)
+    latest = await escalation_store.latest_remediations(session=session, goal_ids=ids)
     context = _Context(now=now, policy=policy, trend_trigger=trend_trigger)
     messages: list[OutboxMessage] = []
     for row in relevant:
@@ -116,7 +116,7 @@ async def _step_goal(
             "last_band": band,
             "version": 1,
         }
-        episode_id = await alert_store.insert_episode(session=session, values=values)
+        episode_id = await escalation_store.insert_episode(session=session, values=values)
         if episode_id is None:
             return []  # another process opened it a moment ago and queued the messages
         version = 1
@@ -124,7 +124,7 @@ async def _step_goal(
     else:
         assert row.id is not None
         values = alert_rows.episode_values(updated) | {"last_day": day, "last_band": band}
-        if not await alert_store.update_episode(
+        if not await escalation_store.update_episode(
             session=session, episode_id=row.id, version=row.version, values=values
         ):
             return []
@@ -165,7 +165,7 @@ async def _carry_out(
                 session, context, goal, effect.trigger, episode_id=episode_id
             )
             messages += opened
-            await alert_store.update_episode(
+            await escalation_store.update_episode(
                 session=session,
                 episode_id=episode_id,
                 version=version,
@@ -265,9 +265,11 @@ async def _open_remediation(
         "lead_id": lead,
         "version": 1,
     }
-    remediation_id = await alert_store.insert_remediation(session=session, values=values)
+    remediation_id = await escalation_store.insert_remediation(session=session, values=values)
     if remediation_id is None:
-        existing = await alert_store.latest_remediations(session=session, goal_ids=[goal.id or 0])
+        existing = await escalation_store.latest_remediations(
+            session=session, goal_ids=[goal.id or 0]
+        )
         return (existing[goal.id].id if goal.id in existing else None), []
     row = RemediationRow(id=remediation_id, **values)  # type: ignore[arg-type]
     return remediation_id, alert_rows.remediation_messages(row, now=context.now)

@@ -42,7 +42,7 @@ from jobs.remediation import (
     due_timers,
     fire,
 )
-from storage import alerts as alert_store
+from storage import escalation as escalation_store
 from storage.db import Database
 from storage.models import Band, EpisodeRow, Goal, OutboxMessage, RemediationRow
 
@@ -102,9 +102,9 @@ class Deliveries:
 
     async def _subject(self, message: OutboxMessage) -> Subject | None:
         async with self.database.transaction() as session:
-            goal = (await alert_store.goals_by_id(session=session, goal_ids=[message.goal_id])).get(
-                message.goal_id
-            )
+            goal = (
+                await escalation_store.goals_by_id(session=session, goal_ids=[message.goal_id])
+            ).get(message.goal_id)
             if goal is None or goal.team_id != message.team_id:
                 return None
             line = await alert_views.load_goal_line(
@@ -121,21 +121,21 @@ class Deliveries:
                 default=self.timezone,
             )
             remediation = (
-                await alert_store.get_remediation(
+                await escalation_store.get_remediation(
                     session=session, team_id=goal.team_id, remediation_id=message.remediation_id
                 )
                 if message.remediation_id is not None
                 else None
             )
             episode = (
-                await alert_store.get_episode(
+                await escalation_store.get_episode(
                     session=session, team_id=goal.team_id, episode_id=message.episode_id
                 )
                 if message.episode_id is not None
                 else None
             )
             if remediation is not None and episode is None:
-                episode = await alert_store.episode_for_remediation(
+                episode = await escalation_store.episode_for_remediation(
                     session=session, remediation_id=remediation.id or 0
                 )
         return Subject(goal, line, timezone, remediation, episode)
@@ -329,7 +329,7 @@ class Deliveries:
         rem_id = rem.id or 0
 
         async def apply(session: AsyncSession) -> list[OutboxMessage]:
-            await alert_store.update_remediation(
+            await escalation_store.update_remediation(
                 session=session,
                 remediation_id=rem_id,
                 version=rem.version,
@@ -468,7 +468,7 @@ def _known_band(band: str, episode: EpisodeRow | None) -> str:
 
 def _set_ts(remediation_id: int, field_name: str, ts: str) -> Apply:
     async def apply(session: AsyncSession) -> list[OutboxMessage]:
-        await alert_store.set_message_ts(
+        await escalation_store.set_message_ts(
             session=session, remediation_id=remediation_id, field=field_name, ts=ts
         )
         return []

@@ -19,7 +19,7 @@ from jobs.errors import ConflictError, NotFoundError, PermissionDeniedError, quo
 from jobs.escalation import acknowledge as acknowledge_episode
 from jobs.escalation import snooze as snooze_episode
 from jobs.goals import Actor
-from storage import alerts as alert_store
+from storage import escalation as escalation_store
 from storage import evaluations as evaluation_store
 from storage import outbox
 from storage.db import Database
@@ -127,7 +127,7 @@ async def resolve(
                 "closed_by": actor.user_id,
                 "summary": summary[:500],
             }
-            if not await alert_store.update_remediation(
+            if not await escalation_store.update_remediation(
                 session=session, remediation_id=remediation_id, version=row.version, values=values
             ):
                 continue
@@ -210,7 +210,7 @@ async def _edit_remediation(
             if not changed:
                 return ActionResult(row.goal_id, changed=False)
             values = {"items": alert_rows.items_to_json(updated.items)}
-            if not await alert_store.update_remediation(
+            if not await escalation_store.update_remediation(
                 session=session, remediation_id=remediation_id, version=row.version, values=values
             ):
                 continue
@@ -231,12 +231,12 @@ async def _edit_episode(
 ) -> ActionResult:
     for _ in range(ATTEMPTS):
         async with database.transaction() as session:
-            row = await alert_store.get_episode(
+            row = await escalation_store.get_episode(
                 session=session, team_id=team_id, episode_id=episode_id
             )
             if row is None:
                 raise NotFoundError("That escalation no longer exists.")
-            dms = await alert_store.episode_dms(session=session, episode_id=episode_id)
+            dms = await escalation_store.episode_dms(session=session, episode_id=episode_id)
             recipients = {dm.recipient_id for dm in dms}
             if actor.user_id not in recipients and not await actor.is_admin():
                 raise PermissionDeniedError(
@@ -245,7 +245,7 @@ async def _edit_episode(
             values, notes = await change(row)
             if not values:
                 return ActionResult(row.goal_id, changed=False)
-            if not await alert_store.update_episode(
+            if not await escalation_store.update_episode(
                 session=session, episode_id=episode_id, version=row.version, values=values
             ):
                 continue
@@ -273,7 +273,7 @@ async def _edit_episode(
 
 
 async def _remediation(session: AsyncSession, team_id: str, remediation_id: int) -> RemediationRow:
-    row = await alert_store.get_remediation(
+    row = await escalation_store.get_remediation(
         session=session, team_id=team_id, remediation_id=remediation_id
     )
     if row is None:
@@ -320,7 +320,7 @@ async def redraw_checklist(
     """Queue a redraw of the checklist from the stored state (e.g. after a refused tick, whose
     checkbox Slack already shows ticked); returns the goal id, None if it is gone."""
     async with database.transaction() as session:
-        row = await alert_store.get_remediation(
+        row = await escalation_store.get_remediation(
             session=session, team_id=team_id, remediation_id=remediation_id
         )
         if row is None or row.id is None:
@@ -349,10 +349,12 @@ async def redraw_dm(
 ) -> int | None:
     """Queue a redraw of the DM that was clicked, so its buttons match the episode."""
     async with database.transaction() as session:
-        row = await alert_store.get_episode(session=session, team_id=team_id, episode_id=episode_id)
+        row = await escalation_store.get_episode(
+            session=session, team_id=team_id, episode_id=episode_id
+        )
         if row is None:
             return None
-        sent = await alert_store.episode_dms(session=session, episode_id=episode_id)
+        sent = await escalation_store.episode_dms(session=session, episode_id=episode_id)
         original = next(
             (
                 dm

@@ -7,13 +7,13 @@ from datetime import timedelta
 import pytest
 
 from bot.runtime import RunningBot
-from storage import escalation
 from storage import evaluations as evaluation_store
 from storage import points as point_store
 from storage.models import EpisodeRow, RemediationRow
 from storage.points import DailyValue
 from tests.support.conversation import TEAM, run, stored_goals
 from tests.support.fake_slack import FakeSlack
+from tests.support.rows import stored
 from tests.support.signing import SignedSlack
 
 
@@ -135,9 +135,9 @@ async def open_red_remediation(bot: RunningBot) -> None:
     ]
     items[0] |= {"done_by": "U0ANA", "done_at": now.isoformat()}
     async with bot.services.database.transaction() as session:
-        remediation = await escalation.open_remediation(
-            session=session,
-            remediation=RemediationRow(
+        remediation = await stored(
+            session,
+            RemediationRow(
                 goal_id=goal.id,
                 team_id=TEAM,
                 channel_id=goal.channel_id,
@@ -148,9 +148,9 @@ async def open_red_remediation(bot: RunningBot) -> None:
                 owner_id="U0ANA",
             ),
         )
-        await escalation.open_episode(
-            session=session,
-            episode=EpisodeRow(
+        await stored(
+            session,
+            EpisodeRow(
                 goal_id=goal.id,
                 team_id=TEAM,
                 channel_id=goal.channel_id,

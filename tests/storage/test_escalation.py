@@ -6,11 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import escalation
 from storage import goals as goal_store
 from storage.db import Database
 from storage.models import EpisodeRow, Goal, RemediationRow
+from tests.support.rows import stored
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
@@ -52,21 +54,37 @@ def remediation(goal_id: int) -> RemediationRow:
     )
 
 
+async def open_episode_for(session: AsyncSession, goal_id: int) -> EpisodeRow | None:
+    return (await escalation.open_episodes(session=session, goal_ids=[goal_id])).get(goal_id)
+
+
+async def close(session: AsyncSession, row: EpisodeRow, now: datetime) -> None:
+    assert row.id is not None
+    assert await escalation.update_episode(
+        session=session, episode_id=row.id, version=row.version, values={"closed_at": now}
+    )
+
+
+async def open_remediation_for(session: AsyncSession, goal_id: int) -> RemediationRow | None:
+    found = await escalation.open_escalations(session=session, team_id="T1", goal_ids=[goal_id])
+    return found[goal_id][1] if goal_id in found else None
+
+
 async def test_a_second_open_episode_is_refused_until_the_first_closes(database: Database) -> None:
     """The partial unique index allows one open episode per goal, and a new one after closing."""
     goal_id = await a_goal(database)
     async with database.transaction() as session:
-        await escalation.open_episode(session=session, episode=episode(goal_id))
+        await stored(session, episode(goal_id))
     with pytest.raises(IntegrityError):
         async with database.transaction() as session:
-            await escalation.open_episode(session=session, episode=episode(goal_id))
+            await stored(session, episode(goal_id))
     async with database.transaction() as session:
-        first = await escalation.open_episode_for(session=session, goal_id=goal_id)
+        first = await open_episode_for(session, goal_id)
         assert first is not None
-        await escalation.close_episode(session=session, episode=first, now=NOW)
+        await close(session, first, NOW)
     async with database.transaction() as session:
-        await escalation.open_episode(session=session, episode=episode(goal_id))
-        again = await escalation.open_episode_for(session=session, goal_id=goal_id)
+        await stored(session, episode(goal_id))
+        again = await open_episode_for(session, goal_id)
     assert again is not None
     assert again.id != first.id
 
@@ -75,19 +93,19 @@ async def test_a_second_open_remediation_is_refused(database: Database) -> None:
     """Only one remediation per goal may be open; a resolved one does not count."""
     goal_id = await a_goal(database)
     async with database.transaction() as session:
-        first = await escalation.open_remediation(session=session, remediation=remediation(goal_id))
+        first = await stored(session, remediation(goal_id))
     with pytest.raises(IntegrityError):
         async with database.transaction() as session:
-            await escalation.open_remediation(session=session, remediation=remediation(goal_id))
+            await stored(session, remediation(goal_id))
     async with database.transaction() as session:
-        row = await escalation.open_remediation_for(session=session, goal_id=goal_id)
+        row = await open_remediation_for(session, goal_id)
         assert row is not None
         assert row.id == first.id
         row.status = "resolved"
         session.add(row)
     async with database.transaction() as session:
-        await escalation.open_remediation(session=session, remediation=remediation(goal_id))
-        assert await escalation.open_remediation_for(session=session, goal_id=goal_id) is not None
+        await stored(session, remediation(goal_id))
+        assert await open_remediation_for(session, goal_id) is not None
 
 
 async def another_goal(database: Database, *, team_id: str, metric_key: str) -> int:
@@ -120,22 +138,20 @@ async def test_open_escalations_returns_only_open_rows_of_this_workspace(
     quiet = await another_goal(database, team_id="T1", metric_key="gmv")
     elsewhere = await another_goal(database, team_id="T2", metric_key="dau")
     async with database.transaction() as session:
-        await escalation.open_episode(session=session, episode=episode(both))
-        await escalation.open_remediation(session=session, remediation=remediation(both))
-        old = await escalation.open_episode(session=session, episode=episode(closed))
-        await escalation.close_episode(session=session, episode=old, now=NOW)
+        await stored(session, episode(both))
+        await stored(session, remediation(both))
+        old = await stored(session, episode(closed))
+        await close(session, old, NOW)
         resolved = remediation(closed)
         resolved.status = "resolved"
-        await escalation.open_remediation(session=session, remediation=resolved)
-        await escalation.open_remediation(
-            session=session, remediation=remediation(only_remediation)
-        )
+        await stored(session, resolved)
+        await stored(session, remediation(only_remediation))
         foreign = episode(elsewhere)
         foreign.team_id = "T2"
-        await escalation.open_episode(session=session, episode=foreign)
+        await stored(session, foreign)
         foreign_remediation = remediation(elsewhere)
         foreign_remediation.team_id = "T2"
-        await escalation.open_remediation(session=session, remediation=foreign_remediation)
+        await stored(session, foreign_remediation)
     async with database.transaction() as session:
         found = await escalation.open_escalations(
             session=session,
