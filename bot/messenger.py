@@ -10,7 +10,6 @@ import math
 import multiprocessing
 import os
 import time
-from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -29,44 +28,50 @@ from jobs.digest_model import ChannelDigest
 log = logging.getLogger("goalpulse.slack")
 
 
-class ChannelPacer:
-    """About one message per `interval` seconds per channel, with short bursts of `burst`.
+class Pacer:
+    """At most one call per `interval` seconds for each key, after a burst of `burst` calls.
+
+    GCRA (virtual scheduling): each caller reserves the key's next free slot and sleeps until
+    it, so no lock is held while waiting and callers go in the order they asked. This is a
+    token bucket of `burst` tokens refilled one per `interval`, without the bookkeeping.
+    """
+
+    def __init__(self, interval: float, burst: int) -> None:
+        self.interval = interval
+        self.burst = burst
+        self._next: dict[str, float] = {}  # key -> when its next call is due at the steady rate
+
+    async def wait(self, key: str = "") -> None:
+        if self.interval <= 0:
+            return
+        now = time.monotonic()
+        slot = max(self._next.get(key, -math.inf), now)
+        self._next[key] = slot + self.interval
+        start = slot - (self.burst - 1) * self.interval
+        if start > now:
+            await asyncio.sleep(start - now)
+
+
+class ChannelPacer(Pacer):
+    """About one message a second per channel, with short bursts of `burst`.
 
     Slack's guideline for chat.postMessage is one message per second per channel, "with short
-    bursts allowed"; a token bucket per channel is that rule, so an alert's parent, checklist
-    and first note go out together while a flood is spread out.
+    bursts allowed", so an alert's parent, checklist and first note go out together while a
+    flood is spread out.
     """
 
     def __init__(self, interval: float = 1.0, burst: int = 3) -> None:
-        self.interval = interval
-        self.burst = burst
-        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._tokens: dict[str, tuple[float, float]] = {}  # channel -> (tokens, as of)
-
-    async def wait(self, channel: str) -> None:
-        async with self._locks[channel]:
-            now = time.monotonic()
-            tokens, since = self._tokens.get(channel, (float(self.burst), now))
-            if self.interval > 0:
-                tokens = min(float(self.burst), tokens + (now - since) / self.interval)
-            else:
-                tokens = float(self.burst)
-            if tokens < 1:
-                await asyncio.sleep((1 - tokens) * self.interval)
-                tokens, now = 1.0, time.monotonic()
-            self._tokens[channel] = (tokens - 1, now)
+        super().__init__(interval, burst)
 
 
-class WorkspacePacer:
+class WorkspacePacer(Pacer):
     """At most `per_second` posts a second across the workspace, after a burst of at most
     `burst_seconds` worth of them.
 
     Slack limits chat.postMessage per workspace as well as per channel; a digest fan-out to
     hundreds of channels must be spread out under that limit rather than burst into 429s and
     retries. The short burst lets posts catch up after a pause (a tick evaluating goals before
-    its digests) while staying well inside what Slack allows in any one second. Each caller
-    reserves the next free slot (GCRA, virtual scheduling) and sleeps until it, so no lock is
-    held while waiting and callers go in the order they asked.
+    its digests) while staying well inside what Slack allows in any one second.
     """
 
     def __init__(
@@ -75,17 +80,7 @@ class WorkspacePacer:
         if not (math.isfinite(per_second) and per_second > 0):
             raise ValueError(f"per_second must be a number above 0, not {per_second!r}")
         self.per_second = per_second
-        self.burst = max(1, int(per_second * burst_seconds))
-        self._next = -math.inf  # when the next post is due at the steady rate
-
-    async def wait(self) -> None:
-        interval = 1 / self.per_second
-        now = time.monotonic()
-        slot = max(self._next, now)
-        self._next = slot + interval
-        start = slot - (self.burst - 1) * interval
-        if start > now:
-            await asyncio.sleep(start - now)
+        super().__init__(1 / per_second, max(1, int(per_second * burst_seconds)))
 
 
 def _chart_worker_init() -> None:
