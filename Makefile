@@ -3,15 +3,17 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The exact versions CI last tested; `make lock` refreshes it from pyproject.toml's ranges.
+LOCK   := requirements.lock
 
-.PHONY: demo test bench lint typecheck pytest install clean
+.PHONY: demo test bench lint deps typecheck pytest install lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(LOCK) pip
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -19,11 +21,16 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/goalpulse demo
 
-test: lint typecheck pytest
+test: lint deps typecheck pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Every package the code imports is declared: bot/, jobs/ and storage/ in full, then tests/.
+deps: $(STAMP)
+	$(BIN)/deptry .
+	$(BIN)/deptry . --exclude '\.venv|build|^bot|^jobs|^storage' --ignore DEP002,DEP004
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -35,5 +42,16 @@ pytest: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks
 
+# Resolve pyproject.toml's ranges afresh in a scratch venv and pin what came; commit the result
+# once `make test` passes with it.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet -e '.[dev]'
+	{ echo "# Exact versions CI tested; refresh with 'make lock'. Installed with pip -c."; \
+	  .lock-venv/bin/python -m pip freeze --all --exclude-editable | grep -v '^setuptools=='; } > $(LOCK)
+	rm -rf .lock-venv
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .lock-venv build *.egg-info .pytest_cache .mypy_cache .ruff_cache

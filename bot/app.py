@@ -16,8 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import actions, commands, views
 from bot.errors import handle_listener_error
 from bot.services import Services
-
-DEFAULT_API_URL = "https://slack.com/api/"
+from bot.settings import DEFAULT_API_URL
 
 
 def build_client(

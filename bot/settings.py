@@ -15,9 +15,11 @@ from sqlalchemy.exc import ArgumentError
 from jobs.errors import ConfigError
 
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+DEFAULT_API_URL = "https://slack.com/api/"
 # chat.postMessage calls a second across the workspace. Slack enforces a workspace-wide limit
-# besides one message a second per channel but does not publish it; 50 is the one issue #5's
-# fake Slack enforces. Lower it if the logs show rate-limit retries.
+# besides one message a second per channel but does not publish it; 50 is the limit the digest
+# fan-out benchmark's fake Slack enforces (tests/benchmarks/fanout.py). Lower it if the logs
+# show rate-limit retries.
 DEFAULT_SLACK_POSTS_PER_SECOND = 50.0
 
 
@@ -56,7 +58,7 @@ class Settings(EngineSettings):
     slack_bot_token: Annotated[str, Field(min_length=1)]
     slack_signing_secret: Annotated[str, Field(min_length=1)]
     slack_app_token: str | None = None
-    slack_api_url: str | None = None
+    slack_api_url: str = DEFAULT_API_URL
     port: Annotated[int, Field(ge=0, le=65535)] = 3000
     goalpulse_slack_posts_per_second: float = DEFAULT_SLACK_POSTS_PER_SECOND
 
@@ -76,9 +78,7 @@ class Settings(EngineSettings):
 
     @field_validator("slack_api_url")
     @classmethod
-    def _api_url_is_http(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
+    def _api_url_is_http(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value if value.endswith("/") else value + "/"

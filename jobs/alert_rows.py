@@ -1,7 +1,7 @@
 """Between stored rows and the pure state machines, and the run keys of every queued message.
 
-Run keys follow DESIGN 3.6: the same decision taken by two processes yields the same key, so the
-outbox keeps one row and the message goes out once.
+Run keys (docs/architecture.md, "Outbox and run claims"): the same decision taken by two
+processes yields the same key, so the outbox keeps one row and the message goes out once.
 """
 
 from __future__ import annotations
@@ -170,7 +170,7 @@ def ping(
     now: datetime,
 ) -> OutboxMessage:
     """A DM to the lead or the CEO about the episode reaching `band`; `repeat` counts the
-    pings before it. One chain of pings per band and recipient (DESIGN 3.6)."""
+    pings before it. One chain of pings per band and recipient."""
     return _message(
         "dm",
         f"ping:{episode_id}:{band}:{recipient_id}:{repeat}",

@@ -12,10 +12,12 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from jobs.digest_model import ChannelDigest, GoalLine
-from jobs.quantities import format_value
+from jobs.quantities import format_value, tick_labels
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import Formatter
 
 # Display states, worst first. `failing` is a green goal whose source is failing: it must
 # never look green, since its numbers may be stale.
@@ -81,6 +83,17 @@ def chart_goals(digest: ChannelDigest, max_panels: int = 12) -> list[GoalLine]:
 
 def render_chart(digest: ChannelDigest, *, max_panels: int = 12) -> bytes | None:
     """A PNG of small multiples, one per goal with history; None when there is nothing to draw."""
+    figure = chart_figure(digest, max_panels=max_panels)
+    if figure is None:
+        return None
+    buffer = io.BytesIO()
+    # No Software entry: the same digest always gives the same bytes.
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def chart_figure(digest: ChannelDigest, *, max_panels: int = 12) -> Figure | None:
+    """The figure `render_chart` saves, one panel per goal in `chart_goals` order."""
     goals = chart_goals(digest, max_panels)
     if not goals:
         return None
@@ -118,10 +131,7 @@ def render_chart(digest: ChannelDigest, *, max_panels: int = 12) -> bytes | None
         wspace=0.3,
         hspace=0.6,
     )
-    buffer = io.BytesIO()
-    # No Software entry: the same digest always gives the same bytes.
-    figure.savefig(buffer, format="png", metadata={"Software": None})
-    return buffer.getvalue()
+    return figure
 
 
 def _panel(ax: Axes, line: GoalLine, points: Sequence[tuple[date, float]], end: date) -> None:
@@ -144,12 +154,8 @@ def _panel(ax: Axes, line: GoalLine, points: Sequence[tuple[date, float]], end: 
     ax.set_xlim(-0.5, CHART_DAYS - 0.5)
     ax.set_xticks([0, CHART_DAYS // 2, CHART_DAYS - 1])
     ax.set_xticklabels([_day(start + timedelta(days=n)) for n in (0, CHART_DAYS // 2, 29)])
-
-    def tick(value: float, _position: float) -> str:
-        return format_value(line.unit, value, scale=line.scale, currency=line.currency)
-
     ax.yaxis.set_major_locator(MaxNLocator(nbins=3))
-    ax.yaxis.set_major_formatter(tick)
+    ax.yaxis.set_major_formatter(_tick_formatter(line))
     ax.tick_params(labelsize=7, length=2)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -167,6 +173,20 @@ def _panel(ax: Axes, line: GoalLine, points: Sequence[tuple[date, float]], end: 
         color=COLOURS[display_state(line)],
         parse_math=False,
     )
+
+
+def _tick_formatter(line: GoalLine) -> Formatter:
+    """Y tick labels in the goal's unit, with the digits it takes to tell the ticks apart."""
+    from matplotlib.ticker import Formatter
+
+    class TickFormatter(Formatter):
+        def __call__(self, x: float, pos: int | None = None) -> str:
+            return format_value(line.unit, x, scale=line.scale, currency=line.currency)
+
+        def format_ticks(self, values: list[float]) -> list[str]:
+            return tick_labels(values, line.unit, scale=line.scale, currency=line.currency)
+
+    return TickFormatter()
 
 
 def _shade(ax: Axes, line: GoalLine, limits: tuple[float, float]) -> None:

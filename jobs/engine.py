@@ -20,6 +20,7 @@ from jobs.digest_model import ChannelDigest
 from jobs.escalation import EscalationPolicy
 from jobs.evaluate import EvaluationPolicy
 from jobs.evaluation import evaluate
+from jobs.first_pull import FirstPull, PullCoalescer, first_pull, needs_first_pull
 from jobs.messenger import Messenger
 from jobs.metrics import MetricCatalog
 from jobs.pull import PullResult, pull
@@ -27,6 +28,7 @@ from jobs.sources import SourceFetcher
 from jobs.timers import OutboxSender, TimerOutcome
 from storage import claims
 from storage.db import Database
+from storage.models import Goal
 
 log = logging.getLogger("goalpulse.engine")
 
@@ -67,8 +69,10 @@ class Engine:
     concurrency: int = 16
     worker: str = field(default_factory=_worker_name)
     sender: OutboxSender = field(init=False)
+    coalescer: PullCoalescer = field(init=False)
 
     def __post_init__(self) -> None:
+        self.coalescer = PullCoalescer(self.pull)
         self.sender = OutboxSender(
             database=self.database,
             messenger=self.messenger,
@@ -98,6 +102,20 @@ class Engine:
         )
         await self.evaluate(metric_keys=[r.metric_key for r in results])
         return results
+
+    async def first_pull(self, goal: Goal) -> FirstPull | None:
+        """Pull a new goal's metric now if its workspace has no recent value of it; None when
+        it has one (or the metric is typed in by hand)."""
+        if not await needs_first_pull(
+            database=self.database,
+            goal=goal,
+            today=self.today(),
+            staleness_days=self.policy.staleness_days,
+        ):
+            return None
+        return await first_pull(
+            database=self.database, catalog=self.catalog, coalescer=self.coalescer, goal=goal
+        )
 
     async def evaluate(self, *, metric_keys: list[str] | None = None) -> int:
         """Evaluate active goals for today; returns how many were evaluated."""

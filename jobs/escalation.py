@@ -1,8 +1,8 @@
-"""Episode escalation as a pure state machine (DESIGN.md §3.3, §3.4).
+"""Episode escalation as a pure state machine (docs/architecture.md, "Escalation").
 
 No I/O, no clock: every function takes `now` and returns the new state plus the effects the
 caller must carry out (DMs, thread notes, remediations). Claiming and sending them exactly once
-is the caller's job (§3.6). All datetimes must be timezone-aware.
+is the caller's job (the outbox). All datetimes must be timezone-aware.
 
 Readings of the design:
 - The policy is snapshotted into the episode when it opens; later steps use the snapshot.
@@ -98,7 +98,7 @@ class MarkRecovered:
 
 @dataclass(frozen=True)
 class OpenRemediation:
-    """Open the 72-hour remediation thread for the goal (§3.4)."""
+    """Open the 72-hour remediation thread for the goal."""
 
     goal_id: int
     trigger: Trigger

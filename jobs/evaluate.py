@@ -1,4 +1,4 @@
-"""Classify goals for one day: band with hysteresis, trend, forecast, volatility (DESIGN.md §3.2).
+"""Classify goals for one day: band with hysteresis, trend, forecast, volatility.
 
 Pure and vectorised: no I/O, no clock. Points are placed once in a (day, goal) grid (one row
 per day, one column per goal); every per-goal figure is then a handful of whole-array steps

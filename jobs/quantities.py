@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -19,6 +21,8 @@ _QUANTITY = re.compile(
     r"(?P<suffix>[kKmMbB%])?"
 )
 _MULTIPLIERS = {"k": 1000, "m": 1_000_000, "b": 1_000_000_000}
+# The most decimals `tick_labels` adds to those `format_value` shows by default.
+_MAX_EXTRA_DIGITS = 6
 
 
 @dataclass(frozen=True)
@@ -133,18 +137,26 @@ def example_target(metric: Metric) -> str:
 
 
 def format_value(
-    metric_unit: str, value: float, *, scale: str = "fraction", currency: str = "$"
+    metric_unit: str,
+    value: float,
+    *,
+    scale: str = "fraction",
+    currency: str = "$",
+    extra_digits: int = 0,
 ) -> str:
-    """A stored value as people read it: `120k`, `24.1%`, `¥520`, `1.25`, `-3.5k`."""
+    """A stored value as people read it: `120k`, `24.1%`, `¥520`, `1.25`, `-3.5k`.
+
+    `extra_digits` keeps that many more decimals before trailing zeros are trimmed.
+    """
     if not math.isfinite(value):
         return "—"
     if metric_unit == Unit.PERCENT:
         percent = value * 100 if scale == "fraction" else value
-        return f"{_signed(_trim(percent, 1))}%"
+        return f"{_signed(_trim(percent, 1 + extra_digits))}%"
     if metric_unit == Unit.RATIO:
-        return _signed(_trim(value, 2))
+        return _signed(_trim(value, 2 + extra_digits))
     prefix = currency if metric_unit == Unit.CURRENCY else ""
-    shown = _compact(abs(value))
+    shown = _compact(abs(value), extra_digits)
     return f"-{prefix}{shown}" if value < 0 and shown != "0" else f"{prefix}{shown}"
 
 
@@ -153,16 +165,56 @@ def format_metric_value(metric: Metric, value: float) -> str:
     return format_value(metric.unit.value, value, scale=metric.scale, currency=metric.currency)
 
 
-def _compact(value: float) -> str:
+def tick_labels(
+    values: Iterable[float], metric_unit: str, *, scale: str = "fraction", currency: str = "$"
+) -> list[str]:
+    """Labels for a chart axis's ticks, in the metric's unit, with as few decimals as will do.
+
+    Decimals are added until distinct ticks get distinct labels and every label reads back
+    within 1% of the tick spacing, so 2.25% shows as `2.25%`, never `2.3%`.
+    """
+    ticks = [float(value) for value in values]
+    finite = sorted({tick for tick in ticks if math.isfinite(tick)})
+    gaps = [high - low for low, high in itertools.pairwise(finite)]
+    tolerance = min(gaps, default=abs(finite[0]) if finite else 0.0) / 100
+    labels: list[str] = []
+    for extra in range(_MAX_EXTRA_DIGITS + 1):
+        labels = [
+            format_value(metric_unit, tick, scale=scale, currency=currency, extra_digits=extra)
+            for tick in ticks
+        ]
+        shown = {
+            label: tick for label, tick in zip(labels, ticks, strict=True) if math.isfinite(tick)
+        }
+        if len(shown) == len(finite) and all(
+            abs(_read_back(label, metric_unit, scale, currency) - tick) <= tolerance
+            for label, tick in shown.items()
+        ):
+            break
+    return labels
+
+
+def _read_back(label: str, metric_unit: str, scale: str, currency: str) -> float:
+    """The stored value a finite `format_value` label stands for (NaN if it is unreadable)."""
+    number = label.replace(currency, "") if metric_unit == Unit.CURRENCY else label
+    quantity = parse_quantity(number)
+    if quantity is None:
+        return math.nan
+    if metric_unit == Unit.PERCENT and scale == "fraction":
+        return quantity.value / 100
+    return quantity.value
+
+
+def _compact(value: float, extra_digits: int = 0) -> str:
     """A non-negative value, shortened with k, M or B from a thousand on.
 
     The rounded figure picks the suffix, so 999999 is `1M` (never `1000k`) and 999.999 is `1k`.
     """
-    shown = _trim(value, 2)
+    shown = _trim(value, 2 + extra_digits)
     if float(shown) < 1000:
         return shown
     for threshold, suffix in ((1e3, "k"), (1e6, "M"), (1e9, "B")):
-        shown = _trim(value / threshold, 1)
+        shown = _trim(value / threshold, 1 + extra_digits)
         if float(shown) < 1000 or suffix == "B":
             return f"{shown}{suffix}"
     raise AssertionError("unreachable: B is the last suffix")  # pragma: no cover

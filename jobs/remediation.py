@@ -1,9 +1,9 @@
-"""The 72-hour remediation lifecycle (DESIGN 3.4), as pure functions.
+"""The 72-hour remediation lifecycle (docs/architecture.md, "Remediation"), as pure functions.
 
 No I/O, no Slack, no database: every function takes `now`, returns the new (frozen) state and a
 list of typed effects that the caller carries out later (redraw the checklist, post, DM).
-Timers follow DESIGN 3.6: work is due when `due_at <= now` and not yet done, and each unit of
-work carries a run key unique to this remediation, so a caller can claim it exactly once.
+Timers follow the outbox contract: work is due when `due_at <= now` and not yet done, and each
+unit of work carries a run key unique to this remediation, so a caller can claim it exactly once.
 """
 
 from __future__ import annotations

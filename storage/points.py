@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Row
+from sqlalchemy import Row, func
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -148,3 +148,11 @@ async def goal_points(
     result = await connection.stream(statement)
     async for rows in result.partitions(partition):
         yield rows
+
+
+async def latest_day(*, session: AsyncSession, team_id: str, metric_key: str) -> date | None:
+    """The newest day the workspace has a value for on this metric, or None."""
+    statement = select(func.max(MetricPoint.day)).where(
+        MetricPoint.team_id == team_id, MetricPoint.metric_key == metric_key
+    )
+    return (await session.exec(statement)).one()

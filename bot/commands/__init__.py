@@ -10,8 +10,9 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands.charts import send_goal_chart
+from bot.commands.first_pull import follow_up_first_pull
 from bot.commands.handlers import Where, execute
-from bot.commands.parse import OpenGoalModal, ShowGoal, ShowHelp, parse_command
+from bot.commands.parse import OpenGoalModal, SetGoal, ShowGoal, ShowHelp, parse_command
 from bot.constants import SLASH_COMMAND
 from bot.errors import replying_errors
 from bot.render.blocks import help_blocks
@@ -62,6 +63,13 @@ def register(app: AsyncApp, services: Services) -> None:
                         where=where,
                         user_id=command["user_id"],
                         metric_key=parsed.metric_key,
+                    )
+                if isinstance(parsed, SetGoal):
+                    await follow_up_first_pull(
+                        services=services,
+                        where=where,
+                        metric_key=parsed.change.metric_key,
+                        reply=reply,
                     )
 
         services.background.spawn(work())

@@ -17,6 +17,7 @@ from bot.render.digest import escalation_note
 from jobs.config import MAX_EXTRA_ITEMS, EffectiveConfig
 from jobs.digest_model import EscalationStatus
 from jobs.errors import GoalpulseError, escape_mrkdwn
+from jobs.first_pull import FirstPull
 from jobs.metrics import Metric, MetricCatalog
 from jobs.quantities import format_metric_value
 from jobs.remediation import DEFAULT_ITEMS
@@ -292,3 +293,37 @@ def _checklist_text(extras: Sequence[str]) -> str:
         + "\n".join(lines)
         + f"\n_Admins can {' or '.join(hints)}._"
     )
+
+
+def first_pull_blocks(outcome: FirstPull, metric: Metric, *, staleness_days: int) -> list[Block]:
+    """The follow-up after a goal's first pull: what came back, or what broke."""
+    key = f"`{outcome.metric_key}`"
+    if outcome.error is not None:
+        return [
+            _section(
+                f":warning: I tried to pull {key} for your new goal, but its source failed: "
+                f"{escape_mrkdwn(outcome.error)}"
+            ),
+            _context(
+                "The goal shows “no data” until the source is fixed. An admin can run "
+                "`goalpulse check` on the server to test every source."
+            ),
+        ]
+    evaluation = outcome.evaluation
+    if evaluation is None or evaluation.value is None or evaluation.value_day is None:
+        return notice_blocks(
+            f":inbox_tray: Pulled {key} just now, but its source has no value from the last "
+            f"{staleness_days} days, so the goal shows “no data” until one arrives."
+        )
+    value = format_metric_value(metric, evaluation.value)
+    emoji = BAND_EMOJI.get(evaluation.band, ":white_circle:")
+    return notice_blocks(
+        f":inbox_tray: Pulled {key} just now: {value} on {evaluation.value_day:%a %d %b}, "
+        f"{_measured_deviation(evaluation)} — {emoji} {evaluation.band}."
+    )
+
+
+def _measured_deviation(evaluation: Evaluation) -> str:
+    deviation = evaluation.deviation or 0.0
+    side = "above" if deviation >= 0 else "below"
+    return f"{percent(abs(deviation))} {side} target"

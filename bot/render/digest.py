@@ -56,7 +56,7 @@ LABELS = {
     "failing": "source failing",
     "green": "green",
 }
-# The playbook's response to each level (DESIGN.md §3.3).
+# The playbook's response to each level.
 RESPONSES = {"yellow": "routine review", "orange": "task force", "red": "CEO in charge"}
 USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
 

@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.commands.first_pull import follow_up_first_pull
 from bot.commands.handlers import Where, execute
 from bot.commands.parse import SetGoal
 from bot.constants import GOAL_MODAL_CALLBACK
@@ -36,12 +37,16 @@ def register(app: AsyncApp, services: Services) -> None:
 
         async def work() -> None:
             async with replying_errors(reply):
+                where = Where(team_id=team_id, channel_id=channel_id)
                 blocks = await execute(
                     SetGoal(change),
                     services=services,
-                    where=Where(team_id=team_id, channel_id=channel_id),
+                    where=where,
                     actor=slack_actor(client, user_id),
                 )
                 await reply(blocks, "Goal saved")
+                await follow_up_first_pull(
+                    services=services, where=where, metric_key=change.metric_key, reply=reply
+                )
 
         services.background.spawn(work())

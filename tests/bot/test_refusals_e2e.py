@@ -61,6 +61,7 @@ RULE_REFUSALS = [
 async def existing_goal(bot: RunningBot, slack: SignedSlack, fake_slack: FakeSlack) -> None:
     """Ana's goal on dau, which the refusals must leave untouched."""
     await run(slack, fake_slack, "set dau 150k owner <@U0ANA>")
+    await bot.services.background.drain()  # its first pull's follow-up too
     fake_slack.reset()
 
 

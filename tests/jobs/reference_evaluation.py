@@ -1,4 +1,4 @@
-"""A plain, one-goal-at-a-time evaluation (DESIGN.md §3.2): the baseline for `jobs.evaluate`.
+"""A plain, one-goal-at-a-time evaluation: the baseline for `jobs.evaluate`.
 
 Deliberately loops and no pandas, so it reads like the rules; it shares no code with
 `jobs.evaluate` beyond the policy settings.

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from jobs.chart import chart_goals, render_chart
+from jobs.chart import chart_figure, chart_goals, render_chart
 from jobs.digest_model import ChannelDigest, GoalLine
+from jobs.quantities import format_value
 
 DAY = date(2026, 11, 25)
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -140,6 +141,50 @@ def test_odd_targets_still_draw(target: float) -> None:
 def test_nothing_to_draw(lines: tuple[GoalLine, ...], history: History) -> None:
     """Without history for any goal there is no chart."""
     assert render_chart(digest(lines, history)) is None
+
+
+@pytest.mark.parametrize(
+    ("line", "values", "unit_mark"),
+    [
+        pytest.param(
+            replace(BASE, metric_key="gmv", unit="currency", currency="¥", target=2_500_000.0),
+            [2_510_000.0 + (d % 5) * 20_000 for d in range(30)],
+            "¥",
+            id="currency-2.5M-to-2.6M",
+        ),
+        pytest.param(
+            replace(BASE, metric_key="complaint_rate", unit="percent", target=0.022),
+            [0.0222 + (d % 4) * 0.0002 for d in range(30)],
+            "%",
+            id="percent-2.2-to-2.3",
+        ),
+        pytest.param(
+            BASE, [149_950.0 + (d % 3) * 25 for d in range(30)], "k", id="count-around-150k"
+        ),
+    ],
+)
+def test_narrow_range_tick_labels_differ(
+    line: GoalLine, values: list[float], unit_mark: str
+) -> None:
+    """On a narrow range the drawn y labels still differ, each in the metric's unit."""
+    figure = chart_figure(digest((line,), {line.metric_key: days(values)}))
+    assert figure is not None
+    figure.canvas.draw()
+    ax = figure.axes[0]
+    low, high = ax.get_ylim()
+    ticks = ax.yaxis.get_majorticklocs()
+    drawn = [
+        (tick, label.get_text())
+        for tick, label in zip(ticks, ax.get_yticklabels(), strict=True)
+        if low <= tick <= high
+    ]
+    labels = [label for _, label in drawn]
+    assert len(labels) >= 3, labels
+    assert len(set(labels)) == len(labels), labels
+    assert all(unit_mark in label for label in labels), labels
+    # Shown one at a time at the usual precision, these ticks would collide.
+    plain = {format_value(line.unit, tick, currency=line.currency) for tick, _ in drawn}
+    assert len(plain) < len(labels), plain
 
 
 def test_panels_are_capped_worst_first() -> None:

@@ -1,4 +1,4 @@
-"""The episode escalation state machine (DESIGN.md §3.3): transitions, repeats, quiet hours."""
+"""The episode escalation state machine: transitions, repeats, quiet hours."""
 
 from __future__ import annotations
 
@@ -102,7 +102,7 @@ def test_step_effects(
     evaluations: list[tuple[Band, bool]],
     expected: list[list[Effect]],
 ) -> None:
-    """Each evaluation yields exactly the effects §3.3 prescribes."""
+    """Each evaluation yields exactly the effects the escalation rules prescribe."""
     state = episode
     for index, ((band, trend), effects) in enumerate(zip(evaluations, expected, strict=True)):
         now = T0 + timedelta(days=index + 1)

@@ -1,4 +1,7 @@
-"""Evaluation rules (DESIGN.md §3.2): bands, hysteresis, staleness, trend, forecast, volatility."""
+"""Evaluation rules (README, "How goals are measured").
+
+Bands, hysteresis, staleness, trend, forecast, volatility.
+"""
 
 from __future__ import annotations
 

@@ -23,10 +23,10 @@ DATA = Path(__file__).parent / "data"
 SUPPORT = Path(__file__).parents[1] / "support"
 
 
-def test_design_example_loads() -> None:
-    """The DESIGN.md 3.1 example loads with its sources, defaults and derived health index."""
-    catalog = load_catalog(DATA / "design_example.yml")
-    assert catalog.path == DATA / "design_example.yml"
+def test_playbook_example_loads() -> None:
+    """The playbook example loads with its sources, defaults and derived health index."""
+    catalog = load_catalog(DATA / "playbook_metrics.yml")
+    assert catalog.path == DATA / "playbook_metrics.yml"
     assert catalog.keys == sorted(
         [
             "active_rate_30d",

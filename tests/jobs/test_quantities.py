@@ -17,6 +17,7 @@ from jobs.quantities import (
     fraction_of_percent,
     parse_quantity,
     target_for,
+    tick_labels,
 )
 
 CATALOG = load_catalog(Path(__file__).parents[1] / "support" / "metrics.yml")
@@ -286,3 +287,67 @@ def test_shown_values_read_back_as_numbers(text: str) -> None:
     value = quantity.value / 100 if quantity.percent else quantity.value
     shown = format_value(unit, value, currency=quantity.currency or "$")
     assert shown == text
+
+
+@pytest.mark.parametrize(
+    ("values", "unit", "options", "labels"),
+    [
+        pytest.param(
+            [2_500_000, 2_550_000, 2_600_000], "currency", {"currency": "¥"},
+            ["¥2.5M", "¥2.55M", "¥2.6M"], id="currency-2.5M-to-2.6M",
+        ),
+        pytest.param(
+            [2_480_000, 2_520_000, 2_560_000, 2_600_000], "currency", {"currency": "¥"},
+            ["¥2.48M", "¥2.52M", "¥2.56M", "¥2.6M"], id="currency-demo-gmv",
+        ),
+        pytest.param(
+            [0.022, 0.0225, 0.023], "percent", {}, ["2.2%", "2.25%", "2.3%"],
+            id="percent-2.2-to-2.3",
+        ),
+        pytest.param(
+            [2.2, 2.25, 2.3], "percent", {"scale": "percent"}, ["2.2%", "2.25%", "2.3%"],
+            id="percent-scale-2.2-to-2.3",
+        ),
+        pytest.param(
+            [-0.0225, -0.022], "percent", {}, ["-2.25%", "-2.2%"], id="percent-negative",
+        ),
+        pytest.param([0.0225], "percent", {}, ["2.25%"], id="percent-single-tick"),
+        pytest.param(
+            [149_800, 149_850, 149_900, 149_950, 150_000], "count", {},
+            ["149.8k", "149.85k", "149.9k", "149.95k", "150k"], id="count-149.8k-step-50",
+        ),
+        pytest.param(
+            [149_800, 149_900, 150_000, 150_100, 150_200], "count", {},
+            ["149.8k", "149.9k", "150k", "150.1k", "150.2k"], id="count-149.8k-step-100",
+        ),
+        pytest.param(
+            [999_000, 999_500, 1_000_000, 1_000_500], "count", {},
+            ["999k", "999.5k", "1M", "1.0005M"], id="count-across-suffixes",
+        ),
+        pytest.param(
+            [1.2, 1.205, 1.21], "ratio", {}, ["1.2", "1.205", "1.21"], id="ratio-narrow",
+        ),
+        pytest.param(
+            [0, 50_000, 100_000, 150_000], "count", {}, ["0", "50k", "100k", "150k"],
+            id="count-wide-stays-short",
+        ),
+        pytest.param(
+            [-50_000, 0, 50_000], "currency", {}, ["-$50k", "$0", "$50k"],
+            id="currency-wide-stays-short",
+        ),
+        pytest.param([0, 0.25, 0.5], "percent", {}, ["0%", "25%", "50%"], id="percent-wide"),
+        pytest.param(
+            [0.1 + 0.2, 0.4, 0.5], "ratio", {}, ["0.3", "0.4", "0.5"], id="float-noise-ignored",
+        ),
+        pytest.param(
+            [-1e-17, 0.5, 1.0], "ratio", {}, ["0", "0.5", "1"], id="near-zero-tick-is-zero",
+        ),
+        pytest.param([float("nan"), 1, 2], "count", {}, ["—", "1", "2"], id="not-a-number"),
+        pytest.param([], "count", {}, [], id="no-ticks"),
+    ],
+)  # fmt: skip
+def test_tick_labels_add_digits_until_ticks_differ(
+    values: list[float], unit: str, options: dict[str, str], labels: list[str]
+) -> None:
+    """Neighbouring ticks never share a label or round off their tick; no digit is wasted."""
+    assert tick_labels(values, unit, **options) == labels

@@ -33,17 +33,25 @@ async def run(slack: SignedSlack, fake_slack: FakeSlack, text: str, **kwargs: st
     status, ack, tag = await slack.command(text, **kwargs)
     assert status == 200
     assert ack is None, f"expected an empty ack, got {ack}"
-    for _ in range(3):
-        calls = [c for c in fake_slack.calls_to("response_url") if c.tag == tag]
-        if calls:
-            break
-        await fake_slack.wait_for(
-            "response_url", count=len(fake_slack.calls_to("response_url")) + 1
-        )
-    [call] = [c for c in fake_slack.calls_to("response_url") if c.tag == tag]
+    call = await first_reply(fake_slack, tag)
     assert call.accepted
     assert call.body["response_type"] == "ephemeral"
     return reply_text(call.body)
+
+
+async def replies(fake_slack: FakeSlack, tag: str, count: int = 1) -> list[dict[str, Any]]:
+    """Wait for `count` replies through one command's response_url; return their bodies."""
+    while len(calls := [c for c in fake_slack.calls_to("response_url") if c.tag == tag]) < count:
+        await fake_slack.wait_for(
+            "response_url", count=len(fake_slack.calls_to("response_url")) + 1
+        )
+    return [call.body for call in calls]
+
+
+async def first_reply(fake_slack: FakeSlack, tag: str) -> Any:
+    """The first reply to a command (a goal set on a never-pulled metric gets a second one)."""
+    await replies(fake_slack, tag)
+    return next(c for c in fake_slack.calls_to("response_url") if c.tag == tag)
 
 
 async def stored_goals(bot: RunningBot, channel: str = CHANNEL) -> list[Goal]:

@@ -12,7 +12,7 @@ import pytest
 from jobs.metrics import load_catalog
 from jobs.sources import SourceFetcher
 
-DESIGN_EXAMPLE = Path(__file__).parents[1] / "data" / "design_example.yml"
+PLAYBOOK_EXAMPLE = Path(__file__).parents[1] / "data" / "playbook_metrics.yml"
 
 
 @pytest.mark.parametrize(
@@ -25,10 +25,10 @@ DESIGN_EXAMPLE = Path(__file__).parents[1] / "data" / "design_example.yml"
 )
 async def test_metrics_without_a_fetchable_source_are_refused(key: str, fault: str) -> None:
     """Calling fetch with a manual or formula metric is a ValueError (the caller skips them)."""
-    catalog = load_catalog(DESIGN_EXAMPLE)
+    catalog = load_catalog(PLAYBOOK_EXAMPLE)
     metric = catalog.get(key)
     assert metric is not None
-    fetcher = SourceFetcher(base_dir=DESIGN_EXAMPLE.parent, env={})
+    fetcher = SourceFetcher(base_dir=PLAYBOOK_EXAMPLE.parent, env={})
     with pytest.raises(ValueError, match=f"^{re.escape(fault)}$"):
         await fetcher.fetch(metric, since=date(2026, 1, 1))
     await fetcher.close()
@@ -37,7 +37,7 @@ async def test_metrics_without_a_fetchable_source_are_refused(key: str, fault: s
 async def test_close_twice_is_harmless_and_leaves_a_shared_session_open() -> None:
     """close() may be called twice; a session handed in by the caller stays the caller's."""
     async with aiohttp.ClientSession() as shared:
-        fetcher = SourceFetcher(base_dir=DESIGN_EXAMPLE.parent, env={}, http=shared)
+        fetcher = SourceFetcher(base_dir=PLAYBOOK_EXAMPLE.parent, env={}, http=shared)
         await fetcher.close()
         await fetcher.close()
         assert not shared.closed
