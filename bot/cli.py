@@ -1,4 +1,4 @@
-"""`goalpulse` command line: run, migrate, demo, and the engine steps on demand."""
+"""`goalpulse` command line: run, migrate, check, demo, and the engine steps on demand."""
 
 from __future__ import annotations
 
@@ -48,6 +48,12 @@ async def _migrate(_args: argparse.Namespace) -> int:
     return 0
 
 
+async def _check(args: argparse.Namespace) -> int:
+    from bot.check import check_command
+
+    return await check_command(args)
+
+
 async def _demo(_args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
@@ -61,6 +67,10 @@ async def _demo(_args: argparse.Namespace) -> int:
 COMMANDS: dict[str, tuple[str, Handler]] = {
     "run": ("start the bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP on PORT)", _run),
     "migrate": ("create or upgrade the database schema, then exit", _migrate),
+    "check": (
+        "check the configuration, database, Slack token and every source, then exit",
+        _check,
+    ),
     "demo": ("run goalpulse on bundled sample data, no Slack needed", _demo),
 }
 

@@ -1,4 +1,4 @@
-"""Identifiers Slack echoes back to us: command name, callback and action ids."""
+"""Identifiers Slack echoes back to us (command name, callback and action ids); bot scopes."""
 
 import re
 from typing import Final
@@ -6,6 +6,11 @@ from typing import Final
 from jobs.errors import UsageError
 
 SLASH_COMMAND: Final = "/goal"
+
+# The bot token scopes goalpulse needs: the same set as manifest.yml's oauth_config.scopes.bot.
+BOT_SCOPES: Final = frozenset(
+    {"commands", "chat:write", "chat:write.public", "im:write", "users:read", "files:write"}
+)
 
 GOAL_MODAL_CALLBACK: Final = "goal_modal"
 

@@ -15,21 +15,14 @@ import yaml
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
+from bot.constants import BOT_SCOPES
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 MANIFEST_PATH = PROJECT_ROOT / "manifest.yml"
 # Slack's manifest schema (MIT, its licence beside it), kept in the repository so tests run offline.
 SCHEMA_PATH = Path(__file__).parent / "data" / "slack" / "manifest.schema.1.0.0.json"
 # The schema has no $id; give it a local URI so every $ref resolves offline, never over HTTP.
 SCHEMA_URI = "urn:goalpulse:slack-manifest-schema-1.0.0"
-
-EXPECTED_BOT_SCOPES = {
-    "commands",
-    "chat:write",
-    "chat:write.public",
-    "im:write",
-    "users:read",
-    "files:write",
-}
 
 
 @pytest.fixture(scope="module")
@@ -129,10 +122,11 @@ def test_goal_command_escapes_mentions(manifest: dict[str, Any]) -> None:
 
 
 def test_bot_scopes_are_exactly_the_designed_set(manifest: dict[str, Any]) -> None:
-    """The bot token scopes are exactly the scopes the bot uses, without repeats."""
+    """The bot token scopes are exactly the ones the bot uses (and `goalpulse check` asks the
+    token for), without repeats."""
     bot_scopes = manifest["oauth_config"]["scopes"]["bot"]
     assert len(bot_scopes) == len(set(bot_scopes)), bot_scopes
-    assert set(bot_scopes) == EXPECTED_BOT_SCOPES
+    assert set(bot_scopes) == BOT_SCOPES
 
 
 def test_socket_mode_and_interactivity_enabled(manifest: dict[str, Any]) -> None:

@@ -10,12 +10,14 @@ import math
 import time
 import uuid
 from collections import Counter, deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, NamedTuple
 
 from aiohttp import WSCloseCode, WSMsgType, web
+
+from bot.constants import BOT_SCOPES
 
 JSON_FIELDS = ("blocks", "attachments", "view", "files", "metadata")
 MESSAGE_BLOCKS = 50
@@ -140,6 +142,7 @@ class FakeSlack:
         team_id: str = "T0001",
         bot_user_id: str = "UBOT",
         bot_id: str = "B0001",
+        scopes: Iterable[str] = BOT_SCOPES,
     ) -> None:
         self.token = token
         self.app_token = app_token
@@ -147,6 +150,7 @@ class FakeSlack:
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
+        self.scopes = sorted(scopes)  # granted to the token; auth.test sends them in x-oauth-scopes
         self.calls: list[Call] = []
         self.users: dict[str, dict[str, Any]] = {}
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
@@ -513,6 +517,8 @@ class FakeSlack:
         if call.method == "chat.postMessage" and (wait := self._throttle(call.body)):
             call.rate_limited = True
             return _Reply(429, _error("ratelimited"), {"Retry-After": str(max(1, math.ceil(wait)))})
+        if call.method == "auth.test":
+            return _Reply(200, handler(call.body), {"x-oauth-scopes": ",".join(self.scopes)})
         return _Reply(200, handler(call.body))
 
     def _throttle(self, body: dict[str, Any]) -> float:
