@@ -146,7 +146,7 @@ async def _database(settings: DatabaseSettings | None) -> Line:
     shown = redacted(settings.database_url)
     if url.get_backend_name() == "sqlite":
         path = url.database or ""
-        if path in ("", ":memory:"):
+        if not path or path.startswith(":memory"):  # SQLite's in-memory database
             return Line("database", OK, f"{shown}: in memory, created afresh at each start")
         if not await asyncio.to_thread(Path(path).is_file):
             behind = _behind(migrate.pending_revisions(None) or [])

@@ -32,6 +32,7 @@ from bot.errors import reply_blocks
 from bot.render.digest import digest_blocks
 from bot.render.terminal import BOLD, DIM, RESET, blocks_to_text, mrkdwn_to_text
 from bot.services import Services, utc_now
+from jobs.alert_model import metric_of
 from jobs.chart import render_chart
 from jobs.digest_model import ChannelDigest
 from jobs.engine import Engine
@@ -141,7 +142,7 @@ async def run_demo(stream: TextIO, *, charts_dir: Path | None = None) -> None:
                 clock=clock,
                 channels=CHANNELS,
                 users=USERS,
-                shown=lambda message: message.goal.metric_key == STORY_GOAL,
+                shown=lambda message: metric_of(message) == STORY_GOAL,
             )
             async with aiohttp.ClientSession() as http:
                 engine = Engine(

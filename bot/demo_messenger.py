@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import Block
 
 from bot.render.digest import digest_blocks
 from bot.render.escalation import render
-from jobs.alert_model import Outgoing
+from jobs.alert_model import Outgoing, SourceNotice, metric_of
 from jobs.digest_model import ChannelDigest
 
 WORKSPACE_URL = "https://acme.slack.com"
@@ -50,7 +50,8 @@ class TerminalMessenger:
     """Prints what the engine sends instead of sending it.
 
     Only messages about goals that `shown` accepts are printed; the others are counted in
-    `hidden` (by metric key), so a long story can follow one goal.
+    `hidden` (by metric key), and DMs about a failing source in `hidden_notices`, so a long
+    story can follow one goal.
     """
 
     show: Show
@@ -59,6 +60,7 @@ class TerminalMessenger:
     users: Mapping[str, str]  # user id -> name
     shown: Callable[[Outgoing], bool] = lambda message: True
     hidden: Counter[str] = field(default_factory=Counter)
+    hidden_notices: Counter[str] = field(default_factory=Counter)
     # The latest DM (DM channel, ts) by (user, metric key): what a click on its buttons names.
     dms: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     # Shown and hidden messages are numbered apart: goals are sent concurrently, so only one
@@ -86,7 +88,7 @@ class TerminalMessenger:
     async def send_dm(self, user_id: str, message: Outgoing) -> tuple[str, str]:
         self._print(f"DM to {self._user(user_id)}", message)
         sent = (f"D{user_id[1:]}", self._ts(message))
-        self.dms[user_id, message.goal.metric_key] = sent
+        self.dms[user_id, metric_of(message)] = sent
         return sent
 
     async def user_timezone(self, user_id: str) -> str | None:
@@ -106,7 +108,8 @@ class TerminalMessenger:
 
     def _print(self, where: str, message: Outgoing) -> None:
         if not self.shown(message):
-            self.hidden[message.goal.metric_key] += 1
+            notice = isinstance(message, SourceNotice)
+            (self.hidden_notices if notice else self.hidden)[metric_of(message)] += 1
             return
         self.show(where, render(message)[1])
 

@@ -122,6 +122,13 @@ class Story:
             "already orange or red at the morning pull and went through the same steps.",
             DIM,
         )
+        if notices := self.messenger.hidden_notices:
+            dms = "the DM" if notices.total() == 1 else f"the {notices.total()} DMs"
+            self.out.paragraph(
+                f"Nor {dms} telling goal owners that the source of {_names(sorted(notices))} "
+                "is failing.",
+                DIM,
+            )
 
     async def at(
         self, day: int, when: str, narration: str, *, conversion: float | None = None

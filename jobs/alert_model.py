@@ -1,7 +1,8 @@
 """What escalation and remediation messages say, as plain data: built in jobs/, rendered in bot/.
 
-Every message carries the goal's current numbers as a digest `GoalLine`, so a DM, a thread note
-and the digest describe a goal the same way.
+Every message about a goal carries its current numbers as a digest `GoalLine`, so a DM, a thread
+note and the digest describe a goal the same way. A `SourceNotice` is about a metric's source
+instead, and names the recipient's goals that depend on it.
 """
 
 from __future__ import annotations
@@ -155,6 +156,30 @@ class CloseOut:
     closed_by: str | None = None
 
 
+@dataclass(frozen=True)
+class AffectedGoal:
+    """One of the recipient's goals that a metric's source feeds."""
+
+    metric_key: str
+    title: str
+    channel_id: str
+    # The goal is on a formula metric computed from the source's metric.
+    derived: bool = False
+
+
+@dataclass(frozen=True)
+class SourceNotice:
+    """A DM to a goal owner: a metric's source started failing, or (`recovered_at`) works again."""
+
+    metric_key: str
+    title: str
+    failing_since: datetime
+    # The stored one-line failure (never a password); None in a recovery notice.
+    error: str | None
+    goals: tuple[AffectedGoal, ...]
+    recovered_at: datetime | None = None
+
+
 ThreadNote = (
     LeadAlerted
     | MissingRecipient
@@ -165,4 +190,9 @@ ThreadNote = (
     | Reminder
     | CloseOut
 )
-Outgoing = EscalationDm | RemediationParent | ChecklistView | ThreadNote
+Outgoing = EscalationDm | RemediationParent | ChecklistView | ThreadNote | SourceNotice
+
+
+def metric_of(message: Outgoing) -> str:
+    """The metric key a message is about."""
+    return message.metric_key if isinstance(message, SourceNotice) else message.goal.metric_key

@@ -1,4 +1,8 @@
-"""Pull every metric from where its data lives; one broken source never stops the others."""
+"""Pull every metric from where its data lives; one broken source never stops the others.
+
+A source that starts failing, or works again, is told to its goals' owners: the notices are
+queued in the same transaction that records the pull's outcome (see jobs/source_notices.py).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 
 from jobs.metrics import Metric, MetricCatalog
+from jobs.source_notices import affected_metrics, queue_failure, queue_recovery
 from jobs.sources import SourceError, SourceFetcher, derive
 from storage import goals as goal_store
 from storage import points as point_store
@@ -40,9 +45,19 @@ def _daily_values(frame: pd.DataFrame) -> list[DailyValue]:
 
 
 async def pull_metric(
-    *, database: Database, fetcher: SourceFetcher, metric: Metric, today: date, now: datetime
+    *,
+    database: Database,
+    fetcher: SourceFetcher,
+    metric: Metric,
+    today: date,
+    now: datetime,
+    affected: Sequence[str] | None = None,
 ) -> PullResult:
-    """Fetch one sourced metric and store its days for every workspace that has goals."""
+    """Fetch one sourced metric and store its days for every workspace that has goals.
+
+    `affected`: the metrics whose goals' owners hear of the source failing (by default the
+    metric alone; `pull` adds the formula metrics computed from it).
+    """
     since = today - timedelta(days=HISTORY_DAYS)
     try:
         frame = await fetcher.fetch(metric, since=since)
@@ -63,15 +78,25 @@ async def pull_metric(
                     origin=metric.source.kind if metric.source else "formula",
                     now=now,
                 )
-            await source_store.record_success(
+            ended = await source_store.record_success(
                 session=session, metric_key=metric.key, points=len(values), now=now
             )
+            if ended is not None:
+                await queue_recovery(session=session, metric_key=metric.key, since=ended, now=now)
         return PullResult(metric_key=metric.key, days=len(values))
     log.warning("source failure: %s", message)
     async with database.transaction() as session:
         started = await source_store.record_failure(
             session=session, metric_key=metric.key, error=message, now=now
         )
+        if started:
+            await queue_failure(
+                session=session,
+                metric_key=metric.key,
+                metric_keys=affected if affected is not None else [metric.key],
+                since=now,
+                now=now,
+            )
     return PullResult(metric_key=metric.key, error=message, new_failure=started)
 
 
@@ -126,7 +151,12 @@ async def pull(
         if wanted is None or metric.key in wanted:
             results.append(
                 await pull_metric(
-                    database=database, fetcher=fetcher, metric=metric, today=today, now=now
+                    database=database,
+                    fetcher=fetcher,
+                    metric=metric,
+                    today=today,
+                    now=now,
+                    affected=affected_metrics(catalog, metric.key),
                 )
             )
     for metric in catalog:

@@ -1,4 +1,5 @@
-"""The timers tick: send every due outbox message exactly once (DESIGN 3.6).
+"""The timers tick: send every due outbox message exactly once (docs/architecture.md,
+"Outbox and run claims").
 
 Each row is claimed with a lease, sent, and only then marked done, together with the state the
 send produced (the parent's ts, the close-out's outcome) and any follow-up rows (the next repeat
@@ -19,6 +20,8 @@ from typing import Literal
 from jobs.deliveries import Deliveries, Done, Later, Skip
 from jobs.messenger import Messenger
 from jobs.metrics import MetricCatalog
+from jobs.source_notices import KINDS as SOURCE_NOTICE_KINDS
+from jobs.source_notices import SourceNotices
 from storage import outbox
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -59,6 +62,7 @@ class OutboxSender:
         default_factory=lambda: defaultdict(asyncio.Lock)
     )
     deliveries: Deliveries = field(init=False)
+    source_notices: SourceNotices = field(init=False)
 
     def __post_init__(self) -> None:
         self.deliveries = Deliveries(
@@ -70,6 +74,14 @@ class OutboxSender:
             trend_trigger=self.trend_trigger,
             retry_after=self.retry_after,
             wait_for_thread=self.wait_for_thread,
+        )
+        self.source_notices = SourceNotices(
+            database=self.database,
+            messenger=self.messenger,
+            catalog=self.catalog,
+            timezone=self.timezone,
+            clock=self.clock,
+            retry_after=self.retry_after,
         )
 
     async def run_due(self, *, goal_id: int | None = None) -> list[TimerOutcome]:
@@ -113,7 +125,10 @@ class OutboxSender:
         if not claimed:
             return TimerOutcome(message.run_key, message.kind, "taken")
         try:
-            outcome = await self.deliveries.handle(message)
+            if message.kind in SOURCE_NOTICE_KINDS:
+                outcome = await self.source_notices.handle(message)
+            else:
+                outcome = await self.deliveries.handle(message)
         except Exception as exc:  # Slack refused or is down, or a bug: keep it, retry later
             log.warning("%s failed, will retry: %s", message.run_key, exc)
             async with self.database.transaction() as session:

@@ -115,6 +115,19 @@ async def by_run_key(*, session: AsyncSession, run_key: str) -> OutboxMessage | 
     return (await session.exec(statement)).first()
 
 
+async def with_key_part(*, session: AsyncSession, kind: str, part: str) -> list[OutboxMessage]:
+    """Rows of one kind, in any workspace, whose run key contains `part` (taken literally)."""
+    statement = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.kind == kind,
+            col(OutboxMessage.run_key).contains(part, autoescape=True),
+        )
+        .order_by(col(OutboxMessage.id))
+    )
+    return list((await session.exec(statement)).all())
+
+
 async def sent(*, session: AsyncSession, team_id: str) -> list[OutboxMessage]:
     """A workspace's rows that went out, in the order they were sent (for tests and the demo)."""
     statement = (

@@ -8,37 +8,60 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.dialects import insert_for
 from storage.models import SourceStatus
+
+
+async def _locked(*, session: AsyncSession, metric_key: str, now: datetime) -> SourceStatus:
+    """The metric's status row, created if new and locked until the transaction ends.
+
+    Two processes recording the same metric's pull take turns, so only one of them sees a
+    failure start (or end) and queues the notices about it.
+    """
+    await session.exec(
+        insert_for(session, SourceStatus)
+        .values(metric_key=metric_key, last_attempt_at=now)
+        .on_conflict_do_nothing(index_elements=["metric_key"])
+    )
+    status = await session.get(
+        SourceStatus, metric_key, with_for_update=True, populate_existing=True
+    )
+    assert status is not None
+    return status
 
 
 async def record_success(
     *, session: AsyncSession, metric_key: str, points: int, now: datetime
-) -> None:
-    """A pull worked: clear any failure."""
-    status = await session.get(SourceStatus, metric_key)
-    if status is None:
-        status = SourceStatus(metric_key=metric_key, last_attempt_at=now)
-        session.add(status)
+) -> datetime | None:
+    """A pull worked: clear any failure; returns when the failure it ends began, if any."""
+    status = await _locked(session=session, metric_key=metric_key, now=now)
+    ended = status.failing_since
     status.last_attempt_at = now
     status.last_success_at = now
     status.failing_since = None
     status.error = None
     status.points = points
+    return ended
 
 
 async def record_failure(
     *, session: AsyncSession, metric_key: str, error: str, now: datetime
 ) -> bool:
-    """A pull failed; returns True when this starts a new failure (it was fine before)."""
-    status = await session.get(SourceStatus, metric_key)
-    if status is None:
-        status = SourceStatus(metric_key=metric_key, last_attempt_at=now)
-        session.add(status)
+    """A pull failed; returns True when this starts a new failure (it was fine before).
+
+    A new failure's `failing_since` is `now`.
+    """
+    status = await _locked(session=session, metric_key=metric_key, now=now)
     started = status.failing_since is None
     status.last_attempt_at = now
     status.failing_since = status.failing_since or now
     status.error = error[:500]
     return started
+
+
+async def status_of(*, session: AsyncSession, metric_key: str) -> SourceStatus | None:
+    """The metric's latest pull, if it was ever pulled."""
+    return await session.get(SourceStatus, metric_key)
 
 
 async def failing_sources(

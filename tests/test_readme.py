@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from pydantic_core import PydanticUndefined
 
 from bot.cli import main
 from bot.commands.parse import SUBCOMMANDS
@@ -65,7 +64,7 @@ def test_settings_table_states_required_and_default(name: str) -> None:
     required, default = _settings_table()[name.upper()]
     field = Settings.model_fields[name]
     assert required == ("yes" if field.is_required() else "no")
-    if field.default is None or field.default is PydanticUndefined:
+    if field.is_required() or field.default is None:
         assert default == "—"
     else:
         shown = f"{field.default:g}" if isinstance(field.default, float) else str(field.default)

@@ -1,6 +1,7 @@
 """Escalation and remediation messages as Block Kit. Pure: `render` turns any message into its
 notification text and blocks; the DMs and the notes posted in a remediation's thread are drawn
-here, the thread's parent and checklist in bot/render/remediation.py.
+here, the thread's parent and checklist in bot/render/remediation.py, the DMs about a failing
+source in bot/render/source.py.
 
 Titles of metrics and checklist items come from workspace configuration typed in Slack, so they
 are escaped before they enter mrkdwn; mentions are built only from user ids.
@@ -53,6 +54,7 @@ from bot.render.digest import (
     sparkline,
 )
 from bot.render.remediation import checklist, remediation_parent
+from bot.render.source import source_notice
 from jobs.alert_model import (
     Acknowledged,
     BandChanged,
@@ -66,6 +68,7 @@ from jobs.alert_model import (
     RemediationParent,
     Reminder,
     Snoozed,
+    SourceNotice,
 )
 from jobs.digest_model import GoalLine
 from jobs.errors import escape_mrkdwn
@@ -97,6 +100,8 @@ def render(message: Outgoing) -> tuple[str, list[Block]]:
             return reminder(message)
         case CloseOut():
             return close_out(message)
+        case SourceNotice():
+            return source_notice(message)
         case _:
             assert_never(message)
 

@@ -26,6 +26,7 @@ EMOJI: Mapping[str, str] = {
     "arrow_forward": "▶️",
     "boom": "💥",
     "memo": "📝",
+    "inbox_tray": "📥",
     "chart_with_downwards_trend": "📉",
     "hourglass": "⌛",
     "mailbox_with_mail": "📬",

@@ -342,6 +342,7 @@ def test_story_follows_one_goal(output: str) -> None:
     assert re.search(
         r"Not shown: \d+ messages about complaint_rate, dau and\s+next_day_retention", output
     )
+    assert re.search(r"Nor the DM telling goal owners that the source of\s+refund_rate", output)
 
 
 def test_no_raw_emoji_shortcodes(output: str) -> None:

@@ -28,6 +28,7 @@ from bot.render.alert_parts import local_time, time_left
 from bot.render.escalation import render
 from jobs.alert_model import (
     Acknowledged,
+    AffectedGoal,
     BandChanged,
     ChecklistView,
     CloseOut,
@@ -39,6 +40,7 @@ from jobs.alert_model import (
     RemediationParent,
     Reminder,
     Snoozed,
+    SourceNotice,
 )
 from jobs.errors import UsageError
 from jobs.remediation import ChecklistItem
@@ -66,6 +68,18 @@ ITEMS = (
     ChecklistItem("behaviour-heatmap-review", "Behaviour heatmap review", "U0ANA", "U0LI", NOW),
     ChecklistItem("customer-service-script-a-b-test", "Customer-service script A/B test", "U0LI"),
     ChecklistItem("competitor-scan", "Competitor scan", "U0BOB", "U0BOB", NOW),
+)
+
+
+FAILING = SourceNotice(
+    "dau",
+    GOAL.title,
+    OPENED,
+    "dau: dau.csv: file not found",
+    (
+        AffectedGoal("dau", GOAL.title, "C0001"),
+        AffectedGoal("dau_k", "DAU in thousands", "C0002", True),
+    ),
 )
 
 
@@ -158,6 +172,8 @@ EVERY_MESSAGE: list[Outgoing] = [
     Snoozed(GOAL, "U0LI", DUE, TZ),
     Reminder(GOAL, "24h", ("U0LI",), 1, 3, DUE, TZ),
     CloseOut(GOAL, "overdue", "1 of 3 items done.", 1, 3, (("lead", "U0LI"), ("ceo", "U0ADMIN"))),
+    FAILING,
+    replace(FAILING, error=None, recovered_at=NOW),
 ]
 IDS = [
     "dm-opened",
@@ -179,6 +195,8 @@ IDS = [
     "snoozed",
     "reminder",
     "close-out",
+    "source-failing",
+    "source-recovered",
 ]
 
 
@@ -372,7 +390,12 @@ HOSTILE_ITEM = "Check <!here> & <@U0BOSS> *now*"
 
 @pytest.mark.parametrize(
     "message",
-    [replace(m, goal=replace(m.goal, title=HOSTILE)) for m in EVERY_MESSAGE],
+    [
+        replace(m, title=HOSTILE)
+        if isinstance(m, SourceNotice)
+        else replace(m, goal=replace(m.goal, title=HOSTILE))
+        for m in EVERY_MESSAGE
+    ],
     ids=IDS,
 )
 def test_user_text_is_escaped(message: Outgoing) -> None:

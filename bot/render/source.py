@@ -1,0 +1,74 @@
+"""The DMs telling a goal owner that a metric's source is failing, or works again. Pure.
+
+The metric's title comes from metrics.yml and the error from the source (a file's contents, a
+server's reply), so both are escaped before they enter mrkdwn: neither can ping or link.
+"""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import Block
+
+from bot.render.alert_parts import _CHANNEL_ID, DONE, viewer_time
+from bot.render.digest import context_block, cut_line, section_block
+from jobs.alert_model import AffectedGoal, SourceNotice
+from jobs.errors import escape_mrkdwn
+
+CHECK_COMMAND = "goalpulse check"
+TITLE_CHARS = 80
+ERROR_CHARS = 500
+MAX_GOALS = 10
+
+
+def source_notice(notice: SourceNotice) -> tuple[str, list[Block]]:
+    """The failure DM (the error and how to diagnose it), or the recovery DM."""
+    title = _inert(notice.title, TITLE_CHARS)
+    key = _inert(notice.metric_key, TITLE_CHARS)
+    if notice.recovered_at is None:
+        error = _inert(notice.error or "unknown error", ERROR_CHARS)
+        text = (
+            f"The source of {title} is failing: {error}. "
+            f"Run `{CHECK_COMMAND}` on the server to diagnose it."
+        )
+        blocks: list[Block] = [
+            section_block(
+                f":warning: *{title}* (`{key}`) cannot be pulled: its source has been failing "
+                f"since {viewer_time(notice.failing_since)}.\n`{error}`"
+            ),
+        ]
+        if goals := _goals(notice.goals):
+            blocks.append(section_block(f"Your goals on it are not measured meanwhile: {goals}"))
+        blocks.append(
+            context_block(f"To see what is wrong, run `{CHECK_COMMAND}` where goalpulse runs.")
+        )
+        return text, blocks
+    text = f"The source of {title} works again; its goals are measured again."
+    blocks = [
+        section_block(
+            f"{DONE} *{title}* (`{key}`) is pulled again: its source works again as of "
+            f"{viewer_time(notice.recovered_at)} (it was failing from "
+            f"{viewer_time(notice.failing_since)})."
+        ),
+    ]
+    if goals := _goals(notice.goals):
+        blocks.append(section_block(f"Your goals on it are measured again: {goals}"))
+    return text, blocks
+
+
+def _goals(goals: tuple[AffectedGoal, ...]) -> str:
+    """`*Title* in <#C…>`, for each goal; a formula goal says it is computed from the source."""
+    parts = []
+    for goal in goals[:MAX_GOALS]:
+        part = f"*{_inert(goal.title, TITLE_CHARS)}*"
+        if _CHANNEL_ID.fullmatch(goal.channel_id):
+            part += f" in <#{goal.channel_id}>"
+        if goal.derived:
+            part += " (computed from it)"
+        parts.append(part)
+    if len(goals) > MAX_GOALS:
+        parts.append(f"{len(goals) - MAX_GOALS} more")
+    return ", ".join(parts)
+
+
+def _inert(text: str, limit: int) -> str:
+    """One line of at most `limit` characters that mrkdwn shows as typed (no code-span end)."""
+    return escape_mrkdwn(cut_line(text, limit).replace("`", "'"))
