@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # The exact versions CI last tested; `make lock` refreshes it from pyproject.toml's ranges.
 LOCK   := requirements.lock
 
-.PHONY: demo test bench lint deps typecheck pytest install lock clean
+.PHONY: demo test bench soak lint deps typecheck pytest install lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ pytest: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks
 
+# Days of two bots on one PostgreSQL in minutes, with Slack, the database and the processes
+# failing; compares what Slack received with a calm run of the same story. Not part of `make test`.
+soak: $(STAMP)
+	$(BIN)/python -m tests.soak
+
 # Resolve pyproject.toml's ranges afresh in a scratch venv and pin what came; commit the result
 # once `make test` passes with it.
 lock:
@@ -54,4 +59,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) .lock-venv build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .lock-venv soak-logs build *.egg-info .pytest_cache .mypy_cache .ruff_cache

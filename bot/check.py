@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from bot.app import build_client
+from bot.app import build_client, slack_session
 from bot.constants import BOT_SCOPES
 from bot.settings import DatabaseSettings, EngineSettings, Settings, load_settings
 from jobs.metrics import Metric, MetricCatalog, load_catalog
@@ -66,7 +66,7 @@ async def run_checks(env: Mapping[str, str]) -> list[Line]:
         catalog, line = None, Line("metrics.yml", FAIL, _reason(exc))
     lines.append(line)
     lines += await _safely("database", _database(database_settings))
-    async with aiohttp.ClientSession() as http:
+    async with slack_session() as http:
         lines += await _safely("Slack", _slack(settings, http))
         lines += await _safely("metrics", _sources(catalog, engine_settings, env, http))
     secrets = _secrets(env, settings, database_settings)
@@ -203,12 +203,7 @@ async def _slack(settings: Settings | None, http: aiohttp.ClientSession) -> list
             Line("Slack", SKIP, "needs valid settings"),
             Line("Slack scopes", SKIP, "needs Slack"),
         ]
-    client = build_client(
-        settings.slack_bot_token,
-        api_url=settings.slack_api_url,
-        timeout=NETWORK_TIMEOUT,
-        session=http,
-    )
+    client = build_client(settings.slack_bot_token, api_url=settings.slack_api_url, session=http)
     where = client.base_url
     try:
         async with asyncio.timeout(NETWORK_TIMEOUT * 3):  # the client retries a dropped link

@@ -6,12 +6,12 @@ import argparse
 import asyncio
 import contextlib
 import io
-import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 
-from bot.settings import DatabaseSettings, Settings, load_settings
+from bot.logging_setup import configure_logging
+from bot.settings import DatabaseSettings, LoggingSettings, Settings, load_settings
 from jobs.errors import ConfigError
 from storage.db import redacted
 
@@ -85,11 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     add_engine_commands(sub)
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("goalpulse").setLevel(logging.INFO)
     try:
+        configure_logging(load_settings(LoggingSettings).goalpulse_log_format)
         with contextlib.suppress(KeyboardInterrupt):
             return int(asyncio.run(args.handler(args)))
     except ConfigError as exc:

@@ -97,6 +97,10 @@ class TerminalMessenger:
     async def permalink(self, channel_id: str, ts: str) -> str | None:
         return f"{WORKSPACE_URL}/archives/{channel_id}/p{ts.replace('.', '')}"
 
+    async def workspace_admins(self) -> list[str]:
+        """The demo's story has no admins to tell about goalpulse's own health."""
+        return []
+
     async def publish_digest(self, digest: ChannelDigest) -> str:
         self.show(f"{self._channel(digest.channel_id)} · digest", digest_blocks(digest))
         return self._ts(None)

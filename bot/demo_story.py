@@ -171,13 +171,14 @@ class Story:
         await self.engine.flush(goal_id)  # the thread note and everyone's DM, redrawn
 
     async def tick_item(self, user_id: str, item_key: str) -> None:
-        """A tick in the checklist's checkboxes (Slack sends every ticked box)."""
+        """A tick on one box of the checklist."""
         goal_id, _, remediation_id = await self._ids()
         await interactions.set_checked(
             database=self.engine.database,
             team_id=self.team_id,
             remediation_id=remediation_id,
-            checked=frozenset({item_key}),
+            item_key=item_key,
+            done=True,
             actor=Actor(user_id, _admin),
             now=self.clock(),
         )

@@ -8,9 +8,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import aiohttp
-
-from bot.app import build_client
+from bot.app import build_client, slack_session
 from bot.render.digest import digest_blocks
 from bot.render.terminal import blocks_to_text
 from bot.runtime import build_engine, open_database
@@ -29,7 +27,7 @@ async def engine_session(*, posting: bool) -> AsyncIterator[Engine]:
     catalog = load_catalog(settings.goalpulse_metrics)
     database: Database
     database, _ = await open_database(settings.database_url)
-    async with aiohttp.ClientSession() as http:
+    async with slack_session() as http:
         client = None
         if isinstance(settings, Settings):
             client = build_client(

@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
@@ -21,11 +22,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.render.digest import digest_blocks, digest_text
 from bot.render.escalation import render
 from bot.settings import DEFAULT_SLACK_POSTS_PER_SECOND
+from bot.slack_errors import delivering
 from jobs.alert_model import Outgoing
 from jobs.chart import render_chart
 from jobs.digest_model import ChannelDigest
+from jobs.messenger import DeliveryError
 
 log = logging.getLogger("goalpulse.slack")
+# Members a users.list page asks for (Slack recommends at most 200).
+USERS_PAGE = 200
 
 
 class Pacer:
@@ -197,9 +202,9 @@ class ChartUploads:
 class SlackMessenger:
     """Implements jobs.messenger.Messenger with the bot's AsyncWebClient.
 
-    Every chat.postMessage waits for its channel's pacer and then the workspace's. Slack errors
-    other than the lookups' (timezone, permalink) propagate: the caller keeps the work and
-    retries it later.
+    Every chat.postMessage waits for its channel's pacer and then the workspace's. A failed
+    call raises a DeliveryError (bot/slack_errors.py says which are permanent); the lookups
+    (timezone, permalink) answer None instead.
     """
 
     def __init__(
@@ -240,13 +245,14 @@ class SlackMessenger:
     ) -> str:
         await self.pacer.wait(channel_id)
         await self.workspace_pacer.wait()
-        response = await self.client.chat_postMessage(
-            channel=channel_id,
-            text=text,
-            blocks=blocks,
-            thread_ts=thread_ts,
-            unfurl_links=False,
-        )
+        async with delivering(channel_id):
+            response = await self.client.chat_postMessage(
+                channel=channel_id,
+                text=text,
+                blocks=blocks,
+                thread_ts=thread_ts,
+                unfurl_links=False,
+            )
         return str(response["ts"])
 
     async def post(
@@ -257,12 +263,17 @@ class SlackMessenger:
 
     async def update(self, channel_id: str, ts: str, message: Outgoing) -> None:
         text, blocks = render(message)
-        await self.client.chat_update(channel=channel_id, ts=ts, text=text, blocks=blocks)
+        async with delivering(channel_id):
+            await self.client.chat_update(channel=channel_id, ts=ts, text=text, blocks=blocks)
 
     async def send_dm(self, user_id: str, message: Outgoing) -> tuple[str, str]:
-        opened = await self.client.conversations_open(users=user_id)
+        async with delivering(user_id):
+            opened = await self.client.conversations_open(users=user_id)
         channel = str(opened["channel"]["id"])
-        return channel, await self.post(channel, message)
+        try:
+            return channel, await self.post(channel, message)
+        except DeliveryError as exc:  # about the person, not their DM channel
+            raise type(exc)(exc.reason, target=user_id, retry_after=exc.retry_after) from exc
 
     async def user_timezone(self, user_id: str) -> str | None:
         try:
@@ -272,7 +283,14 @@ class SlackMessenger:
             return None
         user = response.get("user")
         tz = user.get("tz") if isinstance(user, dict) else None
-        return tz if isinstance(tz, str) and tz else None
+        if not isinstance(tz, str) or not tz:
+            return None
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):  # newer than this host's tzdata
+            log.info("timezone %r of %s is unknown here; using the deployment's", tz, user_id)
+            return None
+        return tz
 
     async def permalink(self, channel_id: str, ts: str) -> str | None:
         try:
@@ -282,3 +300,19 @@ class SlackMessenger:
             return None
         link = response.get("permalink")
         return link if isinstance(link, str) and link else None
+
+    async def workspace_admins(self) -> list[str]:
+        """Admins and owners from users.list, page by page; no bots, no deactivated accounts."""
+        admins: list[str] = []
+        cursor: str | None = None
+        while True:
+            async with delivering(None):
+                response = await self.client.users_list(limit=USERS_PAGE, cursor=cursor)
+            for user in response.get("members") or []:
+                if user.get("deleted") or user.get("is_bot") or user.get("id") == "USLACKBOT":
+                    continue
+                if user.get("is_admin") or user.get("is_owner"):
+                    admins.append(str(user["id"]))
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if cursor is None:
+                return admins

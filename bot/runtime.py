@@ -17,11 +17,14 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot.app import build_app, build_client
+from bot.app import build_app, build_client, slack_session
+from bot.logging_setup import bind_request_context, hide_secrets
 from bot.messenger import SlackMessenger, WorkspacePacer
 from bot.server import build_web_app
 from bot.services import Services, utc_now
 from bot.settings import DEFAULT_SLACK_POSTS_PER_SECOND, EngineSettings, Settings
+from bot.slack_client import instrument_listeners
+from bot.telemetry import Telemetry
 from jobs.alert_model import Outgoing
 from jobs.digest_model import ChannelDigest
 from jobs.engine import Engine
@@ -122,8 +125,12 @@ async def start_bot(
     """Start everything; raise ConfigError (one clear line) for any bad setting."""
     catalog = load_catalog(settings.goalpulse_metrics)
     database, _ = await open_database(settings.database_url)
-    http = aiohttp.ClientSession()
-    client = build_client(settings.slack_bot_token, api_url=settings.slack_api_url, session=http)
+    hide_secrets(settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token)
+    telemetry = Telemetry(database=database, catalog=catalog, clock=clock)
+    http = slack_session()
+    client = build_client(
+        settings.slack_bot_token, api_url=settings.slack_api_url, session=http, telemetry=telemetry
+    )
     engine = build_engine(
         settings, database=database, catalog=catalog, http=http, client=client, clock=clock
     )
@@ -136,7 +143,11 @@ async def start_bot(
         engine=engine,
     )
     app = build_app(services=services, client=client, signing_secret=settings.slack_signing_secret)
-    scheduler = build_scheduler(engine, tick_seconds=tick_seconds) if schedule else None
+    app.use(bind_request_context)
+    app.use(instrument_listeners(telemetry))
+    scheduler = (
+        build_scheduler(engine, tick_seconds=tick_seconds, metrics=telemetry) if schedule else None
+    )
     if settings.slack_app_token:
         try:
             socket_url = await open_socket_mode_url(client, settings.slack_app_token)
@@ -152,7 +163,7 @@ async def start_bot(
         return RunningBot(
             services=services, runner=None, socket_mode=handler, port=None, scheduler=scheduler
         )
-    runner = web.AppRunner(build_web_app(app), access_log=None)
+    runner = web.AppRunner(build_web_app(app, telemetry), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host=host, port=settings.port)
     await site.start()
@@ -218,6 +229,9 @@ class NoPublisher:
 
     async def permalink(self, channel_id: str, ts: str) -> str | None:
         return None
+
+    async def workspace_admins(self) -> list[str]:
+        return []
 
 
 def _start(scheduler: EngineScheduler | None) -> None:

@@ -1,16 +1,21 @@
-"""The HTTP surface: `POST /slack/events` for Slack, `GET /healthz` for load balancers."""
+"""The HTTP surface: `POST /slack/events` for Slack, `GET /healthz` for load balancers and
+`GET /metrics` for Prometheus."""
 
 from __future__ import annotations
 
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+
+from bot.telemetry import Telemetry
 
 SLACK_EVENTS_PATH = "/slack/events"
 
 
-def build_web_app(bolt_app: AsyncApp) -> web.Application:
-    """An aiohttp application serving the Bolt app (Bolt verifies every Slack signature)."""
+def build_web_app(bolt_app: AsyncApp, telemetry: Telemetry | None = None) -> web.Application:
+    """An aiohttp application serving the Bolt app (Bolt verifies every Slack signature), and
+    the process's metrics when `telemetry` is given."""
 
     async def slack_events(request: web.Request) -> web.Response:
         bolt_response = await bolt_app.async_dispatch(await to_bolt_request(request))
@@ -22,4 +27,12 @@ def build_web_app(bolt_app: AsyncApp) -> web.Application:
     web_app = web.Application()
     web_app.router.add_post(SLACK_EVENTS_PATH, slack_events)
     web_app.router.add_get("/healthz", healthz)
+    if telemetry is not None:
+        scraped = telemetry
+
+        async def metrics(_request: web.Request) -> web.Response:
+            body = await scraped.scrape()
+            return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+        web_app.router.add_get("/metrics", metrics)
     return web_app

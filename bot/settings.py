@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
@@ -15,6 +16,14 @@ from sqlalchemy.exc import ArgumentError
 from jobs.errors import ConfigError
 
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+URL_FORMS = (
+    "expected postgresql+asyncpg://user:password@host:5432/dbname (a password with @ : / in it"
+    " percent-encoded) or sqlite+aiosqlite:///path/to/file.db"
+)
+# Driver names a message may repeat: anything else before `://` could be a mistyped secret.
+_KNOWN_DRIVER = re.compile(
+    r"(postgres|postgresql|pgsql|sqlite|mysql|mariadb|oracle|mssql|cockroachdb)(\+\w+)?"
+)
 DEFAULT_API_URL = "https://slack.com/api/"
 # chat.postMessage calls a second across the workspace. Slack enforces a workspace-wide limit
 # besides one message a second per channel but does not publish it; 50 is the limit the digest
@@ -23,10 +32,25 @@ DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_SLACK_POSTS_PER_SECOND = 50.0
 
 
-class DatabaseSettings(BaseSettings):
-    """Just the database: all `goalpulse migrate` needs."""
+class LoggingSettings(BaseSettings):
+    """How goalpulse logs: read by every command before it starts (bot/cli.py)."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    # `text` for people, `json` (one object a line) for log collectors.
+    goalpulse_log_format: Literal["json", "text"] = "text"
+
+    @field_validator("goalpulse_log_format", mode="before")
+    @classmethod
+    def _log_format(cls, value: Any) -> str:
+        name = value.strip().lower() if isinstance(value, str) else value
+        if name not in ("json", "text"):
+            raise ValueError(f"must be json or text, not {value!r}")
+        return str(name)
+
+
+class DatabaseSettings(LoggingSettings):
+    """Just the database: all `goalpulse migrate` needs."""
 
     database_url: str = "sqlite+aiosqlite:///goalpulse.db"
 
@@ -91,19 +115,36 @@ class Settings(EngineSettings):
         return value or None
 
 
-S = TypeVar("S", bound=DatabaseSettings)
+S = TypeVar("S", bound=LoggingSettings)
 
 
 def check_database_url(value: str) -> str:
-    """Return `value` if it names a database goalpulse can use, else raise ValueError."""
+    """Return `value` if it names a database goalpulse can use, else raise ValueError.
+
+    The messages never repeat the value, or any part of it but a known driver's name: a URL
+    that cannot be parsed cannot have its password picked out and hidden.
+    """
     try:
         url = make_url(value)
-    except ArgumentError:
-        raise ValueError(f"{value!r} is not a database URL") from None
+        port = url.port
+    except (ArgumentError, ValueError):
+        raise ValueError(f"not a database URL; {URL_FORMS}") from None
     if url.drivername not in SUPPORTED_DRIVERS:
-        raise ValueError(
-            f"driver {url.drivername!r} is not supported; use one of {', '.join(SUPPORTED_DRIVERS)}"
+        driver = (
+            f"driver {url.drivername!r}"
+            if _KNOWN_DRIVER.fullmatch(url.drivername)
+            else "its driver"
         )
+        raise ValueError(f"{driver} is not supported; use one of {', '.join(SUPPORTED_DRIVERS)}")
+    if url.get_backend_name() == "sqlite":
+        if url.host or url.username or url.password or port is not None:
+            raise ValueError(f"a SQLite URL names a file, not a server; {URL_FORMS}")
+        return value
+    if url.host and "@" in url.host:
+        # make_url takes the password to end at its first @; the rest would show as the host.
+        raise ValueError("the password must be percent-encoded (@ as %40, : as %3A, / as %2F)")
+    if port is not None and not 0 < port < 65536:
+        raise ValueError("the port must be a number from 1 to 65535")
     return value
 
 

@@ -180,6 +180,34 @@ class SourceNotice:
     recovered_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class DeliveryProblem:
+    """To someone who can fix it: Slack refused goalpulse's messages for `reason` (its error
+    code) about `target` (a channel or user id), in the goal's channel."""
+
+    reason: str
+    target: str | None
+    channel_id: str
+    metric_key: str
+    failed_kind: str  # the outbox kind that failed: "parent", "dm", "note"…
+    permanent: bool = True  # False: Slack kept failing until every retry was used
+
+
+@dataclass(frozen=True)
+class SelfCheckNotice:
+    """To a workspace admin: goalpulse itself needs looking at. `problem` is `outbox` (messages
+    due and unsent for too long: `waiting` of them, the oldest due since `since`) or `source`
+    (the source of `metric_key` failing since `since`, with its stored one-line `error`)."""
+
+    problem: Literal["outbox", "source"]
+    since: datetime
+    seen_at: datetime
+    waiting: int = 0
+    metric_key: str | None = None
+    title: str | None = None
+    error: str | None = None
+
+
 ThreadNote = (
     LeadAlerted
     | MissingRecipient
@@ -190,9 +218,21 @@ ThreadNote = (
     | Reminder
     | CloseOut
 )
-Outgoing = EscalationDm | RemediationParent | ChecklistView | ThreadNote | SourceNotice
+Outgoing = (
+    EscalationDm
+    | RemediationParent
+    | ChecklistView
+    | ThreadNote
+    | SourceNotice
+    | DeliveryProblem
+    | SelfCheckNotice
+)
 
 
 def metric_of(message: Outgoing) -> str:
     """The metric key a message is about."""
-    return message.metric_key if isinstance(message, SourceNotice) else message.goal.metric_key
+    if isinstance(message, SourceNotice | DeliveryProblem):
+        return message.metric_key
+    if isinstance(message, SelfCheckNotice):
+        return message.metric_key or ""
+    return message.goal.metric_key

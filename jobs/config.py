@@ -1,5 +1,9 @@
 """`/goal config`: the CEO and channel lead, when and in which timezone digests go out, and the
-checklist items the workspace adds to every remediation."""
+checklist items the workspace adds to every remediation.
+
+The lead gets the channel's escalations (and may acknowledge and resolve them), so changing it
+needs the current lead, an owner of one of the channel's goals or a workspace admin.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +16,10 @@ from typing import Literal
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jobs.errors import NotFoundError, PermissionDeniedError, UsageError, escape_mrkdwn
-from jobs.goals import Actor
+from jobs.goals import Actor, remembering
 from jobs.remediation import DEFAULT_ITEMS
 from storage import audit, workspace
+from storage import goals as goal_store
 
 DEFAULT_DIGEST_TIME = "09:30"
 # Slack shows at most 10 checkboxes in one group; the default items take 3 of them.
@@ -45,6 +50,15 @@ class ConfigChange:
     @property
     def is_empty(self) -> bool:
         return not any((self.ceo_id, self.lead_id, self.digest_time, self.timezone, self.checklist))
+
+
+@dataclass(frozen=True)
+class ConfigOutcome:
+    """What a change did that others should hear about: the channel lead it replaced."""
+
+    new_lead: str | None = None
+    # The lead before the change, when the change made someone else the lead.
+    replaced_lead: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,8 +144,10 @@ async def configure(
     actor: Actor,
     change: ConfigChange,
     now: datetime,
-) -> None:
-    """Apply a change; the CEO and the checklist can only be changed by a workspace admin."""
+) -> ConfigOutcome:
+    """Apply a change; the CEO and the checklist can only be changed by a workspace admin, the
+    channel lead only as `_require_lead_setter` allows."""
+    actor = remembering(actor)
     if change.ceo_id is not None and not await actor.is_admin():
         raise PermissionDeniedError(
             "Only a workspace admin or owner can set the CEO. "
@@ -145,6 +161,7 @@ async def configure(
             example="/goal config",
         )
     details: dict[str, str] = {}
+    replaced: str | None = None
     if change.ceo_id is not None or change.checklist is not None:
         row = await workspace.workspace_settings_for_update(
             session=session, team_id=team_id, now=now
@@ -161,6 +178,10 @@ async def configure(
         channel = await workspace.channel_settings_for_update(
             session=session, team_id=team_id, channel_id=channel_id, now=now
         )
+        if change.lead_id is not None and change.lead_id != channel.lead_id:
+            await _require_lead_setter(session, team_id, channel_id, actor, channel.lead_id)
+            if channel.lead_id is not None:
+                replaced = details["previous_lead_id"] = channel.lead_id
         if change.lead_id is not None:
             channel.lead_id = details["lead_id"] = change.lead_id
         if change.digest_time is not None:
@@ -177,6 +198,34 @@ async def configure(
         details=details,
         at=now,
     )
+    return ConfigOutcome(new_lead=change.lead_id, replaced_lead=replaced)
+
+
+async def _require_lead_setter(
+    session: AsyncSession, team_id: str, channel_id: str, actor: Actor, lead: str | None
+) -> None:
+    """The channel lead may be changed by the current lead, an owner of one of the channel's
+    goals or a workspace admin; the first one by a goal owner or an admin."""
+    if lead is not None and actor.user_id == lead:
+        return
+    goals = await goal_store.list_goals(session=session, team_id=team_id, channel_id=channel_id)
+    owners = sorted({goal.owner_id or goal.created_by for goal in goals})
+    if actor.user_id in owners or await actor.is_admin():
+        return
+    named = ", ".join(f"<@{owner}>" for owner in owners)
+    if lead is None:
+        who = f"an owner of one of its goals ({named}) or " if owners else ""
+        message = (
+            f"This channel has no lead yet; only {who}a workspace admin can set the first one, "
+            "since the lead gets the channel's escalations."
+        )
+    else:
+        who = f", an owner of one of its goals ({named})" if owners else ""
+        message = (
+            f"Only the channel's lead (<@{lead}>){who} or a workspace admin can change the "
+            "channel lead, since the lead gets the channel's escalations."
+        )
+    raise PermissionDeniedError(message, example="/goal config")
 
 
 async def effective_config(

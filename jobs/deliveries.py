@@ -43,10 +43,12 @@ from jobs.remediation import (
     fire,
 )
 from storage import escalation as escalation_store
+from storage import outbox
 from storage.db import Database
 from storage.models import Band, EpisodeRow, Goal, OutboxMessage, RemediationRow
 
 Apply = Callable[[AsyncSession], Awaitable[list[OutboxMessage]]]
+CLOSE_OUT_ATTEMPTS = 3  # re-reads after losing a race with a click
 
 
 @dataclass(frozen=True)
@@ -155,8 +157,16 @@ class Deliveries:
         if message.kind == "parent":
             return await self._parent(rem, subject)
         if rem.parent_ts is None:
-            return Later(self.clock() + self.wait_for_thread, "the thread is not posted yet")
-        if message.kind != "checklist" and rem.checklist_ts is None:
+            if not await self._failed(rem.id, "parent"):
+                return Later(self.clock() + self.wait_for_thread, "the thread is not posted yet")
+            if message.kind in ("checklist", "checklist_update", "parent_update"):
+                return Skip("the thread could not be opened")
+            # Notes, reminders and the close-out go to the goal's owner instead (_post_note).
+        elif (
+            message.kind != "checklist"
+            and rem.checklist_ts is None
+            and not await self._failed(rem.id, "checklist")
+        ):
             # The checklist opens the thread; with several bots sending, notes wait for it.
             return Later(self.clock() + self.wait_for_thread, "the checklist is not posted yet")
         handlers = {
@@ -228,7 +238,19 @@ class Deliveries:
         await self.messenger.update(rem.channel_id, rem.parent_ts, view)
         return Done({"ts": rem.parent_ts, "channel": rem.channel_id})
 
+    async def _failed(self, remediation_id: int, what: str) -> bool:
+        """Whether the thread's parent or checklist message failed for good."""
+        async with self.database.transaction() as session:
+            row = await outbox.by_run_key(
+                session=session, run_key=f"remediation:{remediation_id}:{what}"
+            )
+        return row is not None and row.state == "failed"
+
     async def _post_note(self, rem: RemediationRow, note: Outgoing) -> Done:
+        """Into the thread; when the thread could not be opened, to the goal's owner instead."""
+        if rem.parent_ts is None:
+            channel, ts = await self.messenger.send_dm(rem.owner_id, note)
+            return Done({"ts": ts, "channel": channel, "instead_of_thread": True})
         ts = await self.messenger.post(rem.channel_id, note, thread_ts=rem.parent_ts)
         return Done({"ts": ts, "channel": rem.channel_id})
 
@@ -295,80 +317,98 @@ class Deliveries:
     async def _close_out(
         self, message: OutboxMessage, rem: RemediationRow, subject: Subject
     ) -> Outcome:
-        if rem.status != "open":
-            return Skip(f"remediation {rem.status}")
-        plan = alert_rows.remediation_from_row(rem)
-        now = self.clock()
-        timer = next((t for t in due_timers(plan, now=now) if t.kind == "close_out"), None)
-        if timer is None:
-            return Later(now + self.retry_after, "not due by the remediation's clock")
-        line = subject.line
-        band = _known_band(line.band, subject.episode)
-        adverse = band in (Band.ORANGE, Band.RED) or line.trend_alert
-        closed, effects = fire(plan, timer, now=now, metric_adverse=adverse, band=band)
-        close = next(e for e in effects if isinstance(e, PostCloseOut))
+        """Decide the close-out once (stored with the state change), then post it.
+
+        Deciding is a versioned update retried from fresh state, so a click in the meantime
+        is never lost and never undone; a Resolve that got there first means there is nothing
+        to close. The decision is stored in this row, so a retried post says the same thing.
+        """
+        decided = await self._decided(message)
+        if decided is None:
+            decision = await self._decide_close_out(message, subject)
+            if not isinstance(decision, dict):
+                return decision
+            decided = decision
         async with self.database.transaction() as session:
-            lead = rem.lead_id or await recipient_for(session, subject.goal, "lead")
-            ceo = await recipient_for(session, subject.goal, "ceo")
-        wanted: list[tuple[str, str | None]] = []
-        if any(isinstance(e, EscalateToLead) for e in effects):
-            wanted.append(("lead", lead))
-        if any(isinstance(e, EscalateToCeo) for e in effects):
-            wanted.append(("ceo", ceo))
-        escalated = tuple((role, user) for role, user in wanted if user)
-        done = sum(item.done for item in closed.items)
-        note = CloseOut(
-            line,
-            outcome=close.outcome,
-            summary=close.summary,
-            done=done,
-            total=len(closed.items),
-            escalated_to=escalated,  # type: ignore[arg-type]  # roles are "lead"/"ceo"
-        )
-        result = (await self._post_note(rem, note)).result
-        rem_id = rem.id or 0
-
-        async def apply(session: AsyncSession) -> list[OutboxMessage]:
-            await escalation_store.update_remediation(
-                session=session,
-                remediation_id=rem_id,
-                version=rem.version,
-                values={"status": closed.status, "closed_at": now, "summary": close.summary[:500]},
+            fresh = await escalation_store.get_remediation(
+                session=session, team_id=rem.team_id, remediation_id=rem.id or 0
             )
-            follow = [
-                alert_rows.overdue_dm(rem, role=role, recipient_id=user, now=now)
-                for role, user in escalated
-            ]
-            for role, user in wanted:
-                if user is None:
-                    follow.append(
-                        alert_rows.note(
-                            team_id=rem.team_id,
-                            goal_id=rem.goal_id,
-                            remediation_id=rem_id,
-                            run_key=f"close_out:{rem_id}:missing-{role}",
-                            payload={
-                                "note": "missing",
-                                "role": role,
-                                "command": CONFIG_COMMANDS[role],
-                            },
-                            now=now,
-                        )
-                    )
-            for what in ("checklist_update", "parent_update"):
-                follow.append(
-                    alert_rows.redraw(
-                        team_id=rem.team_id,
-                        goal_id=rem.goal_id,
-                        remediation_id=rem_id,
-                        what=what,
-                        key="closed",
-                        now=now,
-                    )
-                )
-            return follow
+        note = CloseOut(
+            subject.line,
+            outcome=decided["outcome"],
+            summary=decided["summary"],
+            done=decided["done"],
+            total=decided["total"],
+            escalated_to=tuple((role, user) for role, user in decided["escalated_to"]),
+        )
+        return await self._post_note(fresh or rem, note)
 
-        return Done(result, apply)
+    async def _decided(self, message: OutboxMessage) -> dict[str, Any] | None:
+        async with self.database.transaction() as session:
+            row = await outbox.by_run_key(session=session, run_key=message.run_key)
+        return row.payload.get("decided") if row is not None else None
+
+    async def _decide_close_out(
+        self, message: OutboxMessage, subject: Subject
+    ) -> dict[str, Any] | Skip | Later:
+        for _ in range(CLOSE_OUT_ATTEMPTS):
+            async with self.database.transaction() as session:
+                rem = await escalation_store.get_remediation(
+                    session=session,
+                    team_id=message.team_id,
+                    remediation_id=message.remediation_id or 0,
+                )
+                if rem is None or rem.id is None:
+                    return Skip("no remediation")
+                if rem.status != "open":  # closed by a person, or by this row's other owner
+                    row = await outbox.by_run_key(session=session, run_key=message.run_key)
+                    decided = row.payload.get("decided") if row is not None else None
+                    return decided if decided is not None else Skip(f"remediation {rem.status}")
+                plan = alert_rows.remediation_from_row(rem)
+                now = self.clock()
+                timer = next((t for t in due_timers(plan, now=now) if t.kind == "close_out"), None)
+                if timer is None:
+                    return Later(now + self.retry_after, "not due by the remediation's clock")
+                band = _known_band(subject.line.band, subject.episode)
+                adverse = band in (Band.ORANGE, Band.RED) or subject.line.trend_alert
+                closed, effects = fire(plan, timer, now=now, metric_adverse=adverse, band=band)
+                close = next(e for e in effects if isinstance(e, PostCloseOut))
+                lead = rem.lead_id or await recipient_for(session, subject.goal, "lead")
+                ceo = await recipient_for(session, subject.goal, "ceo")
+                wanted: list[tuple[str, str | None]] = []
+                if any(isinstance(e, EscalateToLead) for e in effects):
+                    wanted.append(("lead", lead))
+                if any(isinstance(e, EscalateToCeo) for e in effects):
+                    wanted.append(("ceo", ceo))
+                changed = await escalation_store.update_remediation(
+                    session=session,
+                    remediation_id=rem.id,
+                    version=rem.version,
+                    values={
+                        "status": closed.status,
+                        "closed_at": now,
+                        "summary": close.summary[:500],
+                    },
+                )
+                if not changed:
+                    continue  # a click got there first: decide again from what it left
+                decided = {
+                    "outcome": close.outcome,
+                    "summary": close.summary,
+                    "done": sum(item.done for item in closed.items),
+                    "total": len(closed.items),
+                    "escalated_to": [[role, user] for role, user in wanted if user],
+                }
+                await outbox.set_payload(
+                    session=session,
+                    message_id=message.id or 0,
+                    payload={**message.payload, "decided": decided},
+                )
+                await outbox.enqueue(
+                    session=session, messages=_close_out_follow_ups(rem, wanted, now=now)
+                )
+                return decided
+        return Later(self.clock() + self.retry_after, "the remediation kept changing")
 
     # -- direct messages --------------------------------------------------------------------
 
@@ -393,9 +433,11 @@ class Deliveries:
         )
 
     async def _thread_link(self, rem: RemediationRow | None) -> str | Later | None:
-        if rem is None:
+        if rem is None or rem.id is None:
             return None
         if rem.parent_ts is None:
+            if await self._failed(rem.id, "parent"):
+                return None  # the DM goes out without a link
             return Later(self.clock() + self.wait_for_thread, "the thread is not posted yet")
         return await self.messenger.permalink(rem.channel_id, rem.parent_ts)
 
@@ -457,6 +499,40 @@ class Deliveries:
         )
         await self.messenger.update(payload["channel"], payload["ts"], view)
         return Done({"ts": payload["ts"], "channel": payload["channel"]})
+
+
+def _close_out_follow_ups(
+    rem: RemediationRow, wanted: list[tuple[str, str | None]], *, now: datetime
+) -> list[OutboxMessage]:
+    """The overdue DMs (or a note that nobody holds the role) and the closed redraws."""
+    rem_id = rem.id or 0
+    follow: list[OutboxMessage] = []
+    for role, user in wanted:
+        if user is not None:
+            follow.append(alert_rows.overdue_dm(rem, role=role, recipient_id=user, now=now))
+            continue
+        follow.append(
+            alert_rows.note(
+                team_id=rem.team_id,
+                goal_id=rem.goal_id,
+                remediation_id=rem_id,
+                run_key=f"close_out:{rem_id}:missing-{role}",
+                payload={"note": "missing", "role": role, "command": CONFIG_COMMANDS[role]},
+                now=now,
+            )
+        )
+    for what in ("checklist_update", "parent_update"):
+        follow.append(
+            alert_rows.redraw(
+                team_id=rem.team_id,
+                goal_id=rem.goal_id,
+                remediation_id=rem_id,
+                what=what,
+                key="closed",
+                now=now,
+            )
+        )
+    return follow
 
 
 def _known_band(band: str, episode: EpisodeRow | None) -> str:

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from jobs.config import DEFAULT_DIGEST_TIME
 from jobs.digest_model import ChannelDigest, EscalationStatus, GoalLine, HealthIndex
 from jobs.metrics import MetricCatalog
+from jobs.sources.errors import failure_kind
 from storage import escalation as escalation_store
 from storage import evaluations as evaluation_store
 from storage import goals as goal_store
@@ -207,7 +208,11 @@ def goal_line(
     trend_trigger: int,
     escalation: EscalationStatus | None = None,
 ) -> GoalLine:
-    """One goal as the digest (and every escalation message) shows it."""
+    """One goal as the digest (and every escalation message) shows it.
+
+    `source_error` is the stored failure line; the goal line keeps only its kind (`HTTP 500`,
+    `timed out`), since what a source answered may hold anything and channels see this.
+    """
     metric = catalog.get(goal.metric_key)
     return GoalLine(
         goal_id=goal.id or 0,
@@ -227,7 +232,7 @@ def goal_line(
         trend_alert=bool(evaluation and evaluation.consecutive_adverse >= trend_trigger),
         red_in_days=evaluation.red_in_days if evaluation else None,
         owner_id=goal.owner_id,
-        source_error=source_error,
+        source_error=failure_kind(source_error) if source_error else None,
         escalation=escalation,
     )
 

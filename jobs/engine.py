@@ -15,18 +15,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jobs.alerts import escalate
+from jobs.delivery_problems import digest_problem
 from jobs.digest import ChannelSchedule, DueDigest, build_digest, due_digests, load_schedules
 from jobs.digest_model import ChannelDigest
 from jobs.escalation import EscalationPolicy
 from jobs.evaluate import EvaluationPolicy
 from jobs.evaluation import evaluate
 from jobs.first_pull import FirstPull, PullCoalescer, first_pull, needs_first_pull
-from jobs.messenger import Messenger
+from jobs.messenger import DeliveryError, Messenger, TransientDeliveryError
 from jobs.metrics import MetricCatalog
 from jobs.pull import PullResult, pull
 from jobs.sources import SourceFetcher
-from jobs.timers import OutboxSender, TimerOutcome
-from storage import claims
+from jobs.timers import OutboxSender, TimerOutcome, backoff
+from storage import claims, outbox
 from storage.db import Database
 from storage.models import Goal
 
@@ -170,6 +171,10 @@ class Engine:
             schedules = await load_schedules(session=session, default_timezone=self.timezone)
             due = due_digests(schedules, now=now, grace=self.grace)
             done = await claims.done_keys(session=session, run_keys=[d.run_key for d in due])
+            # A digest whose window passed while it was being retried ends here.
+            await claims.give_up_stale(
+                session=session, kind="digest", claimed_before=now - self.grace, now=now
+            )
         pending = [d for d in due if d.run_key not in done]
         evaluated = await self._evaluate_for_fan_out(pending, schedules)
         limit = asyncio.Semaphore(self.concurrency)
@@ -222,6 +227,9 @@ class Engine:
             )
         if not claimed:
             return DigestOutcome(item.run_key, "skipped")
+        async with self.database.transaction() as session:
+            held = await claims.get_claim(session=session, run_key=item.run_key)
+        attempt = held.attempts if held is not None else 1
         try:
             digest = await self.digest_for(
                 item.team_id,
@@ -231,17 +239,8 @@ class Engine:
                 evaluated=evaluated,
             )
             ts = None if digest is None else await self.messenger.publish_digest(digest)
-        except Exception as exc:  # Slack down, rate limits exhausted, a bug: retry later
-            log.warning("digest %s failed, will retry: %s", item.run_key, exc)
-            async with self.database.transaction() as session:
-                await claims.release(
-                    session=session,
-                    run_key=item.run_key,
-                    worker=self.worker,
-                    retry_at=self.clock() + self.retry_after,
-                    error=f"{type(exc).__name__}: {exc}",
-                )
-            return DigestOutcome(item.run_key, "failed", error=str(exc))
+        except Exception as exc:  # Slack refused or is down, or a bug
+            return await self._digest_failed(item, exc, attempt=attempt)
         async with self.database.transaction() as session:
             await claims.complete(
                 session=session,
@@ -254,6 +253,49 @@ class Engine:
             # The chart (~0.3 s of CPU) follows in the digest's thread once the claim is done.
             self.messenger.attach_chart(digest, ts)
         return DigestOutcome(item.run_key, "sent" if ts else "empty", ts=ts)
+
+    async def _digest_failed(
+        self, item: DueDigest, exc: Exception, *, attempt: int
+    ) -> DigestOutcome:
+        """A permanent refusal, or the last retry, ends the claim (and someone is told);
+        anything else is retried later, backing off."""
+        error = (
+            exc if isinstance(exc, DeliveryError) else TransientDeliveryError(type(exc).__name__)
+        )
+        if not isinstance(exc, DeliveryError):
+            log.exception("digest %s failed unexpectedly", item.run_key)
+        now = self.clock()
+        final = error.permanent or attempt >= self.sender.max_attempts
+        async with self.database.transaction() as session:
+            if final:
+                await claims.fail(
+                    session=session,
+                    run_key=item.run_key,
+                    worker=self.worker,
+                    now=now,
+                    reason=str(error),
+                )
+                notice = await digest_problem(session, item, error, now=now)
+                if notice is not None:
+                    await outbox.enqueue(session=session, messages=[notice])
+            else:
+                delay = backoff(
+                    attempt,
+                    base=self.retry_after,
+                    cap=self.sender.max_backoff,
+                    hint=error.retry_after,
+                )
+                await claims.release(
+                    session=session,
+                    run_key=item.run_key,
+                    worker=self.worker,
+                    retry_at=now + delay,
+                    error=str(error),
+                )
+        log.warning(
+            "digest %s %s: %s", item.run_key, "failed for good" if final else "will retry", error
+        )
+        return DigestOutcome(item.run_key, "failed", error=str(error))
 
     async def digest_for(
         self,

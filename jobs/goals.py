@@ -1,11 +1,13 @@
 """Goal services: the rules behind `/goal set`, `thresholds`, `pause`, `resume`, `remove`.
 
 Callers pass the session (their transaction) and `now`; a refused change raises before anything
-is written, so nothing is ever half-stored.
+is written, so nothing is ever half-stored. Removing a goal keeps its row and history (status
+`removed`); setting a goal on that metric in the channel again brings the row back as new.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -13,11 +15,23 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from jobs.errors import NotFoundError, PermissionDeniedError, UsageError, quoted
+from jobs.errors import ConflictError, NotFoundError, PermissionDeniedError, UsageError, quoted
 from jobs.metrics import Metric, MetricCatalog
-from storage import audit
+from jobs.quantities import format_metric_value
+from storage import audit, outbox, workspace
+from storage import escalation as escalation_store
 from storage import goals as goal_store
+from storage import points as point_store
+from storage.db import Database
 from storage.models import Direction, Goal, GoalStatus
+
+# Re-reads after losing a race with an evaluation or a click while removing a goal.
+ATTEMPTS = 3
+# A removed goal's open remediation closes with this status and summary.
+REMOVED_REMEDIATION = "removed"
+REMOVED_SUMMARY = "Closed because the goal was removed."
+# Adverse deviations are compared at 9 decimals, as evaluation does (jobs/evaluate.py).
+_DECIMALS = 9
 
 
 @dataclass(frozen=True)
@@ -26,6 +40,18 @@ class Actor:
 
     user_id: str
     is_admin: Callable[[], Awaitable[bool]]
+
+
+def remembering(actor: Actor) -> Actor:
+    """The same person, with Slack asked at most once whether they are an admin."""
+    answers: list[bool] = []
+
+    async def is_admin() -> bool:
+        if not answers:
+            answers.append(await actor.is_admin())
+        return answers[0]
+
+    return Actor(user_id=actor.user_id, is_admin=is_admin)
 
 
 @dataclass(frozen=True)
@@ -79,28 +105,55 @@ async def set_goal(
     change: GoalChange,
     now: datetime,
 ) -> tuple[Goal, bool]:
-    """Create the channel's goal on a metric, or update it; returns (goal, created)."""
+    """Create the channel's goal on a metric, or update it; returns (goal, created).
+
+    A removed goal on the metric is brought back as a new one (its row and history kept). A
+    target that would start the goal in red at the metric's latest value needs the rights of
+    `_require_red_setter`.
+    """
     metric = require_metric(catalog, change.metric_key)
-    goal = await goal_store.get_goal(
-        session=session, team_id=team_id, channel_id=channel_id, metric_key=change.metric_key
+    actor = remembering(actor)
+    stored = await goal_store.get_goal(
+        session=session,
+        team_id=team_id,
+        channel_id=channel_id,
+        metric_key=change.metric_key,
+        include_removed=True,
     )
-    created = goal is None
-    if goal is None:
-        goal = Goal(
+    existing = stored if stored is not None and stored.status != GoalStatus.REMOVED else None
+    fresh = Goal(
+        team_id=team_id,
+        channel_id=channel_id,
+        metric_key=metric.key,
+        target=change.target,
+        direction=(change.direction or Direction(metric.direction)).value,
+        unit=metric.unit.value,
+        owner_id=change.owner_id or actor.user_id,
+        created_by=actor.user_id,
+        created_at=now,
+        updated_at=now,
+    )
+    if existing is not None:
+        await _require_editor(existing, actor)
+    judged = existing or fresh
+    direction = change.direction.value if change.direction is not None else judged.direction
+    if existing is None or (change.target, direction) != (existing.target, existing.direction):
+        await _require_red_setter(
+            session,
+            metric=metric,
             team_id=team_id,
             channel_id=channel_id,
-            metric_key=metric.key,
+            goal=existing,
+            actor=actor,
             target=change.target,
-            direction=(change.direction or Direction(metric.direction)).value,
-            unit=metric.unit.value,
-            owner_id=change.owner_id or actor.user_id,
-            created_by=actor.user_id,
-            created_at=now,
-            updated_at=now,
+            direction=Direction(direction),
+            red=judged.red,
         )
-    else:
-        await _require_editor(goal, actor)
-    before = {} if created else _snapshot(goal)
+    created = existing is None
+    before = {} if existing is None else _snapshot(existing)
+    goal = existing or stored or fresh
+    if goal is stored and existing is None:  # removed: the same row, set up as a new goal
+        goal.sqlmodel_update(fresh.model_dump(exclude={"id"}))
     goal.target = change.target
     if change.direction is not None:
         goal.direction = change.direction.value
@@ -112,7 +165,9 @@ async def set_goal(
         goal.lead_id = change.lead_id
     goal.updated_at = now
     await goal_store.save_goal(session=session, goal=goal)
-    await _audit(session, goal, actor, "goal.create" if created else "goal.update", before, now)
+    extra = {"restored": True} if stored is not None and created else {}
+    action = "goal.create" if created else "goal.update"
+    await _audit(session, goal, actor, action, before, now, extra=extra)
     return goal, created
 
 
@@ -153,27 +208,218 @@ async def set_status(
     before = _snapshot(goal)
     goal.status = status.value
     goal.updated_at = now
+    if status is GoalStatus.PAUSED:
+        goal.paused_at = now  # its queued messages wait (storage/outbox.due skips them)
+    elif goal.paused_at is not None and goal.id is not None:
+        # Time stood still for it: the remediation's deadline and the queue move on as much.
+        paused_for = now - goal.paused_at
+        await outbox.postpone_goal(session=session, goal_id=goal.id, by=paused_for)
+        await escalation_store.extend_open_remediations(
+            session=session, goal_id=goal.id, by=paused_for
+        )
+        goal.paused_at = None
     await goal_store.save_goal(session=session, goal=goal)
     action = "goal.pause" if status is GoalStatus.PAUSED else "goal.resume"
     await _audit(session, goal, actor, action, before, now)
     return goal, True
 
 
+async def removable_goal(
+    *, session: AsyncSession, team_id: str, channel_id: str, actor: Actor, metric_key: str
+) -> Goal:
+    """The goal `/goal remove` asks to confirm, once the actor may remove it; changes nothing."""
+    return await _editable_goal(session, team_id, channel_id, metric_key, remembering(actor))
+
+
+def set_up_at(goal: Goal) -> int:
+    """When the goal was set up (created, or brought back after a removal), in whole seconds:
+    a Remove button carries it, so one from before a removal and a new set removes nothing."""
+    return int(goal.created_at.timestamp())
+
+
 async def remove_goal(
     *,
+    database: Database,
+    team_id: str,
+    goal_id: int,
+    set_up: int | None,
+    actor: Actor,
+    now: datetime,
+    channel_id: str | None = None,
+) -> Goal:
+    """Remove a goal, keeping it and its history: it leaves lists, digests, evaluation and
+    escalation; its open episode and remediation close; its unsent escalation messages are
+    cancelled. Nothing new is queued."""
+    actor = remembering(actor)
+    for _ in range(ATTEMPTS):
+        try:
+            async with database.transaction() as session:
+                return await _remove(
+                    session, team_id, goal_id, set_up, actor, now, channel_id=channel_id
+                )
+        except _Raced:
+            continue
+    raise ConflictError("Others changed this goal at the same moment; please try again.")
+
+
+class _Raced(Exception):
+    """An episode or remediation changed while it was being closed: read it again."""
+
+
+async def _remove(
     session: AsyncSession,
     team_id: str,
-    channel_id: str,
+    goal_id: int,
+    set_up: int | None,
     actor: Actor,
-    metric_key: str,
     now: datetime,
+    *,
+    channel_id: str | None,
 ) -> Goal:
-    """Delete a goal (the audit log keeps what it was)."""
-    goal = await _editable_goal(session, team_id, channel_id, metric_key, actor)
+    goal = await goal_store.goal_by_id(session=session, team_id=team_id, goal_id=goal_id)
+    if goal is None or goal.id is None or channel_id not in (None, goal.channel_id):
+        raise NotFoundError("That goal is not in this channel any more; nothing was removed.")
+    if goal.status == GoalStatus.REMOVED:
+        raise NotFoundError(removed_message(goal))
+    if set_up is not None and set_up != set_up_at(goal):
+        raise NotFoundError(
+            f"This confirmation is out of date: the `{goal.metric_key}` goal was set again "
+            "since. Nothing was removed.",
+            example=f"/goal remove {goal.metric_key}",
+        )
+    await _require_editor(goal, actor)
     before = _snapshot(goal)
-    await goal_store.delete_goal(session=session, goal=goal)
-    await _audit(session, goal, actor, "goal.remove", before, now)
+    closed = await _close_escalations(session, goal, actor, now)
+    goal.status = GoalStatus.REMOVED.value
+    goal.removed_at, goal.removed_by, goal.updated_at = now, actor.user_id, now
+    await goal_store.save_goal(session=session, goal=goal)
+    await _audit(session, goal, actor, "goal.remove", before, now, extra=closed)
     return goal
+
+
+async def _close_escalations(
+    session: AsyncSession, goal: Goal, actor: Actor, now: datetime
+) -> dict[str, Any]:
+    """Close the goal's open episode and remediation and cancel their unsent messages; returns
+    what was closed, for the audit log."""
+    assert goal.id is not None
+    found = await escalation_store.open_escalations(
+        session=session, team_id=goal.team_id, goal_ids=[goal.id]
+    )
+    episode, remediation = found.get(goal.id, (None, None))
+    closed: dict[str, Any] = {}
+    if episode is not None and episode.id is not None:
+        if not await escalation_store.update_episode(
+            session=session,
+            episode_id=episode.id,
+            version=episode.version,
+            values={"closed_at": now},
+        ):
+            raise _Raced
+        closed["closed_episode"] = episode.id
+    if remediation is not None and remediation.id is not None:
+        values = {
+            "status": REMOVED_REMEDIATION,
+            "closed_at": now,
+            "closed_by": actor.user_id,
+            "summary": REMOVED_SUMMARY,
+        }
+        if not await escalation_store.update_remediation(
+            session=session,
+            remediation_id=remediation.id,
+            version=remediation.version,
+            values=values,
+        ):
+            raise _Raced
+        closed["closed_remediation"] = remediation.id
+    keys = await goal_store.unsent_escalation_keys(session=session, goal_id=goal.id)
+    await outbox.cancel_pending(session=session, run_keys=keys, now=now, reason="goal removed")
+    if keys:
+        closed["cancelled_messages"] = len(keys)
+    return closed
+
+
+def removed_message(goal: Goal) -> str:
+    """What a click on a removed goal's message is answered."""
+    when = goal.removed_at or goal.updated_at
+    by = f" by <@{goal.removed_by}>" if goal.removed_by else ""
+    return (
+        f"This goal was removed from <#{goal.channel_id}> on {when.day} {when:%b %Y}{by}; "
+        "nothing to do."
+    )
+
+
+async def refuse_if_removed(*, session: AsyncSession, team_id: str, goal_id: int) -> None:
+    """Refuse a click on a removed goal's thread or DM, saying when and by whom it went."""
+    goal = await goal_store.goal_by_id(session=session, team_id=team_id, goal_id=goal_id)
+    if goal is not None and goal.status == GoalStatus.REMOVED:
+        raise NotFoundError(removed_message(goal))
+
+
+def starts_red(value: float, *, target: float, direction: Direction, red: float) -> bool:
+    """Whether `value` is red against this target by evaluation's rule: the adverse deviation
+    (direction-aware) at or past the red edge, compared at 9 decimals; no hysteresis."""
+    if target == 0 or not math.isfinite(target) or not math.isfinite(value):
+        return False
+    deviation = (value - target) / abs(target)
+    if direction is Direction.EITHER:
+        adverse = abs(deviation)
+    else:
+        adverse = -deviation if direction is Direction.HIGHER else deviation
+    return round(adverse, _DECIMALS) >= red
+
+
+async def _require_red_setter(
+    session: AsyncSession,
+    *,
+    metric: Metric,
+    team_id: str,
+    channel_id: str,
+    goal: Goal | None,
+    actor: Actor,
+    target: float,
+    direction: Direction,
+    red: float,
+) -> None:
+    """A target that starts the goal in red at the metric's latest stored value (and so pages
+    the CEO) may be set only by the channel lead, the goal's existing owner or lead, or a
+    workspace admin."""
+    latest = await _latest_value(session, team_id, metric.key)
+    if latest is None:
+        return
+    day, value = latest
+    if not starts_red(value, target=target, direction=direction, red=red):
+        return
+    channel = await workspace.get_channel_settings(
+        session=session, team_id=team_id, channel_id=channel_id
+    )
+    lead = channel.lead_id if channel else None
+    people = sorted({p for p in (goal.owner_id, goal.lead_id) if p}) if goal else []
+    if actor.user_id in {lead, *people} or await actor.is_admin():
+        return
+    who = [f"the channel lead (<@{lead}>)" if lead else "the channel lead (none is set)"]
+    if people:
+        who.append(f"the goal's owner or lead ({', '.join(f'<@{p}>' for p in people)})")
+    shown = format_metric_value(metric, value)
+    raise PermissionDeniedError(
+        f"The latest `{metric.key}` value is {shown} ({day:%a %d %b %Y}). A target of "
+        f"{format_metric_value(metric, target)} would start this goal in red and page the "
+        f"CEO, so only {', '.join(who)} or a workspace admin can set it.",
+        example=f"/goal set {metric.key} {shown}",
+    )
+
+
+async def _latest_value(
+    session: AsyncSession, team_id: str, metric_key: str
+) -> tuple[date, float] | None:
+    """The workspace's newest stored value of the metric, with its day; None without one."""
+    day = await point_store.latest_day(session=session, team_id=team_id, metric_key=metric_key)
+    if day is None:
+        return None
+    points = await point_store.points_since(
+        session=session, team_id=team_id, metric_keys=[metric_key], since=day
+    )
+    return (day, points[0].value) if points else None
 
 
 async def find_goal(
@@ -224,9 +470,16 @@ async def _audit(
     action: str,
     before: dict[str, Any],
     now: datetime,
+    *,
+    extra: dict[str, Any] | None = None,
 ) -> None:
-    after = _snapshot(goal) if action != "goal.remove" else {}
-    changed = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+    if action == "goal.remove":
+        details: dict[str, Any] = {"removed": before}
+    else:
+        after = _snapshot(goal)
+        details = {
+            "changed": {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+        }
     await audit.record_event(
         session=session,
         team_id=goal.team_id,
@@ -234,6 +487,6 @@ async def _audit(
         actor_id=actor.user_id,
         action=action,
         subject=goal.metric_key,
-        details={"changed": changed} if action != "goal.remove" else {"removed": before},
+        details=details | (extra or {}),
         at=now,
     )

@@ -18,7 +18,7 @@ from jobs import alert_rows, remediation
 from jobs.errors import ConflictError, NotFoundError, PermissionDeniedError, quoted
 from jobs.escalation import acknowledge as acknowledge_episode
 from jobs.escalation import snooze as snooze_episode
-from jobs.goals import Actor
+from jobs.goals import Actor, refuse_if_removed
 from storage import escalation as escalation_store
 from storage import evaluations as evaluation_store
 from storage import outbox
@@ -42,30 +42,29 @@ async def set_checked(
     database: Database,
     team_id: str,
     remediation_id: int,
-    checked: frozenset[str],
+    item_key: str,
+    done: bool,
     actor: Actor,
     now: datetime,
 ) -> ActionResult:
-    """Make the done items exactly `checked` (a checkbox group sends its whole state)."""
+    """Tick (`done`) or untick one item; every other item keeps its stored state."""
 
     async def change(row: RemediationRow) -> tuple[remediation.Remediation, bool]:
         plan = alert_rows.remediation_from_row(row)
-        keys = {item.key for item in plan.items}
-        unknown = checked - keys
-        if unknown:
-            raise NotFoundError(f"This checklist has no item {quoted(sorted(unknown)[0])}.")
-        for item in plan.items:
-            if (item.key in checked) == item.done:
-                continue
-            if not await _may_edit_item(row, item.owner_id, actor):
-                raise PermissionDeniedError(
-                    f"Only the item's owner (<@{item.owner_id}>), the goal owner or the lead "
-                    f"can tick {quoted(item.title)}."
-                )
-            plan, _ = remediation.toggle_item(
-                plan, item_key=item.key, done=item.key in checked, user_id=actor.user_id, now=now
+        item = next((i for i in plan.items if i.key == item_key), None)
+        if item is None:
+            raise NotFoundError(f"This checklist has no item {quoted(item_key)}.")
+        if item.done == done:
+            return plan, False
+        if not await _may_edit_item(row, item.owner_id, actor):
+            raise PermissionDeniedError(
+                f"Only the item's owner (<@{item.owner_id}>), the goal owner or the lead "
+                f"can tick {quoted(item.title)}."
             )
-        return plan, plan.items != alert_rows.items_from_json(row.items)
+        updated, effects = remediation.toggle_item(
+            plan, item_key=item_key, done=done, user_id=actor.user_id, now=now
+        )
+        return updated, bool(effects)
 
     return await _edit_remediation(database, team_id, remediation_id, now, change)
 
@@ -236,6 +235,7 @@ async def _edit_episode(
             )
             if row is None:
                 raise NotFoundError("That escalation no longer exists.")
+            await refuse_if_removed(session=session, team_id=team_id, goal_id=row.goal_id)
             dms = await escalation_store.episode_dms(session=session, episode_id=episode_id)
             recipients = {dm.recipient_id for dm in dms}
             if actor.user_id not in recipients and not await actor.is_admin():
@@ -278,6 +278,7 @@ async def _remediation(session: AsyncSession, team_id: str, remediation_id: int)
     )
     if row is None:
         raise NotFoundError("That remediation no longer exists.")
+    await refuse_if_removed(session=session, team_id=team_id, goal_id=row.goal_id)
     return row
 
 

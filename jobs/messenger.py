@@ -9,6 +9,35 @@ from jobs.alert_model import Outgoing
 from jobs.digest_model import ChannelDigest
 
 
+class DeliveryError(Exception):
+    """A message could not be delivered.
+
+    `reason` is short and safe to show (the platform's error code, "timeout", "http_503");
+    `target` is the channel or user it is about; `retry_after` (seconds) is the platform's own
+    hint. `permanent` errors end the work: sending the same thing again cannot succeed.
+    """
+
+    permanent = False
+
+    def __init__(
+        self, reason: str, *, target: str | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(reason if target is None else f"{reason} ({target})")
+        self.reason = reason
+        self.target = target
+        self.retry_after = retry_after
+
+
+class PermanentDeliveryError(DeliveryError):
+    """The platform said no for good: not in the channel, archived, no such user…"""
+
+    permanent = True
+
+
+class TransientDeliveryError(DeliveryError):
+    """Worth trying again later: rate limited, a server error, a timeout, a dropped link."""
+
+
 class DigestPublisher(Protocol):
     """Posts a digest to its channel; its chart follows in the thread."""
 
@@ -30,7 +59,8 @@ class DigestPublisher(Protocol):
 class Messenger(DigestPublisher, Protocol):
     """Everything escalation and remediation send: DMs, thread posts and in-place edits.
 
-    Every method raises on failure; the caller keeps the work and retries it later.
+    Every method raises DeliveryError on failure: the caller retries a transient one later
+    and ends the work on a permanent one.
     """
 
     async def post(
@@ -53,4 +83,9 @@ class Messenger(DigestPublisher, Protocol):
 
     async def permalink(self, channel_id: str, ts: str) -> str | None:
         """A link to a message, or None when the platform cannot give one."""
+        ...
+
+    async def workspace_admins(self) -> list[str]:
+        """The user ids of the workspace's admins and owners: people, not bots or deactivated
+        accounts. Raises DeliveryError when the platform cannot say."""
         ...

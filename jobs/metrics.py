@@ -70,6 +70,8 @@ class HttpSource(_Strict):
     date_field: str = "day"
     value_field: str = "value"
     timeout_seconds: float = Field(default=15, gt=0)
+    # Which redirects to follow: to the same scheme, host and port only; none; or any.
+    redirects: Literal["same-host", "none", "any"] = "same-host"
 
 
 class ManualSource(_Strict):

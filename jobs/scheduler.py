@@ -7,7 +7,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -23,6 +23,14 @@ JOB_DEFAULTS = {
     "max_instances": 1,
     "misfire_grace_time": 15 * 60,
 }
+# How often (seconds) goalpulse checks on itself (jobs/self_check.py).
+SELF_CHECK_SECONDS = 5 * 60
+
+
+class JobMetrics(Protocol):
+    """Told of every job run: bot/telemetry.py counts them for /metrics."""
+
+    def job_finished(self, job: str, *, failed: bool) -> None: ...
 
 
 class EngineScheduler:
@@ -32,22 +40,30 @@ class EngineScheduler:
     half-done digest would leave it hanging, so we track the running jobs ourselves.
     """
 
-    def __init__(self, engine: Engine, *, tick_seconds: float = 60) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        tick_seconds: float = 60,
+        metrics: JobMetrics | None = None,
+        self_check_seconds: float = SELF_CHECK_SECONDS,
+    ) -> None:
         self.scheduler = AsyncIOScheduler(timezone=engine.timezone, job_defaults=JOB_DEFAULTS)
         self._running: set[asyncio.Task[Any]] = set()
         self._stopping = False
+        self.metrics = metrics
         for metric in engine.catalog:
             if metric.source is None or metric.source.kind == "manual":
                 continue
             self.scheduler.add_job(
-                self._tracked(engine.pull),
+                self._tracked(engine.pull, f"pull:{metric.key}"),
                 CronTrigger.from_crontab(metric.schedule, timezone=engine.timezone),
                 kwargs={"metric_keys": [metric.key]},
                 id=f"pull:{metric.key}",
                 name=f"pull {metric.key}",
             )
         self.scheduler.add_job(
-            self._tracked(engine.digest_tick),
+            self._tracked(engine.digest_tick, "digest_tick"),
             IntervalTrigger(seconds=tick_seconds, timezone=engine.timezone),
             id="digest_tick",
             name="digest tick",
@@ -55,12 +71,18 @@ class EngineScheduler:
             next_run_time=datetime.now(tz=self.scheduler.timezone),
         )
         self.scheduler.add_job(
-            self._tracked(engine.timers_tick),
+            self._tracked(engine.timers_tick, "timers_tick"),
             IntervalTrigger(seconds=tick_seconds, timezone=engine.timezone),
             id="timers_tick",
             name="timers tick",
             # Reminders and DMs that fell due while the bot was down go out at start-up.
             next_run_time=datetime.now(tz=self.scheduler.timezone),
+        )
+        self.scheduler.add_job(
+            self._tracked(engine.sender.self_check.run, "self_check"),
+            IntervalTrigger(seconds=self_check_seconds, timezone=engine.timezone),
+            id="self_check",
+            name="self-check",
         )
 
     @property
@@ -86,7 +108,12 @@ class EngineScheduler:
             if late:
                 await asyncio.wait(late)
 
-    def _tracked(self, job: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    def _tracked(
+        self, job: Callable[..., Awaitable[Any]], name: str
+    ) -> Callable[..., Awaitable[Any]]:
+        """The job, waited for by stop(), counted, and logged (not raised) when it fails: a
+        failed run never stops the scheduler, and the next run is tried as planned."""
+
         async def run(*args: Any, **kwargs: Any) -> Any:
             if self._stopping:  # started after stop(): the database may already be closed
                 return None
@@ -94,15 +121,27 @@ class EngineScheduler:
             assert task is not None
             self._running.add(task)
             try:
-                return await job(*args, **kwargs)
+                result = await job(*args, **kwargs)
+            except Exception:
+                log.exception("job %s failed", name)
+                self._count(name, failed=True)
+                return None
             finally:
                 self._running.discard(task)
+            self._count(name, failed=False)
+            return result
 
         run.__name__ = getattr(job, "__name__", "job")
         return run
 
+    def _count(self, name: str, *, failed: bool) -> None:
+        if self.metrics is not None:
+            self.metrics.job_finished(name, failed=failed)
 
-def build_scheduler(engine: Engine, *, tick_seconds: float = 60) -> EngineScheduler:
-    """A pull per sourced metric on its cron (evaluation follows each pull), a digest tick and
-    a timers tick (DMs, thread posts, reminders and close-outs)."""
-    return EngineScheduler(engine, tick_seconds=tick_seconds)
+
+def build_scheduler(
+    engine: Engine, *, tick_seconds: float = 60, metrics: JobMetrics | None = None
+) -> EngineScheduler:
+    """A pull per sourced metric on its cron (evaluation follows each pull), a digest tick,
+    a timers tick (DMs, thread posts, reminders and close-outs) and the self-check."""
+    return EngineScheduler(engine, tick_seconds=tick_seconds, metrics=metrics)

@@ -2,7 +2,9 @@
 
 A claim is an `INSERT … ON CONFLICT DO NOTHING` on the run key: exactly one worker inserts it.
 A worker that fails releases the claim for a retry after a pause; one that dies mid-way leaves
-a lease that expires, after which another worker may take the work over.
+a lease that expires, after which another worker may take the work over. Every claim ends:
+`complete` (done), `fail` (refused for good, or out of retries) or `give_up_stale` (its window
+passed with nobody left to retry it).
 """
 
 from __future__ import annotations
@@ -82,6 +84,36 @@ async def release(
         .where(col(RunClaim.run_key) == run_key, col(RunClaim.claimed_by) == worker)
         .values(lease_until=retry_at, error=error[:500])
     )
+
+
+async def fail(
+    *, session: AsyncSession, run_key: str, worker: str, now: datetime, reason: str
+) -> None:
+    """End the work undone: retrying cannot help (Slack refused it for good, or every retry
+    was used). It is final, like `complete`."""
+    await session.exec(
+        update(RunClaim)
+        .where(col(RunClaim.run_key) == run_key, col(RunClaim.claimed_by) == worker)
+        .values(done_at=now, result={"failed": reason[:200]}, error=reason[:500])
+    )
+
+
+async def give_up_stale(
+    *, session: AsyncSession, kind: str, claimed_before: datetime, now: datetime
+) -> int:
+    """End every undone claim of `kind` last claimed before `claimed_before` (its window has
+    passed, so no tick will retry it); returns how many."""
+    statement = (
+        update(RunClaim)
+        .where(
+            col(RunClaim.kind) == kind,
+            col(RunClaim.done_at).is_(None),
+            col(RunClaim.claimed_at) < claimed_before,
+            col(RunClaim.lease_until) <= now,
+        )
+        .values(done_at=now, result={"failed": "its window passed"})
+    )
+    return int((await session.exec(statement)).rowcount)
 
 
 async def get_claim(*, session: AsyncSession, run_key: str) -> RunClaim | None:

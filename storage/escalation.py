@@ -9,6 +9,7 @@ nobody changed the row in between.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, text, update
@@ -68,6 +69,17 @@ async def update_remediation(
         .execution_options(synchronize_session=False)
     )
     return bool((await session.exec(statement)).rowcount == 1)
+
+
+async def extend_open_remediations(*, session: AsyncSession, goal_id: int, by: timedelta) -> None:
+    """Move the deadline of the goal's open remediation on by `by` (it was paused that long)."""
+    statement = select(RemediationRow).where(
+        RemediationRow.goal_id == goal_id, RemediationRow.status == "open"
+    )
+    for row in (await session.exec(statement)).all():
+        row.due_at = row.due_at + by
+        row.version += 1
+        session.add(row)
 
 
 async def set_message_ts(

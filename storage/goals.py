@@ -1,31 +1,50 @@
-"""Persistence for goals. Every function is scoped to one workspace."""
+"""Persistence for goals. Every function is scoped to one workspace.
+
+A removed goal (status `removed`) keeps its row and history but is left out of every query here
+except those that name it by id or ask for it (`include_removed`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Goal
+from storage.models import Goal, GoalStatus, OutboxMessage
+
+_KEPT = col(Goal.status) != GoalStatus.REMOVED.value
 
 
 async def get_goal(
-    *, session: AsyncSession, team_id: str, channel_id: str, metric_key: str
+    *,
+    session: AsyncSession,
+    team_id: str,
+    channel_id: str,
+    metric_key: str,
+    include_removed: bool = False,
 ) -> Goal | None:
-    """The channel's goal on a metric, if there is one."""
+    """The channel's goal on a metric, if there is one (a removed one only if asked for)."""
     statement = select(Goal).where(
         Goal.team_id == team_id, Goal.channel_id == channel_id, Goal.metric_key == metric_key
     )
+    if not include_removed:
+        statement = statement.where(_KEPT)
+    return (await session.exec(statement)).first()
+
+
+async def goal_by_id(*, session: AsyncSession, team_id: str, goal_id: int) -> Goal | None:
+    """One goal, removed or not, only if it belongs to the workspace."""
+    statement = select(Goal).where(Goal.id == goal_id, Goal.team_id == team_id)
     return (await session.exec(statement)).first()
 
 
 async def list_goals(*, session: AsyncSession, team_id: str, channel_id: str) -> list[Goal]:
-    """The channel's goals, in metric-key order."""
+    """The channel's goals (active and paused), in metric-key order."""
     statement = (
         select(Goal)
-        .where(Goal.team_id == team_id, Goal.channel_id == channel_id)
+        .where(Goal.team_id == team_id, Goal.channel_id == channel_id, _KEPT)
         .order_by(col(Goal.metric_key))
     )
     return list((await session.exec(statement)).all())
@@ -38,10 +57,18 @@ async def save_goal(*, session: AsyncSession, goal: Goal) -> Goal:
     return goal
 
 
-async def delete_goal(*, session: AsyncSession, goal: Goal) -> None:
-    """Remove a goal."""
-    await session.delete(goal)
-    await session.flush()
+async def unsent_escalation_keys(*, session: AsyncSession, goal_id: int) -> list[str]:
+    """The run keys of the goal's unsent episode and remediation messages (DMs, thread posts,
+    reminders, close-outs, redraws); source notices, about a metric, are not among them."""
+    statement = select(OutboxMessage.run_key).where(
+        OutboxMessage.goal_id == goal_id,
+        col(OutboxMessage.done_at).is_(None),
+        or_(
+            col(OutboxMessage.episode_id).is_not(None),
+            col(OutboxMessage.remediation_id).is_not(None),
+        ),
+    )
+    return list((await session.exec(statement)).all())
 
 
 def active_filter(
@@ -51,7 +78,7 @@ def active_filter(
     metric_keys: Sequence[str] | None = None,
 ) -> list[ColumnElement[bool]]:
     """The conditions for active goals, optionally narrowed to a workspace, channel or metrics."""
-    conditions: list[ColumnElement[bool]] = [col(Goal.status) == "active"]
+    conditions: list[ColumnElement[bool]] = [col(Goal.status) == GoalStatus.ACTIVE.value]
     if team_id is not None:
         conditions.append(col(Goal.team_id) == team_id)
     if channel_id is not None:
@@ -76,6 +103,6 @@ async def active_goals(
 
 
 async def workspaces_with_goals(*, session: AsyncSession) -> list[str]:
-    """Every workspace that has set at least one goal."""
-    statement = select(Goal.team_id).distinct().order_by(col(Goal.team_id))
+    """Every workspace with at least one goal that is not removed."""
+    statement = select(Goal.team_id).where(_KEPT).distinct().order_by(col(Goal.team_id))
     return list((await session.exec(statement)).all())

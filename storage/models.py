@@ -25,6 +25,9 @@ class GoalStatus(enum.StrEnum):
 
     ACTIVE = "active"
     PAUSED = "paused"
+    # Kept with its history but out of every list, digest, evaluation and escalation; setting
+    # a goal on the metric in that channel again brings the row back.
+    REMOVED = "removed"
 
 
 DEFAULT_THRESHOLDS = (0.10, 0.20, 0.30)
@@ -82,9 +85,15 @@ class Goal(SQLModel, table=True):
     orange: float = DEFAULT_THRESHOLDS[1]
     red: float = DEFAULT_THRESHOLDS[2]
     status: str = Field(default=GoalStatus.ACTIVE.value, max_length=8)
+    # Set while paused: on resume, its remediation's deadline and queued messages move on by
+    # the time it was paused (nothing is sent for a paused goal).
+    paused_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     created_by: str = Field(max_length=32)
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # Set while the goal is removed (status `removed`): when, and by whom.
+    removed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    removed_by: str | None = Field(default=None, max_length=32)
 
 
 class AuditEvent(SQLModel, table=True):
@@ -290,6 +299,9 @@ class OutboxMessage(SQLModel, table=True):
     lease_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     attempts: int = 0
     done_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
-    # {"ts": …, "channel": …} once sent, or {"skipped": why} when it no longer applied.
+    # pending, then exactly one of sent, skipped or failed (set with done_at; storage/outbox.py).
+    state: str = Field(default="pending", max_length=8)
+    # {"ts": …, "channel": …} once sent, {"skipped": why} when it no longer applied, or
+    # {"failed": why} when Slack refused it for good.
     result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     error: str | None = Field(default=None, max_length=500)

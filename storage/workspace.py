@@ -50,8 +50,11 @@ async def workspace_settings_for_update(
 async def channel_settings_for_update(
     *, session: AsyncSession, team_id: str, channel_id: str, now: datetime
 ) -> ChannelSettings:
-    """The channel's settings row, created empty when missing."""
-    row = await get_channel_settings(session=session, team_id=team_id, channel_id=channel_id)
+    """The channel's settings row, locked for this transaction (PostgreSQL), created empty when
+    missing: two people changing the channel lead at once each see the lead they replace."""
+    row = await session.get(
+        ChannelSettings, (team_id, channel_id), with_for_update=True, populate_existing=True
+    )
     if row is None:
         row = ChannelSettings(team_id=team_id, channel_id=channel_id, updated_at=now)
         session.add(row)

@@ -8,17 +8,20 @@ people see is always the state of record.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.actions import remove_goal
 from bot.actions.parse import (
     Acknowledge,
     Action,
     AssignOwner,
     Click,
+    ItemChecked,
     Resolve,
     SetChecked,
     Snooze,
@@ -36,6 +39,7 @@ from bot.errors import replying_errors
 from bot.services import Services, slack_actor
 from jobs import interactions
 from jobs.goals import Actor
+from storage.db import Database
 
 ACTIONS = (CHECKLIST_ACTION, ITEM_OWNER_ACTION, RESOLVE_ACTION, ACKNOWLEDGE_ACTION, SNOOZE_ACTION)
 
@@ -60,32 +64,28 @@ def register(app: AsyncApp, services: Services) -> None:
         async def work() -> None:
             async with replying_errors(reply):
                 click = read_click(body)
-                parsed = read_action(action)
+                parsed = read_action(action, body.get("message"))
                 await _carry_out(services, click, parsed, slack_actor(client, click.user_id))
 
         services.background.spawn(work())
 
     for action_id in ACTIONS:
         app.action(action_id)(clicked)
+    remove_goal.register(app, services)
 
 
 async def _carry_out(services: Services, click: Click, action: Action, actor: Actor) -> None:
     """Change the state, then send this goal's queued redraws and notes right away."""
+    if isinstance(action, SetChecked) and not action.changes:
+        return  # the boxes match the message clicked on: nothing to change or redraw
     database, now, engine = services.database, services.clock(), services.engine
     assert engine is not None, "actions need the engine to send their redraws"
     goal_ids: list[int | None] = []
     changed = False
     try:
         match action:
-            case SetChecked(remediation_id=rem, checked=checked):
-                result = await interactions.set_checked(
-                    database=database,
-                    team_id=click.team_id,
-                    remediation_id=rem,
-                    checked=checked,
-                    actor=actor,
-                    now=now,
-                )
+            case SetChecked(remediation_id=rem, changes=changes):
+                result = await _set_checked(database, click, rem, changes, actor, now)
             case AssignOwner(remediation_id=rem, item_key=key, owner_id=owner):
                 result = await interactions.assign_owner(
                     database=database,
@@ -127,6 +127,32 @@ async def _carry_out(services: Services, click: Click, action: Action, actor: Ac
             goal_ids.append(await _redraw_clicked(services, click, action))
         for goal_id in dict.fromkeys(g for g in goal_ids if g is not None):
             await engine.flush(goal_id)
+
+
+async def _set_checked(
+    database: Database,
+    click: Click,
+    remediation_id: int,
+    changes: Sequence[ItemChecked],
+    actor: Actor,
+    now: datetime,
+) -> interactions.ActionResult:
+    """Tick or untick each box the click changed; other items keep their stored state."""
+    results = [
+        await interactions.set_checked(
+            database=database,
+            team_id=click.team_id,
+            remediation_id=remediation_id,
+            item_key=change.item_key,
+            done=change.done,
+            actor=actor,
+            now=now,
+        )
+        for change in changes
+    ]
+    return interactions.ActionResult(
+        results[0].goal_id, changed=any(result.changed for result in results)
+    )
 
 
 async def _redraw_clicked(services: Services, click: Click, action: Action) -> int | None:

@@ -31,11 +31,22 @@ class Click:
 
 
 @dataclass(frozen=True)
+class ItemChecked:
+    """One checklist box the click ticked (done) or unticked."""
+
+    item_key: str
+    done: bool
+
+
+@dataclass(frozen=True)
 class SetChecked:
-    """The checklist's checkboxes as the user left them."""
+    """The boxes a click changed: those whose state differs from the message clicked on.
+
+    Usually one; more when the user clicked again before the message was redrawn.
+    """
 
     remediation_id: int
-    checked: frozenset[str]
+    changes: tuple[ItemChecked, ...]
 
 
 @dataclass(frozen=True)
@@ -89,15 +100,12 @@ def read_click(body: dict[str, Any]) -> Click:
     )
 
 
-def read_action(action: dict[str, Any]) -> Action:
-    """One element's action, by its action_id."""
+def read_action(action: dict[str, Any], message: dict[str, Any] | None = None) -> Action:
+    """One element's action, by its action_id; `message` is the payload's message, as the user
+    saw it when clicking."""
     action_id = action.get("action_id")
     if action_id == CHECKLIST_ACTION:
-        selected = action.get("selected_options") or []
-        return SetChecked(
-            remediation_id=parse_checklist_block_id(action.get("block_id")),
-            checked=frozenset(str(option.get("value")) for option in selected),
-        )
+        return _read_checkboxes(action, message)
     if action_id == ITEM_OWNER_ACTION:
         remediation_id, key = parse_owner_block_id(action.get("block_id"))
         owner = action.get("selected_user")
@@ -112,3 +120,36 @@ def read_action(action: dict[str, Any]) -> Action:
             raise UsageError("That button does not match its message.")
         return Acknowledge(episode_id) if action_id == ACKNOWLEDGE_ACTION else Snooze(episode_id)
     raise UsageError("That button or menu is not one goalpulse knows.")
+
+
+def _read_checkboxes(action: dict[str, Any], message: dict[str, Any] | None) -> SetChecked:
+    """Slack sends the whole group's state: the click is what differs from the boxes as drawn in
+    the message clicked on (its initial options), so a stale copy changes no one else's box."""
+    block_id = action.get("block_id")
+    remediation_id = parse_checklist_block_id(block_id)
+    drawn = _drawn_checkboxes(message, block_id)
+    if drawn is None:
+        raise UsageError(
+            "That click came without its checklist, so which box changed is unknown; "
+            "nothing was changed."
+        )
+    selected = _values(action.get("selected_options"))
+    changes = tuple(ItemChecked(key, key in selected) for key in sorted(selected ^ drawn))
+    return SetChecked(remediation_id=remediation_id, changes=changes)
+
+
+def _drawn_checkboxes(message: dict[str, Any] | None, block_id: object) -> frozenset[str] | None:
+    """The ticked values of this checkbox group as drawn in `message`; None if it is not there."""
+    for block in (message or {}).get("blocks") or []:
+        if block.get("block_id") != block_id:
+            continue
+        for element in block.get("elements") or []:
+            if element.get("action_id") == CHECKLIST_ACTION:
+                return _values(element.get("initial_options"))
+    return None
+
+
+def _values(options: object) -> frozenset[str]:
+    if not isinstance(options, list):
+        return frozenset()
+    return frozenset(str(o.get("value")) for o in options if isinstance(o, dict))

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackClientError
 from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands.charts import send_goal_chart
 from bot.commands.first_pull import follow_up_first_pull
-from bot.commands.handlers import Where, execute
+from bot.commands.handlers import Tell, Where, execute
 from bot.commands.parse import OpenGoalModal, SetGoal, ShowGoal, ShowHelp, parse_command
 from bot.constants import SLASH_COMMAND
 from bot.errors import replying_errors
 from bot.render.blocks import help_blocks
 from bot.services import Services, slack_actor
 from bot.views.goal_modal import goal_modal
+
+log = logging.getLogger("goalpulse")
 
 
 def register(app: AsyncApp, services: Services) -> None:
@@ -54,6 +59,7 @@ def register(app: AsyncApp, services: Services) -> None:
                     services=services,
                     where=where,
                     actor=slack_actor(client, command["user_id"]),
+                    tell=direct_message(client),
                 )
                 await reply(blocks, _fallback(blocks))
                 if isinstance(parsed, ShowGoal):
@@ -73,6 +79,18 @@ def register(app: AsyncApp, services: Services) -> None:
                     )
 
         services.background.spawn(work())
+
+
+def direct_message(client: AsyncWebClient) -> Tell:
+    """A DM sent at once (chat.postMessage to the user id opens the IM); a refusal is logged."""
+
+    async def tell(user_id: str, text: str) -> None:
+        try:
+            await client.chat_postMessage(channel=user_id, text=text)
+        except (TimeoutError, SlackClientError, aiohttp.ClientError) as exc:
+            log.warning("could not DM %s: %s", user_id, exc)
+
+    return tell
 
 
 def _fallback(blocks: Sequence[Block]) -> str:

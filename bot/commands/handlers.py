@@ -1,9 +1,11 @@
-"""Run a parsed `/goal` command: call the service, render the reply. No Slack I/O here."""
+"""Run a parsed `/goal` command: call the service, render the reply. No Slack I/O here, but for
+the digest `/goal digest` posts and the DMs handed to `tell` (a replaced channel lead's)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TypedDict
 from zoneinfo import ZoneInfo
 
@@ -32,14 +34,23 @@ from jobs import goals as goal_service
 from jobs.checkins import record_checkin
 from jobs.config import ConfigChange
 from jobs.digest import goal_escalation
+from jobs.engine import Engine
 from jobs.errors import GoalpulseError, NotFoundError, escape_mrkdwn
 from jobs.evaluation import evaluate
 from jobs.goals import Actor
 from jobs.quantities import format_metric_value
+from storage import claims
 from storage import evaluations as evaluation_store
 from storage import goals as goal_store
 from storage import points as point_store
-from storage.models import GoalStatus
+from storage.models import GoalStatus, RunClaim
+
+# `/goal digest` posts a channel's digest at most once in this many minutes (preview: any time).
+MANUAL_DIGEST_MINUTES = 60
+MANUAL_DIGEST_KIND = "digest_now"
+
+# Sends a DM: (user id, text).
+Tell = Callable[[str, str], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -57,15 +68,25 @@ class _Scope(TypedDict):
 
 
 async def execute(
-    command: Command, *, services: Services, where: Where, actor: Actor
+    command: Command,
+    *,
+    services: Services,
+    where: Where,
+    actor: Actor,
+    tell: Tell | None = None,
 ) -> list[Block]:
-    """Carry out one command and return the reply; changes happen in one transaction."""
+    """Carry out one command and return the reply; changes happen in one transaction. `tell`
+    sends the DMs a change calls for (none without it)."""
     now = services.clock()
     catalog = services.catalog
     if isinstance(command, CheckIn):
         return await _check_in(command, services=services, where=where, actor=actor)
     if isinstance(command, PostDigest):
-        return await _post_digest(command, services=services, where=where)
+        return await _post_digest(command, services=services, where=where, actor=actor)
+    if isinstance(command, Configure) and not command.change.is_empty:
+        return await _configure(
+            command.change, services=services, where=where, actor=actor, tell=tell
+        )
     async with services.database.transaction() as session:
         scope = _Scope(session=session, team_id=where.team_id, channel_id=where.channel_id)
         match command:
@@ -117,20 +138,10 @@ async def execute(
                 )
                 return render.notice_blocks(_status_text(key, status, changed=changed))
             case RemoveGoal(metric_key=key):
-                await goal_service.remove_goal(**scope, actor=actor, metric_key=key, now=now)
-                return render.notice_blocks(
-                    f":wastebasket: Removed the `{key}` goal from this channel. "
-                    f"Set it again any time with `{SLASH_COMMAND} set {key} <target>`."
-                )
-            case Configure(change=change) if not change.is_empty:
-                await config_service.configure(**scope, actor=actor, change=change, now=now)
-                effective = await config_service.effective_config(
-                    **scope, default_timezone=services.timezone
-                )
-                return [
-                    *render.notice_blocks(_saved_text(change)),
-                    *render.config_blocks(effective),
-                ]
+                # Only a question: the Remove button (bot/actions/remove_goal.py) removes it.
+                goal = await goal_service.removable_goal(**scope, actor=actor, metric_key=key)
+                value = f"{goal.id}:{goal_service.set_up_at(goal)}"
+                return render.remove_question_blocks(goal, catalog.get(key), value)
             case Configure():
                 effective = await config_service.effective_config(
                     **scope, default_timezone=services.timezone
@@ -187,7 +198,30 @@ async def _channel_goal_ids(services: Services, where: Where) -> set[int]:
     return {goal.id for goal in goals if goal.id is not None}
 
 
-async def _post_digest(command: PostDigest, *, services: Services, where: Where) -> list[Block]:
+async def _configure(
+    change: ConfigChange, *, services: Services, where: Where, actor: Actor, tell: Tell | None
+) -> list[Block]:
+    """Apply settings; a channel lead replaced by someone else is told, once it is stored."""
+    async with services.database.transaction() as session:
+        scope = _Scope(session=session, team_id=where.team_id, channel_id=where.channel_id)
+        outcome = await config_service.configure(
+            **scope, actor=actor, change=change, now=services.clock()
+        )
+        effective = await config_service.effective_config(
+            **scope, default_timezone=services.timezone
+        )
+    replaced, lead = outcome.replaced_lead, outcome.new_lead
+    if tell is not None and replaced is not None and lead is not None and replaced != actor.user_id:
+        text = render.lead_replaced_text(
+            actor_id=actor.user_id, lead_id=lead, channel_id=where.channel_id
+        )
+        await tell(replaced, text)
+    return [*render.notice_blocks(_saved_text(change)), *render.config_blocks(effective)]
+
+
+async def _post_digest(
+    command: PostDigest, *, services: Services, where: Where, actor: Actor
+) -> list[Block]:
     engine = services.engine
     if engine is None:
         raise GoalpulseError("Digests are not available in this deployment.")
@@ -198,20 +232,95 @@ async def _post_digest(command: PostDigest, *, services: Services, where: Where)
             channel_id=where.channel_id,
             default_timezone=services.timezone,
         )
-    local_date = services.clock().astimezone(ZoneInfo(config.timezone)).date()
-    digest = await engine.digest_for(
-        where.team_id, where.channel_id, local_date=local_date, timezone=config.timezone
-    )
-    if digest is None:
-        raise NotFoundError(
-            "This channel has no active goals, so there is no digest to show.",
-            example=f"{SLASH_COMMAND} set dau 150k",
+    run_key = None
+    if not command.preview:
+        run_key = await _claim_manual_digest(services, engine, where, config.timezone)
+    try:
+        local_date = services.clock().astimezone(ZoneInfo(config.timezone)).date()
+        digest = await engine.digest_for(
+            where.team_id, where.channel_id, local_date=local_date, timezone=config.timezone
         )
-    if command.preview:
-        return digest_blocks(digest)
-    ts = await engine.messenger.publish_digest(digest)
+        if digest is None:
+            raise NotFoundError(
+                "This channel has no active goals, so there is no digest to show.",
+                example=f"{SLASH_COMMAND} set dau 150k",
+            )
+        if run_key is None:
+            return digest_blocks(digest)
+        ts = await engine.messenger.publish_digest(digest)
+    except Exception as exc:
+        if run_key is not None:  # not posted: the next request may try at once
+            async with services.database.transaction() as session:
+                await claims.release(
+                    session=session,
+                    run_key=run_key,
+                    worker=engine.worker,
+                    retry_at=services.clock(),
+                    error=f"{type(exc).__name__}: {exc}",
+                )
+        raise
+    async with services.database.transaction() as session:
+        await claims.complete(
+            session=session,
+            run_key=run_key,
+            worker=engine.worker,
+            now=services.clock(),
+            result={"ts": ts, "channel": where.channel_id, "by": actor.user_id},
+        )
     engine.messenger.attach_chart(digest, ts)
     return render.notice_blocks(":mailbox_with_mail: Posted this channel's digest.")
+
+
+def _manual_digest_key(where: Where, window: int) -> str:
+    start = datetime.fromtimestamp(window * MANUAL_DIGEST_MINUTES * 60, UTC)
+    return f"{MANUAL_DIGEST_KIND}:{where.team_id}:{where.channel_id}:{start:%Y-%m-%dT%H:%M}"
+
+
+async def _claim_manual_digest(
+    services: Services, engine: Engine, where: Where, timezone: str
+) -> str:
+    """Claim this window's `/goal digest` for the channel (one per window, in every process),
+    refused while a post from the last MANUAL_DIGEST_MINUTES (this window's or the last's)
+    stands; returns the run key."""
+    now, every = services.clock(), timedelta(minutes=MANUAL_DIGEST_MINUTES)
+    window = int(now.timestamp() // every.total_seconds())
+    run_key, previous_key = _manual_digest_key(where, window), _manual_digest_key(where, window - 1)
+    async with services.database.transaction() as session:
+        previous = await claims.get_claim(session=session, run_key=previous_key)
+        if previous is not None and _stands(previous, now) and previous.claimed_at > now - every:
+            raise _too_soon(previous, timezone)
+        claimed = await claims.claim(
+            session=session,
+            run_key=run_key,
+            kind=MANUAL_DIGEST_KIND,
+            team_id=where.team_id,
+            worker=engine.worker,
+            now=now,
+            lease_until=now + engine.lease,
+        )
+        if not claimed:
+            current = await claims.get_claim(session=session, run_key=run_key)
+            assert current is not None, "a claim that was refused exists"
+            raise _too_soon(current, timezone)
+    return run_key
+
+
+def _stands(claim: RunClaim, now: datetime) -> bool:
+    """Posted, or being posted; a released claim (the post failed) does not count."""
+    return claim.done_at is not None or claim.lease_until > now
+
+
+def _too_soon(claim: RunClaim, timezone: str) -> GoalpulseError:
+    """The refusal of a `/goal digest` within MANUAL_DIGEST_MINUTES of `claim`'s post."""
+    text = render.digest_too_soon_text(
+        posted_at=claim.claimed_at,
+        by=claim.result.get("by"),
+        sending=claim.done_at is None,
+        next_at=claim.claimed_at + timedelta(minutes=MANUAL_DIGEST_MINUTES),
+        timezone=timezone,
+        minutes=MANUAL_DIGEST_MINUTES,
+    )
+    return GoalpulseError(text, example=f"{SLASH_COMMAND} digest preview")
 
 
 def _saved_text(change: ConfigChange) -> str:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     Block,
+    ButtonElement,
     ContextBlock,
     HeaderBlock,
     MarkdownTextObject,
@@ -24,6 +28,9 @@ from jobs.remediation import DEFAULT_ITEMS
 from storage.models import Evaluation, Goal, GoalStatus
 
 MAX_BLOCKS = 50
+# The buttons under `/goal remove`'s question; Remove's value is `{goal id}:{set up at}`.
+REMOVE_GOAL_ACTION = "goal_remove_confirm"
+KEEP_GOAL_ACTION = "goal_remove_keep"
 DIRECTION_WORDS = {
     "higher": "higher is better",
     "lower": "lower is better",
@@ -85,7 +92,7 @@ def help_blocks(catalog: MetricCatalog) -> list[Block]:
         ("checkin <metric> <value> [note]", "record today's value of a manual metric"),
         ("digest [preview]", "post this channel's digest now (or show it only to you)"),
         ("thresholds <metric> <yellow%> <orange%> <red%>", "this goal's alert bands"),
-        ("pause | resume | remove <metric>", "stop, restart or delete a goal"),
+        ("pause | resume | remove <metric>", "stop, restart or remove a goal (asks first)"),
         (
             "config [ceo @u] [lead @u] [digest HH:MM] [tz Area/City]",
             "channel and workspace settings",
@@ -254,6 +261,75 @@ def goal_saved_blocks(goal: Goal, metric: Metric, *, created: bool) -> list[Bloc
             f"off target. Change with `{SLASH_COMMAND} thresholds {goal.metric_key} 10% 20% 30%`."
         ),
     ]
+
+
+def remove_question_blocks(goal: Goal, metric: Metric | None, value: str) -> list[Block]:
+    """`/goal remove`'s question, with Remove (carrying `value`) and Keep."""
+    title = escape_mrkdwn(metric.title) if metric else goal.metric_key
+    return [
+        _section(
+            f":wastebasket: Remove the goal *{title}* (`{goal.metric_key}`) from this channel? "
+            "It leaves `/goal list` and the digest and is no longer evaluated; its open "
+            "escalation and remediation close and their buttons stop working."
+        ),
+        _context(
+            "Its history is kept: setting a goal on this metric here again brings it back "
+            f"(`{SLASH_COMMAND} set {goal.metric_key} <target>`)."
+        ),
+        ActionsBlock(
+            elements=[
+                ButtonElement(
+                    text="Remove", action_id=REMOVE_GOAL_ACTION, value=value, style="danger"
+                ),
+                ButtonElement(text="Keep", action_id=KEEP_GOAL_ACTION, value=value),
+            ]
+        ),
+    ]
+
+
+def goal_removed_blocks(goal: Goal) -> list[Block]:
+    """What the question becomes once Remove was pressed."""
+    return notice_blocks(
+        f":wastebasket: Removed the `{goal.metric_key}` goal from this channel; its history is "
+        f"kept. Set it again any time with `{SLASH_COMMAND} set {goal.metric_key} <target>`."
+    )
+
+
+def goal_kept_blocks() -> list[Block]:
+    """What the question becomes once Keep was pressed."""
+    return notice_blocks(":ok_hand: Kept the goal; nothing was removed.")
+
+
+def lead_replaced_text(*, actor_id: str, lead_id: str, channel_id: str) -> str:
+    """The DM to a channel lead someone replaced."""
+    return (
+        f"{mention(actor_id)} made {mention(lead_id)} this channel's lead in <#{channel_id}>; "
+        "you no longer get its escalations."
+    )
+
+
+def digest_too_soon_text(
+    *,
+    posted_at: datetime,
+    by: str | None,
+    sending: bool,
+    next_at: datetime,
+    timezone: str,
+    minutes: int,
+) -> str:
+    """Why `/goal digest` did not post again, and from when it may."""
+    zone = ZoneInfo(timezone)
+    posted, again = posted_at.astimezone(zone), next_at.astimezone(zone)
+    if sending:
+        last = f"This channel's digest is being posted right now (since {posted:%H:%M})"
+    else:
+        who = f" by {mention(by)}" if by else ""
+        last = f"This channel's digest was posted at {posted:%H:%M}{who}"
+    return (
+        f":hourglass: {last}. `{SLASH_COMMAND} digest` posts it at most once every {minutes} "
+        f"minutes; the next can go out from {again:%H:%M} ({timezone}). "
+        f"`{SLASH_COMMAND} digest preview` shows it only to you, at any time."
+    )
 
 
 def config_blocks(config: EffectiveConfig) -> list[Block]:

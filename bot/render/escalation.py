@@ -53,13 +53,16 @@ from bot.render.digest import (
     signed_percent,
     sparkline,
 )
+from bot.render.problems import delivery_problem
 from bot.render.remediation import checklist, remediation_parent
+from bot.render.self_check import self_check_notice
 from bot.render.source import source_notice
 from jobs.alert_model import (
     Acknowledged,
     BandChanged,
     ChecklistView,
     CloseOut,
+    DeliveryProblem,
     EscalationDm,
     LeadAlerted,
     MissingRecipient,
@@ -67,6 +70,7 @@ from jobs.alert_model import (
     Recovered,
     RemediationParent,
     Reminder,
+    SelfCheckNotice,
     Snoozed,
     SourceNotice,
 )
@@ -102,6 +106,10 @@ def render(message: Outgoing) -> tuple[str, list[Block]]:
             return close_out(message)
         case SourceNotice():
             return source_notice(message)
+        case DeliveryProblem():
+            return delivery_problem(message)
+        case SelfCheckNotice():
+            return self_check_notice(message)
         case _:
             assert_never(message)
 

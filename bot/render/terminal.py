@@ -27,6 +27,8 @@ EMOJI: Mapping[str, str] = {
     "boom": "💥",
     "memo": "📝",
     "inbox_tray": "📥",
+    "no_entry_sign": "🚫",
+    "ok_hand": "👌",
     "chart_with_downwards_trend": "📉",
     "hourglass": "⌛",
     "mailbox_with_mail": "📬",

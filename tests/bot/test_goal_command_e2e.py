@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.render.blocks import REMOVE_GOAL_ACTION
 from bot.runtime import RunningBot
 from storage import workspace
 from tests.support.conversation import (
@@ -15,6 +16,7 @@ from tests.support.conversation import (
     stored_goals,
 )
 from tests.support.fake_slack import FakeSlack
+from tests.support.questions import ask, press_in_reply, readable
 from tests.support.signing import SignedSlack
 
 
@@ -102,7 +104,8 @@ async def test_thresholds_change_the_bands(
 async def test_pause_resume_and_remove(
     bot: RunningBot, slack: SignedSlack, fake_slack: FakeSlack
 ) -> None:
-    """A goal can be paused, resumed and removed, each recorded in the audit log."""
+    """A goal can be paused, resumed and removed (after a confirmation), each recorded in the
+    audit log."""
     await run(slack, fake_slack, "set dau 150k")
     assert "Paused `dau`" in await run(slack, fake_slack, "pause dau")
     assert (await stored_goals(bot))[0].status == "paused"
@@ -110,7 +113,11 @@ async def test_pause_resume_and_remove(
     assert "_(paused)_" in await run(slack, fake_slack, "list")
     assert "Resumed `dau`" in await run(slack, fake_slack, "resume dau")
     assert (await stored_goals(bot))[0].status == "active"
-    assert "Removed the `dau` goal" in await run(slack, fake_slack, "remove dau")
+    question = await ask(slack, fake_slack, "remove dau")
+    assert "Remove the goal" in readable(question)
+    assert (await stored_goals(bot))[0].status == "active"
+    removed = await press_in_reply(slack, fake_slack, question, REMOVE_GOAL_ACTION)
+    assert "Removed the `dau` goal" in readable(removed)
     assert await stored_goals(bot) == []
     assert await audit_actions(bot) == ["goal.create", "goal.pause", "goal.resume", "goal.remove"]
 
@@ -124,7 +131,8 @@ async def test_lead_and_admin_may_change_a_goal_others_may_not(
     assert "Only the goal's owner, lead or creator" in refused
     assert (await stored_goals(bot))[0].target == 150000
     assert "Updated" in await run(slack, fake_slack, "set dau 160k", user="U0LI")
-    assert "Removed" in await run(slack, fake_slack, "remove dau", user="U0ADMIN")
+    question = await ask(slack, fake_slack, "remove dau", user="U0ADMIN")
+    assert "Remove the goal" in readable(question)
     assert [c.body["user"] for c in fake_slack.calls_to("users.info")] == ["U0BOB", "U0ADMIN"]
 
 
@@ -132,6 +140,7 @@ async def test_config_sets_channel_settings_and_admin_sets_ceo(
     bot: RunningBot, slack: SignedSlack, fake_slack: FakeSlack
 ) -> None:
     """`/goal config` stores lead, digest time and timezone; only an admin may set the CEO."""
+    await run(slack, fake_slack, "set dau 150k")  # an owner of the channel's goal sets its lead
     text = await run(slack, fake_slack, "config lead <@U0LI> digest 8:45 tz America/New_York")
     assert "Settings saved" in text
     assert "08:45 (channel)" in text

@@ -258,28 +258,33 @@ async def test_a_kill_while_slack_accepts_the_close_out_repeats_only_that_post(
         assert len(overdue) == 1, f"{user} is told of the overdue remediation once"
 
 
-async def test_a_kill_while_slack_refuses_the_close_out_sends_it_exactly_once(
+async def test_a_close_out_refused_with_429_waits_outside_its_claim_and_is_sent_once(
     world: World,
 ) -> None:
-    """Killed while Slack had refused the close-out (429, the client waiting to retry), the bot
-    posts it once after the restart, once the lease lapses, and the record is the plain life's."""
-    refused = await run_to_close_out_and_kill(
-        world,
-        lambda: world.slack.fail_next(
-            "chat.postMessage", status=429, retry_after=30, matching=close_out_body
-        ),
-    )
-    assert refused.status == 429
+    """Slack refusing the close-out with 429 and a Retry-After longer than the client waits in
+    place: the row goes back to the queue for that long (no sleep inside a claim that could
+    outlast its lease), a kill meanwhile changes nothing, and it is posted once afterwards."""
+    for name, happen, _ in LIFE[:4]:
+        await happen(world)
+        assert await record(world) == expected_until(name)
+    world.slack.fail_next("chat.postMessage", status=429, retry_after=30, matching=close_out_body)
+    await world.advance(timedelta(minutes=1))  # +72h: the close-out is due, and refused
+    [row] = [r for r in await world.outbox() if r.run_key == "close_out:1"]
+    assert row.done_at is None
+    assert row.lease_until is None, "handed back at once, not held while waiting"
+    assert row.due_at >= world.clock() + timedelta(seconds=30)
+    await world.kill()
 
-    await restart_after_kill(world)
+    await world.start()
     await until(73)(world)
 
     await assert_slack_saw_the_life_once(world)
 
 
-async def test_failed_sends_are_retried_and_arrive_once(world: World) -> None:
-    """Slack failing the 24h reminder with 500s (past the client's own retries) delays it by a
-    minute, then it arrives once, and nothing else is sent twice."""
+async def test_failed_sends_are_retried_with_backoff_and_arrive_once(world: World) -> None:
+    """Slack failing the 24h reminder with 500s: the client never resends a post by itself
+    (Slack may have taken it), the outbox tries again after about 1, 2, then 4 minutes (each
+    drawn from the upper half, so many rows spread out), and it arrives once."""
 
     def reminder(body: dict[str, Any]) -> bool:
         return str(body.get("text", "")).startswith("Checklist reminder")
@@ -290,12 +295,14 @@ async def test_failed_sends_are_retried_and_arrive_once(world: World) -> None:
     await open_remediation(world)
     world.slack.fail_next("chat.postMessage", status=500, times=3, matching=reminder)
     await until(25)(world)
-    assert tries() == [500, 500, 500], "the client retried twice, then gave up"
+    assert tries() == [500], "one call: a post is not retried in place"
     assert await record(world) == expected_until("24h reminder") - Counter(["post reminder:1:24h"])
 
-    await world.advance(timedelta(minutes=1))  # the outbox tries again a minute later
-    assert tries() == [500, 500, 500, 200]
+    for waited, seen in ((1, [500, 500]), (2, [500, 500, 500]), (4, [500, 500, 500, 200])):
+        await world.advance(timedelta(minutes=waited))
+        assert tries() == seen
     [row] = [r for r in await world.outbox() if r.run_key == "reminder:1:24h"]
-    assert row.attempts == 2
+    assert row.attempts == 4
+    assert row.state == "sent"
     assert row.error is None
     assert await record(world) == expected_until("24h reminder")

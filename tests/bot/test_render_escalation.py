@@ -32,6 +32,7 @@ from jobs.alert_model import (
     BandChanged,
     ChecklistView,
     CloseOut,
+    DeliveryProblem,
     EscalationDm,
     LeadAlerted,
     MissingRecipient,
@@ -39,6 +40,7 @@ from jobs.alert_model import (
     Recovered,
     RemediationParent,
     Reminder,
+    SelfCheckNotice,
     Snoozed,
     SourceNotice,
 )
@@ -174,6 +176,18 @@ EVERY_MESSAGE: list[Outgoing] = [
     CloseOut(GOAL, "overdue", "1 of 3 items done.", 1, 3, (("lead", "U0LI"), ("ceo", "U0ADMIN"))),
     FAILING,
     replace(FAILING, error=None, recovered_at=NOW),
+    DeliveryProblem("not_in_channel", "C0001", "C0001", "dau", "parent"),
+    DeliveryProblem("user_not_found", "U0LI", "C0001", "dau", "dm"),
+    DeliveryProblem("service_unavailable", "C0001", "C0001", "dau", "note", permanent=False),
+    SelfCheckNotice(problem="outbox", since=OPENED, seen_at=NOW, waiting=2),
+    SelfCheckNotice(
+        problem="source",
+        since=OPENED,
+        seen_at=NOW,
+        metric_key="dau",
+        title=GOAL.title,
+        error="dau: dau.csv: file not found",
+    ),
 ]
 IDS = [
     "dm-opened",
@@ -197,6 +211,11 @@ IDS = [
     "close-out",
     "source-failing",
     "source-recovered",
+    "problem-channel",
+    "problem-user",
+    "problem-transient",
+    "self-check-outbox",
+    "self-check-source",
 ]
 
 
@@ -388,16 +407,16 @@ HOSTILE = "Daily <!channel> *bold* users"
 HOSTILE_ITEM = "Check <!here> & <@U0BOSS> *now*"
 
 
-@pytest.mark.parametrize(
-    "message",
-    [
-        replace(m, title=HOSTILE)
-        if isinstance(m, SourceNotice)
-        else replace(m, goal=replace(m.goal, title=HOSTILE))
-        for m in EVERY_MESSAGE
-    ],
-    ids=IDS,
-)
+def hostile(message: Outgoing) -> Outgoing:
+    """The message with its outside text (a title, Slack's error code) made hostile."""
+    if isinstance(message, SourceNotice | SelfCheckNotice):
+        return replace(message, title=HOSTILE)
+    if isinstance(message, DeliveryProblem):
+        return replace(message, reason=HOSTILE)
+    return replace(message, goal=replace(message.goal, title=HOSTILE))
+
+
+@pytest.mark.parametrize("message", [hostile(m) for m in EVERY_MESSAGE], ids=IDS)
 def test_user_text_is_escaped(message: Outgoing) -> None:
     """A metric title with `<!channel>` and `*bold*` never pings, in blocks or fallback text."""
     if isinstance(message, ChecklistView):
@@ -406,7 +425,11 @@ def test_user_text_is_escaped(message: Outgoing) -> None:
     everything = json.dumps(as_dicts(blocks), ensure_ascii=False) + text
     for raw in ("<!channel>", "<!here>", "<@U0BOSS>"):
         assert raw not in everything
-    if not isinstance(message, Acknowledged):  # the only note that does not name the goal
+    # Acknowledged is the only note that does not name the goal; a stuck outbox names none.
+    names_it = not isinstance(message, Acknowledged) and not (
+        isinstance(message, SelfCheckNotice) and message.problem == "outbox"
+    )
+    if names_it:
         assert "Daily &lt;!channel&gt; *bold* users" in texts(blocks)
     if isinstance(message, ChecklistView):
         assert "Check &lt;!here&gt; &amp; &lt;@U0BOSS&gt; *now*" in texts(blocks)

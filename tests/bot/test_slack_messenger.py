@@ -11,7 +11,6 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from slack_sdk.errors import SlackApiError
 
 from bot.app import build_client
 from bot.messenger import ChannelPacer, SlackMessenger, WorkspacePacer
@@ -19,7 +18,7 @@ from bot.render.digest import digest_text
 from bot.render.escalation import render
 from jobs.alert_model import ChecklistView, EscalationDm, LeadAlerted
 from jobs.digest_model import ChannelDigest
-from jobs.messenger import Messenger
+from jobs.messenger import Messenger, PermanentDeliveryError
 from jobs.remediation import ChecklistItem
 from tests.bot.test_render_escalation import GOAL
 from tests.conftest import BOT_TOKEN
@@ -98,9 +97,11 @@ async def test_update_redraws_the_same_message(
 
 
 async def test_update_of_an_unknown_message_raises(messenger: SlackMessenger) -> None:
-    """Slack's refusals other than the lookups' reach the caller, which retries later."""
-    with pytest.raises(SlackApiError):
+    """Slack's refusals other than the lookups' reach the caller as a DeliveryError that says
+    whether trying again can help: a message that is not there, never."""
+    with pytest.raises(PermanentDeliveryError) as refused:
         await messenger.update("C0001", "1.000000", CHECKLIST)
+    assert (refused.value.reason, refused.value.target) == ("message_not_found", "C0001")
 
 
 async def test_user_timezone(messenger: SlackMessenger, fake_slack: FakeSlack) -> None:

@@ -27,7 +27,7 @@ TABLES = {
     "source_status",
     "workspace_settings",
 }
-HEAD = "0004"
+HEAD = "0006"
 
 
 async def describe(database: Database) -> dict[str, object]:
@@ -54,7 +54,7 @@ async def test_upgrade_creates_schema_and_is_idempotent(database_url: str) -> No
     try:
         assert await migrate.current_revision(database) is None
         applied = await migrate.upgrade(database)
-        assert applied == ["0001", "0002", "0003", "0004"]
+        assert applied == ["0001", "0002", "0003", "0004", "0005", "0006"]
         schema = await describe(database)
         assert set(schema) == TABLES
         assert await migrate.upgrade(database) == []

@@ -77,6 +77,14 @@ def tick(message: dict[str, Any], action_id: str, checked_values: list[str]) -> 
     }
 
 
+def toggle(message: dict[str, Any], action_id: str, value: str) -> dict[str, Any]:
+    """The checkboxes action after one click on box `value` of `message` as it was drawn (a stale
+    copy included): its initial options with that one box flipped."""
+    _, element = find_element(message, action_id)
+    shown = {o["value"] for o in element.get("initial_options") or []}
+    return tick(message, action_id, sorted(shown ^ {value}))
+
+
 def pick_user(block_id: str, element: dict[str, Any], user: str) -> dict[str, Any]:
     """The users_select action after picking `user`."""
     return {

@@ -7,6 +7,7 @@ import contextlib
 import itertools
 import json
 import math
+import random
 import time
 import uuid
 from collections import Counter, deque
@@ -40,6 +41,7 @@ class Call:
     tag: str | None = None
     status: int = 200
     response: Any = None
+    sim_at: Any = None  # the scenario's time when it arrived, if the fake was given a clock
 
 
 class _Reply(NamedTuple):
@@ -152,6 +154,8 @@ class FakeSlack:
         self.bot_id = bot_id
         self.scopes = sorted(scopes)  # granted to the token; auth.test sends them in x-oauth-scopes
         self.calls: list[Call] = []
+        # When set, each call records the scenario's time it arrived (Call.sim_at).
+        self.clock: Callable[[], Any] | None = None
         self.users: dict[str, dict[str, Any]] = {}
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self.views: dict[str, dict[str, Any]] = {}
@@ -164,6 +168,12 @@ class FakeSlack:
         self._files: dict[str, dict[str, Any]] = {}
         self._faults: dict[str, deque[tuple[_Reply, Callable[[dict[str, Any]], bool] | None]]] = {}
         self._stalls: dict[str, deque[float]] = {}
+        self._refusals: list[tuple[str, str, Callable[[dict[str, Any]], bool] | None]] = []
+        self._chaos: tuple[float, frozenset[str], random.Random] = (
+            0.0,
+            frozenset(),
+            random.Random(),
+        )
         self._limits: tuple[float | None, float | None] = (None, None)
         self._buckets: dict[str, _Bucket] = {}
         self._tickets: set[str] = set()
@@ -178,6 +188,7 @@ class FakeSlack:
             "chat.getPermalink": self._permalink,
             "conversations.open": self._open_dm,
             "users.info": self._users_info,
+            "users.list": self._users_list,
             "views.open": self._views_open,
             "views.push": self._views_open,
             "views.update": self._views_update,
@@ -277,7 +288,29 @@ class FakeSlack:
             reply = _Reply(status, _error("internal_error"))
         self._faults.setdefault(method, deque()).extend([(reply, matching)] * times)
 
+    def chaos(self, rate: float, methods: Iterable[str], *, seed: int = 0) -> None:
+        """From now on answer a share `rate` of the calls to `methods` with HTTP 500, at random
+        (seeded); `rate` 0 stops it."""
+        self._chaos = (rate, frozenset(methods), random.Random(seed))
+
+    def refuse(
+        self,
+        method: str,
+        error: str,
+        *,
+        matching: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> None:
+        """From now on, answer calls to `method` (those `matching`, if given) the way Slack
+        refuses for good: HTTP 200 with `ok: false` and `error` (not_in_channel, …)."""
+        self._refusals.append((method, error, matching))
+
     def _fault_for(self, method: str, body: dict[str, Any]) -> _Reply | None:
+        rate, methods, rng = self._chaos
+        if method in methods and rng.random() < rate:
+            return _Reply(500, _error("internal_error"))
+        for refused, error, matching in self._refusals:
+            if refused == method and (matching is None or matching(body)):
+                return _Reply(200, _error(error))
         faults = self._faults.get(method) or deque()
         for index, (reply, matching) in enumerate(faults):
             if matching is None or matching(body):
@@ -414,6 +447,7 @@ class FakeSlack:
         answer: Callable[[Call], _Reply],
     ) -> web.StreamResponse:
         call = Call(method, body, dict(request.headers), time.monotonic())
+        call.sim_at = self.clock() if self.clock is not None else None
         call.tag = request.match_info.get("tag")
         reply = self._fault_for(method, body) or answer(call)
         call.status, call.response = reply.status, reply.payload
@@ -611,6 +645,17 @@ class FakeSlack:
     def _users_info(self, body: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(str(body.get("user")))
         return _ok(user=user) if user else _error("user_not_found")
+
+    def _users_list(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Every registered user, `limit` a page; the cursor is where the next page starts."""
+        cursor, limit = str(body.get("cursor") or "0"), str(body.get("limit") or "200")
+        if not cursor.isdigit() or not limit.isdigit():
+            return _error("invalid_cursor")
+        start, size = int(cursor), max(1, int(limit))
+        members = list(self.users.values())
+        following = str(start + size) if start + size < len(members) else ""
+        page = members[start : start + size]
+        return _ok(members=page, response_metadata={"next_cursor": following})
 
     def _store_view(self, view: dict[str, Any], view_id: str | None = None) -> dict[str, Any]:
         view_id = view_id or f"V{next(self._id_seq):04d}"

@@ -24,7 +24,7 @@ from bot.runtime import RunningBot, start_bot
 from bot.settings import Settings
 from storage import points as point_store
 from storage.db import Database
-from storage.models import EpisodeRow, OutboxMessage, RemediationRow, RunClaim
+from storage.models import EpisodeRow, Goal, GoalStatus, OutboxMessage, RemediationRow, RunClaim
 from storage.points import DailyValue
 from tests.support.clock import SettableClock
 from tests.support.conversation import reply_text
@@ -161,10 +161,13 @@ class World:
         await asyncio.sleep(ticks * self.tick)
 
     async def pending(self) -> int:
-        """Outbox rows due now and not done."""
+        """Outbox rows due now and not done (a paused goal's excepted: they wait)."""
         async with self.database.transaction() as session:
+            paused = select(Goal.id).where(Goal.status == GoalStatus.PAUSED.value)
             statement = select(func.count()).where(
-                col(OutboxMessage.done_at).is_(None), col(OutboxMessage.due_at) <= self.clock()
+                col(OutboxMessage.done_at).is_(None),
+                col(OutboxMessage.due_at) <= self.clock(),
+                col(OutboxMessage.goal_id).not_in(paused),  # a paused goal's rows wait
             )
             return int((await session.exec(statement)).one())
 

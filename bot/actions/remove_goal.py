@@ -1,0 +1,91 @@
+"""The Remove and Keep buttons under `/goal remove`'s question.
+
+Remove carries the goal's id and when it was set up; the goal is removed only if it is in the
+clicker's workspace (and the channel clicked in) and the clicker may change it. The question is
+then replaced by what happened; a refusal is answered to the clicker alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.models.blocks import Block
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.actions.parse import read_click
+from bot.constants import parse_id
+from bot.errors import replying_errors
+from bot.render.blocks import (
+    KEEP_GOAL_ACTION,
+    REMOVE_GOAL_ACTION,
+    goal_kept_blocks,
+    goal_removed_blocks,
+)
+from bot.services import Services, slack_actor
+from jobs import goals as goal_service
+from jobs.errors import UsageError
+
+
+def read_remove_value(value: object) -> tuple[int, int]:
+    """(goal id, set up at) from a Remove button's `{id}:{seconds}`; UsageError on garbage."""
+    goal_id, _, set_up = value.partition(":") if isinstance(value, str) else ("", "", "")
+    if not set_up:
+        raise UsageError("That button is not one goalpulse knows.")
+    return parse_id(goal_id), parse_id(set_up)
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    """Attach the listeners for Remove and Keep."""
+
+    @app.action(REMOVE_GOAL_ACTION)
+    async def remove_pressed(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+    ) -> None:
+        await ack()
+
+        async def reply(blocks: Sequence[Block], text: str) -> None:
+            await respond(
+                text=text, blocks=blocks, response_type="ephemeral", replace_original=False
+            )
+
+        async def work() -> None:
+            async with replying_errors(reply):
+                click = read_click(body)
+                goal_id, set_up = read_remove_value(action.get("value"))
+                goal = await goal_service.remove_goal(
+                    database=services.database,
+                    team_id=click.team_id,
+                    channel_id=click.channel_id,
+                    goal_id=goal_id,
+                    set_up=set_up,
+                    actor=slack_actor(client, click.user_id),
+                    now=services.clock(),
+                )
+                await respond(
+                    text=f"Removed the {goal.metric_key} goal",
+                    blocks=goal_removed_blocks(goal),
+                    response_type="ephemeral",
+                    replace_original=True,
+                )
+
+        services.background.spawn(work())
+
+    @app.action(KEEP_GOAL_ACTION)
+    async def keep_pressed(ack: AsyncAck, respond: AsyncRespond) -> None:
+        await ack()
+
+        async def work() -> None:
+            await respond(
+                text="Kept the goal",
+                blocks=goal_kept_blocks(),
+                response_type="ephemeral",
+                replace_original=True,
+            )
+
+        services.background.spawn(work())

@@ -1,0 +1,68 @@
+"""The notice telling a lead (or owner) what to fix when Slack refuses goalpulse for good. Pure."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import Block
+
+from bot.constants import SLASH_COMMAND
+from bot.render.digest import context_block, section_block
+from jobs.alert_model import DeliveryProblem
+from jobs.errors import escape_mrkdwn
+
+_REASSIGN = (
+    f"`{SLASH_COMMAND} config lead @someone` or "
+    f"`{SLASH_COMMAND} set <metric> <target> owner @someone`"
+)
+# What each of Slack's refusals means for a person, and what they can do about it.
+FIXES = {
+    "not_in_channel": "I am not a member of {where}: invite me with `/invite @goalpulse` there.",
+    "channel_not_found": "I cannot see {where}: if it is private, invite me with "
+    "`/invite @goalpulse`; if it was deleted, remove its goals.",
+    "is_archived": "{where} is archived: unarchive it, or set the goals again in another channel.",
+    "user_not_found": "{who} is not in this workspace any more: set someone else with "
+    + _REASSIGN
+    + ".",
+    "account_inactive": "{who}'s account is deactivated: set someone else with " + _REASSIGN + ".",
+    "cannot_dm_bot": "{who} is a bot, which I cannot message: set a person instead.",
+    "message_not_found": "a message I keep up to date was deleted; new ones will follow.",
+    "missing_scope": "my token lacks a permission: reinstall the app from manifest.yml "
+    "(`goalpulse check` names the missing scope).",
+    "token_revoked": "my token was revoked: reinstall the app and update SLACK_BOT_TOKEN.",
+}
+
+
+def _target(target: str | None) -> tuple[str, str]:
+    """(where, who): the target as a channel link and as a mention."""
+    if target and target[:1] in ("C", "G", "D"):
+        return f"<#{target}>", "someone"
+    if target and target[:1] in ("U", "W"):
+        return "a DM", f"<@{target}>"
+    return "the channel", "someone"
+
+
+def delivery_problem(notice: DeliveryProblem) -> tuple[str, list[Block]]:
+    """What failed, why in Slack's own word, and what to do about it."""
+    where, who = _target(notice.target)
+    reason = escape_mrkdwn(notice.reason)
+    metric = escape_mrkdwn(notice.metric_key)
+    fix = FIXES.get(notice.reason)
+    if fix is None:
+        fix = (
+            f"Slack answered `{reason}`, and kept failing until I gave up."
+            if not notice.permanent
+            else f"Slack answered `{reason}`; `goalpulse check` on the server may say more."
+        )
+    else:
+        fix = fix.format(where=where, who=who)
+    text = f"goalpulse could not deliver a message about {metric} in <#{notice.channel_id}>: {fix}"
+    blocks: list[Block] = [
+        section_block(
+            f":no_entry_sign: I could not deliver a message about `{metric}` "
+            f"for <#{notice.channel_id}>. {fix}"
+        ),
+        context_block(
+            f"Slack said `{reason}`. I tell you once a day while it lasts; "
+            "the goal's other messages still go out where they can."
+        ),
+    ]
+    return text, blocks
