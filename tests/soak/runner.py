@@ -8,6 +8,7 @@ at moments drawn from the seed. Either way the run ends with the ledger of what 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import random
 import re
@@ -45,6 +46,7 @@ STEP_SECONDS = 0.1  # real time between looks at the outbox
 STEP_LIMIT = 20.0  # real seconds a step may wait for the bots (a stall is 12 s)
 FLAKY = ("chat.postMessage", "chat.update", "conversations.open", "users.info")
 EDITS = ("checklist_update", "parent_update", "dm_update")
+_TAGS = itertools.count(1)
 _ID = re.compile(r"^([a-z_]+):\d+")
 
 
@@ -148,8 +150,10 @@ async def command(
             async with SignedSlack(
                 bot_url=url, signing_secret=SECRET, response_url=slack.response_url
             ) as signed:
+                tag = f"soak-{next(_TAGS)}"  # unique: a reply is never taken for another's
+                body, _ = signed.command_body(text, user=user, channel=channel, tag=tag)
                 try:
-                    _, _, tag = await signed.command(text, user=user, channel=channel)
+                    await signed.post(body)
                 except OSError:
                     tag = None
             deadline = time.monotonic() + 5
