@@ -8,10 +8,9 @@ the message was sent (with the state to store alongside), is to wait, or no long
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -29,15 +28,13 @@ from jobs.alert_model import (
     Reminder,
     Snoozed,
 )
-from jobs.alerts import CONFIG_COMMANDS, recipient_for
+from jobs.close_out import decide_close_out, decided_close_out
 from jobs.digest_model import GoalLine
 from jobs.escalation import EscalationPolicy, deliver_at, policy_from_dict
 from jobs.messenger import Messenger
 from jobs.metrics import MetricCatalog
+from jobs.outcomes import Apply, Done, Later, Outcome, Skip
 from jobs.remediation import (
-    EscalateToCeo,
-    EscalateToLead,
-    PostCloseOut,
     RemindOwners,
     due_timers,
     fire,
@@ -45,36 +42,7 @@ from jobs.remediation import (
 from storage import escalation as escalation_store
 from storage import outbox
 from storage.db import Database
-from storage.models import Band, EpisodeRow, Goal, OutboxMessage, RemediationRow
-
-Apply = Callable[[AsyncSession], Awaitable[list[OutboxMessage]]]
-CLOSE_OUT_ATTEMPTS = 3  # re-reads after losing a race with a click
-
-
-@dataclass(frozen=True)
-class Skip:
-    """The message no longer applies (the goal recovered, the remediation closed…)."""
-
-    reason: str
-
-
-@dataclass(frozen=True)
-class Later:
-    """Not now: try again from `until` (quiet hours, a snooze, a thread not posted yet)."""
-
-    until: datetime
-    reason: str
-
-
-@dataclass(frozen=True)
-class Done:
-    """Sent; `apply` stores what the send produced and returns follow-up messages."""
-
-    result: dict[str, Any]
-    apply: Apply | None = None
-
-
-Outcome = Skip | Later | Done
+from storage.models import EpisodeRow, Goal, OutboxMessage, RemediationRow
 
 
 @dataclass
@@ -323,9 +291,17 @@ class Deliveries:
         is never lost and never undone; a Resolve that got there first means there is nothing
         to close. The decision is stored in this row, so a retried post says the same thing.
         """
-        decided = await self._decided(message)
+        decided = await decided_close_out(self.database, message)
         if decided is None:
-            decision = await self._decide_close_out(message, subject)
+            decision = await decide_close_out(
+                database=self.database,
+                message=message,
+                goal=subject.goal,
+                line=subject.line,
+                episode=subject.episode,
+                clock=self.clock,
+                retry_after=self.retry_after,
+            )
             if not isinstance(decision, dict):
                 return decision
             decided = decision
@@ -342,73 +318,6 @@ class Deliveries:
             escalated_to=tuple((role, user) for role, user in decided["escalated_to"]),
         )
         return await self._post_note(fresh or rem, note)
-
-    async def _decided(self, message: OutboxMessage) -> dict[str, Any] | None:
-        async with self.database.transaction() as session:
-            row = await outbox.by_run_key(session=session, run_key=message.run_key)
-        return row.payload.get("decided") if row is not None else None
-
-    async def _decide_close_out(
-        self, message: OutboxMessage, subject: Subject
-    ) -> dict[str, Any] | Skip | Later:
-        for _ in range(CLOSE_OUT_ATTEMPTS):
-            async with self.database.transaction() as session:
-                rem = await escalation_store.get_remediation(
-                    session=session,
-                    team_id=message.team_id,
-                    remediation_id=message.remediation_id or 0,
-                )
-                if rem is None or rem.id is None:
-                    return Skip("no remediation")
-                if rem.status != "open":  # closed by a person, or by this row's other owner
-                    row = await outbox.by_run_key(session=session, run_key=message.run_key)
-                    decided = row.payload.get("decided") if row is not None else None
-                    return decided if decided is not None else Skip(f"remediation {rem.status}")
-                plan = alert_rows.remediation_from_row(rem)
-                now = self.clock()
-                timer = next((t for t in due_timers(plan, now=now) if t.kind == "close_out"), None)
-                if timer is None:
-                    return Later(now + self.retry_after, "not due by the remediation's clock")
-                band = _known_band(subject.line.band, subject.episode)
-                adverse = band in (Band.ORANGE, Band.RED) or subject.line.trend_alert
-                closed, effects = fire(plan, timer, now=now, metric_adverse=adverse, band=band)
-                close = next(e for e in effects if isinstance(e, PostCloseOut))
-                lead = rem.lead_id or await recipient_for(session, subject.goal, "lead")
-                ceo = await recipient_for(session, subject.goal, "ceo")
-                wanted: list[tuple[str, str | None]] = []
-                if any(isinstance(e, EscalateToLead) for e in effects):
-                    wanted.append(("lead", lead))
-                if any(isinstance(e, EscalateToCeo) for e in effects):
-                    wanted.append(("ceo", ceo))
-                changed = await escalation_store.update_remediation(
-                    session=session,
-                    remediation_id=rem.id,
-                    version=rem.version,
-                    values={
-                        "status": closed.status,
-                        "closed_at": now,
-                        "summary": close.summary[:500],
-                    },
-                )
-                if not changed:
-                    continue  # a click got there first: decide again from what it left
-                decided = {
-                    "outcome": close.outcome,
-                    "summary": close.summary,
-                    "done": sum(item.done for item in closed.items),
-                    "total": len(closed.items),
-                    "escalated_to": [[role, user] for role, user in wanted if user],
-                }
-                await outbox.set_payload(
-                    session=session,
-                    message_id=message.id or 0,
-                    payload={**message.payload, "decided": decided},
-                )
-                await outbox.enqueue(
-                    session=session, messages=_close_out_follow_ups(rem, wanted, now=now)
-                )
-                return decided
-        return Later(self.clock() + self.retry_after, "the remediation kept changing")
 
     # -- direct messages --------------------------------------------------------------------
 
@@ -499,47 +408,6 @@ class Deliveries:
         )
         await self.messenger.update(payload["channel"], payload["ts"], view)
         return Done({"ts": payload["ts"], "channel": payload["channel"]})
-
-
-def _close_out_follow_ups(
-    rem: RemediationRow, wanted: list[tuple[str, str | None]], *, now: datetime
-) -> list[OutboxMessage]:
-    """The overdue DMs (or a note that nobody holds the role) and the closed redraws."""
-    rem_id = rem.id or 0
-    follow: list[OutboxMessage] = []
-    for role, user in wanted:
-        if user is not None:
-            follow.append(alert_rows.overdue_dm(rem, role=role, recipient_id=user, now=now))
-            continue
-        follow.append(
-            alert_rows.note(
-                team_id=rem.team_id,
-                goal_id=rem.goal_id,
-                remediation_id=rem_id,
-                run_key=f"close_out:{rem_id}:missing-{role}",
-                payload={"note": "missing", "role": role, "command": CONFIG_COMMANDS[role]},
-                now=now,
-            )
-        )
-    for what in ("checklist_update", "parent_update"):
-        follow.append(
-            alert_rows.redraw(
-                team_id=rem.team_id,
-                goal_id=rem.goal_id,
-                remediation_id=rem_id,
-                what=what,
-                key="closed",
-                now=now,
-            )
-        )
-    return follow
-
-
-def _known_band(band: str, episode: EpisodeRow | None) -> str:
-    """The goal's band; with no fresh data, the open episode's (stale data heals nothing)."""
-    if band in (Band.NO_DATA, Band.INVALID) and episode is not None and episode.closed_at is None:
-        return episode.current_band
-    return band
 
 
 def _set_ts(remediation_id: int, field_name: str, ts: str) -> Apply:

@@ -22,10 +22,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jobs.alert_model import DeliveryProblem
 from jobs.alerts import recipient_for
-from jobs.deliveries import Done, Later, Outcome, Skip
 from jobs.digest import DueDigest
 from jobs.escalation import EscalationPolicy, deliver_at
 from jobs.messenger import DeliveryError, Messenger, PermanentDeliveryError
+from jobs.outcomes import Done, Later, Outcome, Skip
 from storage import escalation as escalation_store
 from storage import goals as goal_store
 from storage.db import Database

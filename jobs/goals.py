@@ -15,21 +15,18 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from jobs.errors import ConflictError, NotFoundError, PermissionDeniedError, UsageError, quoted
+from jobs.errors import NotFoundError, PermissionDeniedError, UsageError, quoted
 from jobs.metrics import Metric, MetricCatalog
 from jobs.quantities import format_metric_value
 from storage import audit, outbox, workspace
 from storage import escalation as escalation_store
 from storage import goals as goal_store
 from storage import points as point_store
-from storage.db import Database
 from storage.models import Direction, Goal, GoalStatus
 
 # Re-reads after losing a race with an evaluation or a click while removing a goal.
 ATTEMPTS = 3
 # A removed goal's open remediation closes with this status and summary.
-REMOVED_REMEDIATION = "removed"
-REMOVED_SUMMARY = "Closed because the goal was removed."
 # Adverse deviations are compared at 9 decimals, as evaluation does (jobs/evaluate.py).
 _DECIMALS = 9
 
@@ -134,7 +131,7 @@ async def set_goal(
         updated_at=now,
     )
     if existing is not None:
-        await _require_editor(existing, actor)
+        await require_editor(existing, actor)
     judged = existing or fresh
     direction = change.direction.value if change.direction is not None else judged.direction
     if existing is None or (change.target, direction) != (existing.target, existing.direction):
@@ -150,7 +147,7 @@ async def set_goal(
             red=judged.red,
         )
     created = existing is None
-    before = {} if existing is None else _snapshot(existing)
+    before = {} if existing is None else snapshot(existing)
     goal = existing or stored or fresh
     if goal is stored and existing is None:  # removed: the same row, set up as a new goal
         goal.sqlmodel_update(fresh.model_dump(exclude={"id"}))
@@ -167,7 +164,7 @@ async def set_goal(
     await goal_store.save_goal(session=session, goal=goal)
     extra = {"restored": True} if stored is not None and created else {}
     action = "goal.create" if created else "goal.update"
-    await _audit(session, goal, actor, action, before, now, extra=extra)
+    await audit_change(session, goal, actor, action, before, now, extra=extra)
     return goal, created
 
 
@@ -182,12 +179,12 @@ async def set_thresholds(
     now: datetime,
 ) -> Goal:
     """Give one goal its own band edges."""
-    goal = await _editable_goal(session, team_id, channel_id, metric_key, actor)
-    before = _snapshot(goal)
+    goal = await editable_goal(session, team_id, channel_id, metric_key, actor)
+    before = snapshot(goal)
     goal.yellow, goal.orange, goal.red = thresholds.yellow, thresholds.orange, thresholds.red
     goal.updated_at = now
     await goal_store.save_goal(session=session, goal=goal)
-    await _audit(session, goal, actor, "goal.thresholds", before, now)
+    await audit_change(session, goal, actor, "goal.thresholds", before, now)
     return goal
 
 
@@ -202,10 +199,10 @@ async def set_status(
     now: datetime,
 ) -> tuple[Goal, bool]:
     """Pause or resume a goal; returns (goal, changed)."""
-    goal = await _editable_goal(session, team_id, channel_id, metric_key, actor)
+    goal = await editable_goal(session, team_id, channel_id, metric_key, actor)
     if goal.status == status.value:
         return goal, False
-    before = _snapshot(goal)
+    before = snapshot(goal)
     goal.status = status.value
     goal.updated_at = now
     if status is GoalStatus.PAUSED:
@@ -220,140 +217,8 @@ async def set_status(
         goal.paused_at = None
     await goal_store.save_goal(session=session, goal=goal)
     action = "goal.pause" if status is GoalStatus.PAUSED else "goal.resume"
-    await _audit(session, goal, actor, action, before, now)
+    await audit_change(session, goal, actor, action, before, now)
     return goal, True
-
-
-async def removable_goal(
-    *, session: AsyncSession, team_id: str, channel_id: str, actor: Actor, metric_key: str
-) -> Goal:
-    """The goal `/goal remove` asks to confirm, once the actor may remove it; changes nothing."""
-    return await _editable_goal(session, team_id, channel_id, metric_key, remembering(actor))
-
-
-def set_up_at(goal: Goal) -> int:
-    """When the goal was set up (created, or brought back after a removal), in whole seconds:
-    a Remove button carries it, so one from before a removal and a new set removes nothing."""
-    return int(goal.created_at.timestamp())
-
-
-async def remove_goal(
-    *,
-    database: Database,
-    team_id: str,
-    goal_id: int,
-    set_up: int | None,
-    actor: Actor,
-    now: datetime,
-    channel_id: str | None = None,
-) -> Goal:
-    """Remove a goal, keeping it and its history: it leaves lists, digests, evaluation and
-    escalation; its open episode and remediation close; its unsent escalation messages are
-    cancelled. Nothing new is queued."""
-    actor = remembering(actor)
-    for _ in range(ATTEMPTS):
-        try:
-            async with database.transaction() as session:
-                return await _remove(
-                    session, team_id, goal_id, set_up, actor, now, channel_id=channel_id
-                )
-        except _Raced:
-            continue
-    raise ConflictError("Others changed this goal at the same moment; please try again.")
-
-
-class _Raced(Exception):
-    """An episode or remediation changed while it was being closed: read it again."""
-
-
-async def _remove(
-    session: AsyncSession,
-    team_id: str,
-    goal_id: int,
-    set_up: int | None,
-    actor: Actor,
-    now: datetime,
-    *,
-    channel_id: str | None,
-) -> Goal:
-    goal = await goal_store.goal_by_id(session=session, team_id=team_id, goal_id=goal_id)
-    if goal is None or goal.id is None or channel_id not in (None, goal.channel_id):
-        raise NotFoundError("That goal is not in this channel any more; nothing was removed.")
-    if goal.status == GoalStatus.REMOVED:
-        raise NotFoundError(removed_message(goal))
-    if set_up is not None and set_up != set_up_at(goal):
-        raise NotFoundError(
-            f"This confirmation is out of date: the `{goal.metric_key}` goal was set again "
-            "since. Nothing was removed.",
-            example=f"/goal remove {goal.metric_key}",
-        )
-    await _require_editor(goal, actor)
-    before = _snapshot(goal)
-    closed = await _close_escalations(session, goal, actor, now)
-    goal.status = GoalStatus.REMOVED.value
-    goal.removed_at, goal.removed_by, goal.updated_at = now, actor.user_id, now
-    await goal_store.save_goal(session=session, goal=goal)
-    await _audit(session, goal, actor, "goal.remove", before, now, extra=closed)
-    return goal
-
-
-async def _close_escalations(
-    session: AsyncSession, goal: Goal, actor: Actor, now: datetime
-) -> dict[str, Any]:
-    """Close the goal's open episode and remediation and cancel their unsent messages; returns
-    what was closed, for the audit log."""
-    assert goal.id is not None
-    found = await escalation_store.open_escalations(
-        session=session, team_id=goal.team_id, goal_ids=[goal.id]
-    )
-    episode, remediation = found.get(goal.id, (None, None))
-    closed: dict[str, Any] = {}
-    if episode is not None and episode.id is not None:
-        if not await escalation_store.update_episode(
-            session=session,
-            episode_id=episode.id,
-            version=episode.version,
-            values={"closed_at": now},
-        ):
-            raise _Raced
-        closed["closed_episode"] = episode.id
-    if remediation is not None and remediation.id is not None:
-        values = {
-            "status": REMOVED_REMEDIATION,
-            "closed_at": now,
-            "closed_by": actor.user_id,
-            "summary": REMOVED_SUMMARY,
-        }
-        if not await escalation_store.update_remediation(
-            session=session,
-            remediation_id=remediation.id,
-            version=remediation.version,
-            values=values,
-        ):
-            raise _Raced
-        closed["closed_remediation"] = remediation.id
-    keys = await goal_store.unsent_escalation_keys(session=session, goal_id=goal.id)
-    await outbox.cancel_pending(session=session, run_keys=keys, now=now, reason="goal removed")
-    if keys:
-        closed["cancelled_messages"] = len(keys)
-    return closed
-
-
-def removed_message(goal: Goal) -> str:
-    """What a click on a removed goal's message is answered."""
-    when = goal.removed_at or goal.updated_at
-    by = f" by <@{goal.removed_by}>" if goal.removed_by else ""
-    return (
-        f"This goal was removed from <#{goal.channel_id}> on {when.day} {when:%b %Y}{by}; "
-        "nothing to do."
-    )
-
-
-async def refuse_if_removed(*, session: AsyncSession, team_id: str, goal_id: int) -> None:
-    """Refuse a click on a removed goal's thread or DM, saying when and by whom it went."""
-    goal = await goal_store.goal_by_id(session=session, team_id=team_id, goal_id=goal_id)
-    if goal is not None and goal.status == GoalStatus.REMOVED:
-        raise NotFoundError(removed_message(goal))
 
 
 def starts_red(value: float, *, target: float, direction: Direction, red: float) -> bool:
@@ -438,17 +303,17 @@ async def find_goal(
     return goal
 
 
-async def _editable_goal(
+async def editable_goal(
     session: AsyncSession, team_id: str, channel_id: str, metric_key: str, actor: Actor
 ) -> Goal:
     goal = await find_goal(
         session=session, team_id=team_id, channel_id=channel_id, metric_key=metric_key
     )
-    await _require_editor(goal, actor)
+    await require_editor(goal, actor)
     return goal
 
 
-async def _require_editor(goal: Goal, actor: Actor) -> None:
+async def require_editor(goal: Goal, actor: Actor) -> None:
     people = {goal.owner_id, goal.lead_id, goal.created_by}
     if actor.user_id in people or await actor.is_admin():
         return
@@ -459,11 +324,11 @@ async def _require_editor(goal: Goal, actor: Actor) -> None:
     )
 
 
-def _snapshot(goal: Goal) -> dict[str, Any]:
+def snapshot(goal: Goal) -> dict[str, Any]:
     return goal.model_dump(mode="json", exclude={"id", "created_at", "updated_at"})
 
 
-async def _audit(
+async def audit_change(
     session: AsyncSession,
     goal: Goal,
     actor: Actor,
@@ -476,7 +341,7 @@ async def _audit(
     if action == "goal.remove":
         details: dict[str, Any] = {"removed": before}
     else:
-        after = _snapshot(goal)
+        after = snapshot(goal)
         details = {
             "changed": {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
         }

@@ -18,7 +18,8 @@ from jobs import alert_rows, remediation
 from jobs.errors import ConflictError, NotFoundError, PermissionDeniedError, quoted
 from jobs.escalation import acknowledge as acknowledge_episode
 from jobs.escalation import snooze as snooze_episode
-from jobs.goals import Actor, refuse_if_removed
+from jobs.goal_removal import refuse_if_removed
+from jobs.goals import Actor
 from storage import escalation as escalation_store
 from storage import evaluations as evaluation_store
 from storage import outbox

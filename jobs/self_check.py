@@ -27,10 +27,10 @@ from typing import Any, Literal
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jobs.alert_model import SelfCheckNotice
-from jobs.deliveries import Done, Later, Outcome, Skip
 from jobs.escalation import EscalationPolicy, deliver_at
 from jobs.messenger import DeliveryError, Messenger
 from jobs.metrics import MetricCatalog
+from jobs.outcomes import Done, Later, Outcome, Skip
 from jobs.source_notices import affected_metrics
 from storage import claims, health, outbox
 from storage import goals as goal_store

@@ -24,10 +24,10 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jobs.alert_model import AffectedGoal, SourceNotice
-from jobs.deliveries import Done, Later, Outcome, Skip
 from jobs.escalation import EscalationPolicy, deliver_at
 from jobs.messenger import Messenger
 from jobs.metrics import MetricCatalog
+from jobs.outcomes import Done, Later, Outcome, Skip
 from storage import goals as goal_store
 from storage import outbox
 from storage import sources as source_store

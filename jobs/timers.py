@@ -21,10 +21,11 @@ from typing import Any, Literal
 from sqlmodel.ext.asyncio.session import AsyncSession
 from structlog.contextvars import bound_contextvars
 
-from jobs.deliveries import Deliveries, Done, Later, Outcome, Skip
+from jobs.deliveries import Deliveries
 from jobs.delivery_problems import PROBLEM_KINDS, DeliveryProblems, problem_notice
 from jobs.messenger import DeliveryError, Messenger, TransientDeliveryError
 from jobs.metrics import MetricCatalog
+from jobs.outcomes import Done, Later, Outcome, Skip
 from jobs.self_check import KINDS as SELF_CHECK_KINDS
 from jobs.self_check import SelfCheck
 from jobs.source_notices import KINDS as SOURCE_NOTICE_KINDS

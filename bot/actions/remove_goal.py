@@ -24,7 +24,7 @@ from bot.render.blocks import (
     goal_removed_blocks,
 )
 from bot.services import Services, slack_actor
-from jobs import goals as goal_service
+from jobs import goal_removal
 from jobs.errors import UsageError
 
 
@@ -58,7 +58,7 @@ def register(app: AsyncApp, services: Services) -> None:
             async with replying_errors(reply):
                 click = read_click(body)
                 goal_id, set_up = read_remove_value(action.get("value"))
-                goal = await goal_service.remove_goal(
+                goal = await goal_removal.remove_goal(
                     database=services.database,
                     team_id=click.team_id,
                     channel_id=click.channel_id,

@@ -30,6 +30,7 @@ from bot.render import blocks as render
 from bot.render.digest import digest_blocks, sparkline
 from bot.services import Services
 from jobs import config as config_service
+from jobs import goal_removal
 from jobs import goals as goal_service
 from jobs.checkins import record_checkin
 from jobs.config import ConfigChange
@@ -139,8 +140,8 @@ async def execute(
                 return render.notice_blocks(_status_text(key, status, changed=changed))
             case RemoveGoal(metric_key=key):
                 # Only a question: the Remove button (bot/actions/remove_goal.py) removes it.
-                goal = await goal_service.removable_goal(**scope, actor=actor, metric_key=key)
-                value = f"{goal.id}:{goal_service.set_up_at(goal)}"
+                goal = await goal_removal.removable_goal(**scope, actor=actor, metric_key=key)
+                value = f"{goal.id}:{goal_removal.set_up_at(goal)}"
                 return render.remove_question_blocks(goal, catalog.get(key), value)
             case Configure():
                 effective = await config_service.effective_config(

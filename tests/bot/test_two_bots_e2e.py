@@ -78,8 +78,10 @@ async def record(world: World) -> Counter[str]:
 
 async def catch_up(world: World) -> None:
     """Let both bots send what is due, then give a message that had to wait for its thread
-    the few seconds on the clock it asked for."""
+    the few seconds on the clock it asked for — twice, since with two bots it may wait for the
+    parent in flight on one, then for the checklist in flight on the other."""
     await world.settle()
+    await world.advance(SLACK_TIME)
     await world.advance(SLACK_TIME)
 
 
