@@ -23,7 +23,7 @@ from bot.telemetry import Telemetry
 
 # Every Slack call gives up after this long. slack_sdk applies its own `timeout` only to sessions
 # it creates, so the shared session carries it (see slack_session); the outbox's send timeout
-# and lease are longer still (jobs/timers.py).
+# and lease are longer still (jobs/outbox/sender.py).
 SLACK_TIMEOUT_SECONDS = 10
 # A 429 is retried in place only when Slack asks for at most this long; a longer wait goes back
 # to the caller (the outbox reschedules the row) instead of sleeping inside a claimed send.

@@ -26,9 +26,9 @@ from sqlalchemy.pool import NullPool
 from bot.app import build_client, slack_session
 from bot.constants import BOT_SCOPES
 from bot.settings import DatabaseSettings, EngineSettings, Settings, load_settings
-from jobs.metrics import Metric, MetricCatalog, load_catalog
-from jobs.pull import HISTORY_DAYS
-from jobs.sources import SourceError, SourceFetcher
+from jobs.metrics.catalog import Metric, MetricCatalog, load_catalog
+from jobs.metrics.pull import HISTORY_DAYS
+from jobs.metrics.sources import SourceError, SourceFetcher
 from storage import migrate
 from storage.db import redacted
 

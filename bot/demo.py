@@ -32,15 +32,15 @@ from bot.errors import reply_blocks
 from bot.render.digest import digest_blocks
 from bot.render.terminal import BOLD, DIM, RESET, blocks_to_text, mrkdwn_to_text
 from bot.services import Services, utc_now
-from jobs.alert_model import metric_of
-from jobs.chart import render_chart
-from jobs.digest_model import ChannelDigest
+from jobs.digest.chart import render_chart
+from jobs.digest.model import ChannelDigest
 from jobs.engine import Engine
 from jobs.errors import GoalpulseError
-from jobs.goals import Actor
-from jobs.metrics import CsvSource, Metric, MetricCatalog, load_catalog
-from jobs.pull import PullResult
-from jobs.sources import SourceFetcher
+from jobs.goals.service import Actor
+from jobs.messages import metric_of
+from jobs.metrics.catalog import CsvSource, Metric, MetricCatalog, load_catalog
+from jobs.metrics.pull import PullResult
+from jobs.metrics.sources import SourceFetcher
 from storage.db import Database
 
 DATA_DIR = Path(__file__).parent / "demo_data"

@@ -17,8 +17,8 @@ from slack_sdk.models.blocks import Block
 
 from bot.render.digest import digest_blocks
 from bot.render.escalation import render
-from jobs.alert_model import Outgoing, SourceNotice, metric_of
-from jobs.digest_model import ChannelDigest
+from jobs.digest.model import ChannelDigest
+from jobs.messages import Outgoing, SourceNotice, metric_of
 
 WORKSPACE_URL = "https://acme.slack.com"
 RECIPIENT_TIMEZONE = "Europe/Berlin"

@@ -12,9 +12,9 @@ from typing import Protocol
 
 from bot.demo_messenger import SettableClock, TerminalMessenger
 from bot.render.terminal import DIM
-from jobs import interactions
 from jobs.engine import Engine
-from jobs.goals import Actor
+from jobs.escalation import interactions
+from jobs.goals.service import Actor
 from storage import escalation as escalation_store
 from storage import goals as goal_store
 

@@ -14,9 +14,9 @@ from bot.render.terminal import blocks_to_text
 from bot.runtime import build_engine, open_database
 from bot.services import utc_now
 from bot.settings import EngineSettings, Settings, load_settings
-from jobs.digest import load_schedules
+from jobs.digest.build import load_schedules
 from jobs.engine import Engine
-from jobs.metrics import load_catalog
+from jobs.metrics.catalog import load_catalog
 from storage.db import Database
 
 

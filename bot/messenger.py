@@ -23,9 +23,9 @@ from bot.render.digest import digest_blocks, digest_text
 from bot.render.escalation import render
 from bot.settings import DEFAULT_SLACK_POSTS_PER_SECOND
 from bot.slack_errors import delivering
-from jobs.alert_model import Outgoing
-from jobs.chart import render_chart
-from jobs.digest_model import ChannelDigest
+from jobs.digest.chart import render_chart
+from jobs.digest.model import ChannelDigest
+from jobs.messages import Outgoing
 from jobs.messenger import DeliveryError
 
 log = logging.getLogger("goalpulse.slack")

@@ -25,13 +25,13 @@ from bot.services import Services, utc_now
 from bot.settings import DEFAULT_SLACK_POSTS_PER_SECOND, EngineSettings, Settings
 from bot.slack_client import instrument_listeners
 from bot.telemetry import Telemetry
-from jobs.alert_model import Outgoing
-from jobs.digest_model import ChannelDigest
+from jobs.digest.model import ChannelDigest
 from jobs.engine import Engine
 from jobs.errors import ConfigError
-from jobs.metrics import MetricCatalog, load_catalog
+from jobs.messages import Outgoing
+from jobs.metrics.catalog import MetricCatalog, load_catalog
+from jobs.metrics.sources import SourceFetcher
 from jobs.scheduler import EngineScheduler, build_scheduler
-from jobs.sources import SourceFetcher
 from storage import migrate
 from storage.db import Database, redacted
 

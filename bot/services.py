@@ -15,8 +15,8 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.background import BackgroundTasks
 from jobs.engine import Engine
-from jobs.goals import Actor
-from jobs.metrics import MetricCatalog
+from jobs.goals.service import Actor
+from jobs.metrics.catalog import MetricCatalog
 from storage.db import Database
 
 log = logging.getLogger("goalpulse")

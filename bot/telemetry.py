@@ -19,7 +19,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.services import utc_now
-from jobs.metrics import MetricCatalog
+from jobs.metrics.catalog import MetricCatalog
 from storage import health
 from storage.db import Database
 from storage.health import OutboxHealth

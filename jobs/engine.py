@@ -14,19 +14,19 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jobs.alerts import escalate
-from jobs.delivery_problems import digest_problem
-from jobs.digest import ChannelSchedule, DueDigest, build_digest, due_digests, load_schedules
-from jobs.digest_model import ChannelDigest
-from jobs.escalation import EscalationPolicy
-from jobs.evaluate import EvaluationPolicy
-from jobs.evaluation import evaluate
-from jobs.first_pull import FirstPull, PullCoalescer, first_pull, needs_first_pull
+from jobs.digest.build import ChannelSchedule, DueDigest, build_digest, due_digests, load_schedules
+from jobs.digest.model import ChannelDigest
+from jobs.escalation.episode import EscalationPolicy
+from jobs.escalation.flow import escalate
+from jobs.evaluation.classify import EvaluationPolicy
+from jobs.evaluation.service import evaluate
 from jobs.messenger import DeliveryError, Messenger, TransientDeliveryError
-from jobs.metrics import MetricCatalog
-from jobs.pull import PullResult, pull
-from jobs.sources import SourceFetcher
-from jobs.timers import OutboxSender, TimerOutcome, backoff
+from jobs.metrics.catalog import MetricCatalog
+from jobs.metrics.first_pull import FirstPull, PullCoalescer, first_pull, needs_first_pull
+from jobs.metrics.pull import PullResult, pull
+from jobs.metrics.sources import SourceFetcher
+from jobs.outbox.problems import digest_problem
+from jobs.outbox.sender import OutboxSender, TimerOutcome, backoff
 from storage import claims, outbox
 from storage.db import Database
 from storage.models import Goal

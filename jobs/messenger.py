@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from jobs.alert_model import Outgoing
-from jobs.digest_model import ChannelDigest
+from jobs.digest.model import ChannelDigest
+from jobs.messages import Outgoing
 
 
 class DeliveryError(Exception):

@@ -26,12 +26,12 @@ from typing import Any, Literal
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from jobs.alert_model import SelfCheckNotice
-from jobs.escalation import EscalationPolicy, deliver_at
+from jobs.escalation.episode import EscalationPolicy, deliver_at
+from jobs.messages import SelfCheckNotice
 from jobs.messenger import DeliveryError, Messenger
-from jobs.metrics import MetricCatalog
-from jobs.outcomes import Done, Later, Outcome, Skip
-from jobs.source_notices import affected_metrics
+from jobs.metrics.catalog import MetricCatalog
+from jobs.metrics.source_notices import affected_metrics
+from jobs.outbox.outcomes import Done, Later, Outcome, Skip
 from storage import claims, health, outbox
 from storage import goals as goal_store
 from storage import sources as source_store

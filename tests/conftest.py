@@ -12,7 +12,7 @@ import pytest
 
 from bot.runtime import RunningBot, start_bot
 from bot.settings import Settings
-from jobs.metrics import MetricCatalog, load_catalog
+from jobs.metrics.catalog import MetricCatalog, load_catalog
 from storage import migrate
 from storage.db import Database
 from tests.support.fake_slack import FakeSlack

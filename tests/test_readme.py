@@ -11,7 +11,7 @@ import yaml
 from bot.cli import main
 from bot.commands.parse import SUBCOMMANDS
 from bot.settings import Settings
-from jobs.metrics import parse_catalog
+from jobs.metrics.catalog import parse_catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

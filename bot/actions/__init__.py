@@ -37,8 +37,8 @@ from bot.constants import (
 )
 from bot.errors import replying_errors
 from bot.services import Services, slack_actor
-from jobs import interactions
-from jobs.goals import Actor
+from jobs.escalation import interactions
+from jobs.goals.service import Actor
 from storage.db import Database
 
 ACTIONS = (CHECKLIST_ACTION, ITEM_OWNER_ACTION, RESOLVE_ACTION, ACKNOWLEDGE_ACTION, SNOOZE_ACTION)

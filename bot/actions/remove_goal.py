@@ -24,8 +24,8 @@ from bot.render.blocks import (
     goal_removed_blocks,
 )
 from bot.services import Services, slack_actor
-from jobs import goal_removal
 from jobs.errors import UsageError
+from jobs.goals import removal as goal_removal
 
 
 def read_remove_value(value: object) -> tuple[int, int]:

@@ -9,7 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands.handlers import Where
 from bot.services import Services
-from jobs.chart import render_chart
+from jobs.digest.chart import render_chart
 
 
 async def send_goal_chart(

@@ -29,17 +29,17 @@ from bot.constants import SLASH_COMMAND
 from bot.render import blocks as render
 from bot.render.digest import digest_blocks, sparkline
 from bot.services import Services
-from jobs import config as config_service
-from jobs import goal_removal
-from jobs import goals as goal_service
-from jobs.checkins import record_checkin
-from jobs.config import ConfigChange
-from jobs.digest import goal_escalation
+from jobs.digest.build import goal_escalation
 from jobs.engine import Engine
 from jobs.errors import GoalpulseError, NotFoundError, escape_mrkdwn
-from jobs.evaluation import evaluate
-from jobs.goals import Actor
-from jobs.quantities import format_metric_value
+from jobs.evaluation.service import evaluate
+from jobs.goals import channel_settings as config_service
+from jobs.goals import removal as goal_removal
+from jobs.goals import service as goal_service
+from jobs.goals.channel_settings import ConfigChange
+from jobs.goals.checkins import record_checkin
+from jobs.goals.service import Actor
+from jobs.metrics.quantities import format_metric_value
 from storage import claims
 from storage import evaluations as evaluation_store
 from storage import goals as goal_store

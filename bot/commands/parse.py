@@ -12,11 +12,16 @@ from datetime import date
 
 from bot.commands.words import clock_time, due_date, no_more, once, timezone_name, user_mention
 from bot.constants import MAX_COMMAND_LENGTH, SLASH_COMMAND
-from jobs.config import ChecklistChange, ConfigChange, checklist_example, checklist_title
 from jobs.errors import NotFoundError, UsageError, quoted, unescape_slack
-from jobs.goals import GoalChange, Thresholds, require_metric
-from jobs.metrics import METRIC_KEY, MetricCatalog
-from jobs.quantities import (
+from jobs.goals.channel_settings import (
+    ChecklistChange,
+    ConfigChange,
+    checklist_example,
+    checklist_title,
+)
+from jobs.goals.service import GoalChange, Thresholds, require_metric
+from jobs.metrics.catalog import METRIC_KEY, MetricCatalog
+from jobs.metrics.quantities import (
     example_target,
     fraction_of_percent,
     parse_quantity,

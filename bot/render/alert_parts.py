@@ -22,12 +22,12 @@ from bot.render.digest import (
     reading_parts,
     signed_percent,
 )
-from jobs.alert_model import (
+from jobs.digest.model import GoalLine
+from jobs.errors import escape_mrkdwn
+from jobs.escalation.episode import EscalationPolicy
+from jobs.messages import (
     Role,
 )
-from jobs.digest_model import GoalLine
-from jobs.errors import escape_mrkdwn
-from jobs.escalation import EscalationPolicy
 
 MAX_BLOCKS = 50
 MAX_OPTIONS = 10  # Slack's limit for a checkboxes element

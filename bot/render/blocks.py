@@ -18,13 +18,13 @@ from slack_sdk.models.blocks import (
 
 from bot.constants import SLASH_COMMAND
 from bot.render.digest import escalation_note
-from jobs.config import MAX_EXTRA_ITEMS, EffectiveConfig
-from jobs.digest_model import EscalationStatus
+from jobs.digest.model import EscalationStatus
 from jobs.errors import GoalpulseError, escape_mrkdwn
-from jobs.first_pull import FirstPull
-from jobs.metrics import Metric, MetricCatalog
-from jobs.quantities import format_metric_value
-from jobs.remediation import DEFAULT_ITEMS
+from jobs.escalation.remediation import DEFAULT_ITEMS
+from jobs.goals.channel_settings import MAX_EXTRA_ITEMS, EffectiveConfig
+from jobs.metrics.catalog import Metric, MetricCatalog
+from jobs.metrics.first_pull import FirstPull
+from jobs.metrics.quantities import format_metric_value
 from storage.models import Evaluation, Goal, GoalStatus
 
 MAX_BLOCKS = 50

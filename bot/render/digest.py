@@ -23,10 +23,10 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from jobs.chart import STATES, display_state, worst_first
-from jobs.digest_model import ChannelDigest, EscalationStatus, GoalLine, HealthIndex
+from jobs.digest.chart import STATES, display_state, worst_first
+from jobs.digest.model import ChannelDigest, EscalationStatus, GoalLine, HealthIndex
 from jobs.errors import escape_mrkdwn
-from jobs.quantities import format_value
+from jobs.metrics.quantities import format_value
 
 MAX_BLOCKS = 50
 # Under Slack's 3000: it may count some characters (astral emoji in titles) twice.

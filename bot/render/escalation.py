@@ -57,7 +57,10 @@ from bot.render.problems import delivery_problem
 from bot.render.remediation import checklist, remediation_parent
 from bot.render.self_check import self_check_notice
 from bot.render.source import source_notice
-from jobs.alert_model import (
+from jobs.digest.model import GoalLine
+from jobs.errors import escape_mrkdwn
+from jobs.escalation.remediation import DURATION
+from jobs.messages import (
     Acknowledged,
     BandChanged,
     ChecklistView,
@@ -74,9 +77,6 @@ from jobs.alert_model import (
     Snoozed,
     SourceNotice,
 )
-from jobs.digest_model import GoalLine
-from jobs.errors import escape_mrkdwn
-from jobs.remediation import DURATION
 
 
 def render(message: Outgoing) -> tuple[str, list[Block]]:

@@ -6,8 +6,8 @@ from slack_sdk.models.blocks import Block
 
 from bot.constants import SLASH_COMMAND
 from bot.render.digest import context_block, section_block
-from jobs.alert_model import DeliveryProblem
 from jobs.errors import escape_mrkdwn
+from jobs.messages import DeliveryProblem
 
 _REASSIGN = (
     f"`{SLASH_COMMAND} config lead @someone` or "

@@ -45,12 +45,12 @@ from bot.render.digest import (
     goal_title,
     section_block,
 )
-from jobs.alert_model import (
+from jobs.errors import escape_mrkdwn
+from jobs.escalation.remediation import ChecklistItem
+from jobs.messages import (
     ChecklistView,
     RemediationParent,
 )
-from jobs.errors import escape_mrkdwn
-from jobs.remediation import ChecklistItem
 
 # --- The remediation thread -----------------------------------------------------------------
 

@@ -10,8 +10,8 @@ from slack_sdk.models.blocks import Block
 
 from bot.render.alert_parts import viewer_time
 from bot.render.digest import context_block, cut_line, section_block
-from jobs.alert_model import SelfCheckNotice
 from jobs.errors import escape_mrkdwn
+from jobs.messages import SelfCheckNotice
 
 CHECK_COMMAND = "goalpulse check"
 TITLE_CHARS = 80

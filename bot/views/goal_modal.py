@@ -19,9 +19,9 @@ from slack_sdk.models.views import View
 from bot import constants as ids
 from bot.errors import ModalInputError
 from jobs.errors import GoalpulseError, unescape_slack
-from jobs.goals import GoalChange, require_metric
-from jobs.metrics import MetricCatalog
-from jobs.quantities import example_target, parse_quantity, target_for
+from jobs.goals.service import GoalChange, require_metric
+from jobs.metrics.catalog import MetricCatalog
+from jobs.metrics.quantities import example_target, parse_quantity, target_for
 from storage.models import Direction
 
 MAX_OPTIONS = 100

@@ -7,7 +7,7 @@ query reads). Seeding is bulk (raw executemany on SQLite, COPY on PostgreSQL) an
 
 The measuring runs in a child process that plays the bot process: it imports the bot's
 modules, evaluates yesterday (as the bot did, which also gives today's previous bands), then
-times the whole `jobs.evaluation.evaluate` step for today (read, classify, store) and the
+times the whole `jobs.evaluation.service.evaluate` step for today (read, classify, store) and the
 `classify` call inside it, and reports its peak resident memory (VmHWM). A last pass captures
 the frames the step hands to `classify`; they are classified six more times (the figure is the
 median of the seven runs).
@@ -49,7 +49,7 @@ import numpy.typing as npt
 import pandas as pd
 from sqlalchemy import insert
 
-from jobs.evaluate import COLUMNS
+from jobs.evaluation.classify import COLUMNS
 from storage import migrate
 from storage.db import Database
 from storage.models import Goal
@@ -325,8 +325,8 @@ def _plain_dsn(url: str) -> str:
 async def child(url: str, frames_path: Path) -> dict[str, Any]:
     """Evaluate yesterday, then today (measured), then capture the frames `classify` gets."""
     import bot.runtime  # noqa: F401 - the bot's modules, so the memory baseline is the bot's
-    from jobs import evaluation as step
-    from jobs.evaluate import classify
+    from jobs.evaluation import service as step
+    from jobs.evaluation.classify import classify
 
     timings: list[tuple[float, float]] = []  # (wall, CPU) seconds of each classify call
     captured: dict[str, Any] = {}

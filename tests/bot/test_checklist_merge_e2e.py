@@ -11,8 +11,8 @@ import pytest
 from bot.actions.parse import ItemChecked, SetChecked, read_action
 from bot.constants import CHECKLIST_ACTION, ITEM_OWNER_ACTION, checklist_block_id
 from bot.settings import Settings
-from jobs.alert_rows import items_from_json
 from jobs.errors import UsageError
+from jobs.escalation.rows import items_from_json
 from tests.bot.test_remediation_actions_e2e import (
     ITEMS,
     checked_in_message,

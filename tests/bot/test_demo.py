@@ -32,8 +32,8 @@ from bot.demo import (
 )
 from bot.demo_messenger import SettableClock, TerminalMessenger
 from bot.services import Services
-from jobs.alert_model import Recovered
-from jobs.metrics import load_catalog
+from jobs.messages import Recovered
+from jobs.metrics.catalog import load_catalog
 from storage import goals as goal_store
 from storage.db import Database
 from tests.bot.test_render_escalation import GOAL

@@ -15,8 +15,8 @@ from sqlalchemy import insert
 import jobs.engine
 from bot.runtime import RunningBot, start_bot
 from bot.settings import Settings
-from jobs.goals import Actor, GoalChange, set_goal
-from jobs.metrics import MetricCatalog, load_catalog
+from jobs.goals.service import Actor, GoalChange, set_goal
+from jobs.metrics.catalog import MetricCatalog, load_catalog
 from storage import claims, migrate
 from storage import points as point_store
 from storage.db import Database

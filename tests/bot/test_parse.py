@@ -25,10 +25,10 @@ from bot.commands.parse import (
     ShowHelp,
     parse_command,
 )
-from jobs.config import ChecklistChange, ConfigChange
 from jobs.errors import GoalpulseError, NotFoundError, UsageError
-from jobs.goals import GoalChange, Thresholds
-from jobs.metrics import load_catalog
+from jobs.goals.channel_settings import ChecklistChange, ConfigChange
+from jobs.goals.service import GoalChange, Thresholds
+from jobs.metrics.catalog import load_catalog
 from storage.models import Direction
 
 TODAY = date(2026, 11, 25)

@@ -16,7 +16,7 @@ from bot.constants import (
     RESOLVE_ACTION,
 )
 from bot.settings import Settings
-from jobs.alert_rows import items_from_json
+from jobs.escalation.rows import items_from_json
 from tests.conftest import SIGNING_SECRET
 from tests.support.clicks import block_action, find_element, find_elements, pick_user, press, tick
 from tests.support.clock import SettableClock

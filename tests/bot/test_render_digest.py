@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import Block
 
 from bot.render.digest import digest_blocks, digest_text, sparkline
 from bot.render.terminal import blocks_to_text
-from jobs.digest_model import ChannelDigest, EscalationStatus, GoalLine, HealthIndex
+from jobs.digest.model import ChannelDigest, EscalationStatus, GoalLine, HealthIndex
 from tests.support.fake_slack import block_errors
 
 DAY = date(2026, 11, 25)

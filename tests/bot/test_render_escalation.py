@@ -26,7 +26,9 @@ from bot.constants import (
 )
 from bot.render.alert_parts import local_time, time_left
 from bot.render.escalation import render
-from jobs.alert_model import (
+from jobs.errors import UsageError
+from jobs.escalation.remediation import ChecklistItem
+from jobs.messages import (
     Acknowledged,
     AffectedGoal,
     BandChanged,
@@ -44,8 +46,6 @@ from jobs.alert_model import (
     Snoozed,
     SourceNotice,
 )
-from jobs.errors import UsageError
-from jobs.remediation import ChecklistItem
 from tests.bot.test_render_digest import BASE
 from tests.support.fake_slack import block_errors, message_error
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.render.escalation import render
-from jobs.alert_model import SelfCheckNotice
+from jobs.messages import SelfCheckNotice
 from tests.support.fake_slack import message_error
 
 SEEN = datetime(2026, 11, 25, 9, 11, tzinfo=UTC)

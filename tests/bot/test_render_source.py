@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot.render.escalation import render
-from jobs.alert_model import AffectedGoal, SourceNotice
+from jobs.messages import AffectedGoal, SourceNotice
 from tests.bot.test_render_escalation import as_dicts, texts
 from tests.support.fake_slack import block_errors, message_error
 

@@ -12,7 +12,7 @@ from bot.messenger import SlackMessenger
 from bot.runtime import build_engine
 from bot.settings import DEFAULT_SLACK_POSTS_PER_SECOND, Settings, load_settings
 from jobs.errors import ConfigError
-from jobs.metrics import load_catalog
+from jobs.metrics.catalog import load_catalog
 from storage.db import Database
 
 REQUIRED = {"slack_bot_token": "xoxb-test-token", "slack_signing_secret": "secret"}

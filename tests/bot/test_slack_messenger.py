@@ -16,10 +16,10 @@ from bot.app import build_client
 from bot.messenger import ChannelPacer, SlackMessenger, WorkspacePacer
 from bot.render.digest import digest_text
 from bot.render.escalation import render
-from jobs.alert_model import ChecklistView, EscalationDm, LeadAlerted
-from jobs.digest_model import ChannelDigest
+from jobs.digest.model import ChannelDigest
+from jobs.escalation.remediation import ChecklistItem
+from jobs.messages import ChecklistView, EscalationDm, LeadAlerted
 from jobs.messenger import Messenger, PermanentDeliveryError
-from jobs.remediation import ChecklistItem
 from tests.bot.test_render_escalation import GOAL
 from tests.conftest import BOT_TOKEN
 from tests.jobs.test_chart import digest as chart_digest

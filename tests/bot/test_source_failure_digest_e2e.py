@@ -15,10 +15,10 @@ from aiohttp import web
 
 from bot.runtime import start_bot
 from bot.settings import Settings
-from jobs.goals import Actor, GoalChange, set_goal
-from jobs.metrics import load_catalog
-from jobs.pull import pull
-from jobs.sources import SourceFetcher
+from jobs.goals.service import Actor, GoalChange, set_goal
+from jobs.metrics.catalog import load_catalog
+from jobs.metrics.pull import pull
+from jobs.metrics.sources import SourceFetcher
 from storage import migrate
 from storage import sources as source_store
 from storage.db import Database

@@ -28,9 +28,9 @@ from bot.render.terminal import (
     display_width,
     mrkdwn_to_text,
 )
-from jobs.alert_model import ChecklistView
 from jobs.errors import UsageError
-from jobs.remediation import ChecklistItem
+from jobs.escalation.remediation import ChecklistItem
+from jobs.messages import ChecklistView
 from tests.bot.test_render_escalation import GOAL
 
 USERS = {"U0ANA": "ana", "U0LI": "li"}

@@ -1,7 +1,7 @@
-"""A plain, one-goal-at-a-time evaluation: the baseline for `jobs.evaluate`.
+"""A plain, one-goal-at-a-time evaluation: the baseline for `jobs.evaluation.classify`.
 
 Deliberately loops and no pandas, so it reads like the rules; it shares no code with
-`jobs.evaluate` beyond the policy settings.
+`jobs.evaluation.classify` beyond the policy settings.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import math
 from datetime import date, timedelta
 from typing import Any
 
-from jobs.evaluate import EvaluationPolicy
+from jobs.evaluation.classify import EvaluationPolicy
 from storage.models import Band
 
 NAN = float("nan")

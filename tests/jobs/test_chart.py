@@ -1,4 +1,4 @@
-"""The digest's chart, a PNG of small multiples: `jobs.chart`."""
+"""The digest's chart, a PNG of small multiples: `jobs.digest.chart`."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from jobs.chart import chart_figure, chart_goals, render_chart
-from jobs.digest_model import ChannelDigest, GoalLine
-from jobs.quantities import format_value
+from jobs.digest.chart import chart_figure, chart_goals, render_chart
+from jobs.digest.model import ChannelDigest, GoalLine
+from jobs.metrics.quantities import format_value
 
 DAY = date(2026, 11, 25)
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -205,7 +205,7 @@ def test_no_slack_or_pyplot() -> None:
     code = (
         "import sys\n"
         "from tests.jobs.test_chart import digest, goals\n"
-        "from jobs.chart import render_chart\n"
+        "from jobs.digest.chart import render_chart\n"
         "assert render_chart(digest(*goals(2)))\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('slack_sdk', 'bot')"
         " or m == 'matplotlib.pyplot']\n"

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from jobs.digest import ChannelSchedule, due_digests
+from jobs.digest.build import ChannelSchedule, due_digests
 
 GRACE = timedelta(hours=6)
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from jobs.escalation import (
+from jobs.escalation.episode import (
     Effect,
     Episode,
     EscalationPolicy,

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jobs import evaluate as evaluate_module
-from jobs.evaluate import COLUMNS, EvaluationPolicy, classify
+from jobs.evaluation import classify as evaluate_module
+from jobs.evaluation.classify import COLUMNS, EvaluationPolicy, classify
 from tests.jobs.reference_evaluation import reference_classify
 
 DAY = date(2025, 6, 30)

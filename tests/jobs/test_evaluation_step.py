@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import col, select
 
-from jobs.evaluate import EvaluationPolicy
-from jobs.evaluation import evaluate
+from jobs.evaluation.classify import EvaluationPolicy
+from jobs.evaluation.service import evaluate
 from storage import evaluations as evaluation_store
 from storage import points as point_store
 from storage.db import Database

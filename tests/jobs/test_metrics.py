@@ -8,7 +8,7 @@ from textwrap import dedent
 import pytest
 
 from jobs.errors import ConfigError
-from jobs.metrics import (
+from jobs.metrics.catalog import (
     CsvSource,
     HttpSource,
     ManualSource,

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from jobs.digest import build_digest
-from jobs.evaluation import evaluate
-from jobs.goals import Actor, GoalChange, set_goal
-from jobs.metrics import MetricCatalog, parse_catalog
-from jobs.pull import pull
-from jobs.sources import SourceFetcher
-from jobs.sources.errors import failure_kind
+from jobs.digest.build import build_digest
+from jobs.evaluation.service import evaluate
+from jobs.goals.service import Actor, GoalChange, set_goal
+from jobs.metrics.catalog import MetricCatalog, parse_catalog
+from jobs.metrics.pull import pull
+from jobs.metrics.sources import SourceFetcher
+from jobs.metrics.sources.errors import failure_kind
 from storage import points as point_store
 from storage import sources as source_store
 from storage.db import Database

@@ -9,8 +9,8 @@ import pytest
 
 from bot.commands.parse import SetGoal, parse_command
 from jobs.errors import UsageError
-from jobs.metrics import Metric, Unit, load_catalog
-from jobs.quantities import (
+from jobs.metrics.catalog import Metric, Unit, load_catalog
+from jobs.metrics.quantities import (
     Quantity,
     format_metric_value,
     format_value,

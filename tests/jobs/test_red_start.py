@@ -1,5 +1,5 @@
-"""`jobs.goals.starts_red`, the check behind refusing a target that starts red, agrees with
-evaluation (`jobs.evaluate.classify`) on whether a value is red."""
+"""`jobs.goals.service.starts_red`, the check behind refusing a target that starts red, agrees with
+evaluation (`jobs.evaluation.classify.classify`) on whether a value is red."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from jobs.evaluate import classify
-from jobs.goals import starts_red
+from jobs.evaluation.classify import classify
+from jobs.goals.service import starts_red
 from storage.models import Direction
 
 DAY = date(2026, 11, 25)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from jobs.errors import PermissionDeniedError
-from jobs.remediation import (
+from jobs.escalation.remediation import (
     DEFAULT_ITEMS,
     Effect,
     EscalateToCeo,
@@ -26,7 +26,7 @@ from jobs.remediation import (
     time_left,
     toggle_item,
 )
-from jobs.remediation import assign_item as assign
+from jobs.escalation.remediation import assign_item as assign
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 H = timedelta(hours=1)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
-from jobs.metrics import MetricCatalog, parse_catalog
-from jobs.pull import pull
-from jobs.source_notices import affected_metrics
-from jobs.sources import SourceFetcher
+from jobs.metrics.catalog import MetricCatalog, parse_catalog
+from jobs.metrics.pull import pull
+from jobs.metrics.source_notices import affected_metrics
+from jobs.metrics.sources import SourceFetcher
 from storage.db import Database
 from storage.models import Goal, OutboxMessage
 from tests.jobs.test_pull import TODAY, write_csv

@@ -1,0 +1,288 @@
+"""From evaluations to escalations: step each goal's episode, open remediations, queue messages.
+
+Runs after every evaluation, in any process. Nothing is sent here: every message becomes an
+outbox row (unique run key) in the same transaction as the state change that caused it, and the
+timers tick sends it. Two processes stepping the same evaluation race on the database: opening
+is insert-if-absent and updates are versioned, so only one of them queues the messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from jobs.escalation import rows
+from jobs.escalation.episode import (
+    Effect,
+    EscalationPolicy,
+    MarkRecovered,
+    NoteInThread,
+    NotifyCeo,
+    NotifyLead,
+    OpenRemediation,
+    policy_to_dict,
+    step,
+)
+from jobs.escalation.remediation import open_remediation
+from storage import escalation as escalation_store
+from storage import outbox, workspace
+from storage.models import Band, EpisodeRow, Goal, OutboxMessage, RemediationRow
+
+ALERT_BANDS = {Band.ORANGE.value, Band.RED.value}
+CONFIG_COMMANDS = {"lead": "/goal config lead @someone", "ceo": "/goal config ceo @someone"}
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What the steps of one batch share."""
+
+    now: datetime
+    policy: EscalationPolicy
+    trend_trigger: int
+
+
+async def escalate(
+    *,
+    session: AsyncSession,
+    evaluations: Sequence[dict[str, Any]],
+    now: datetime,
+    policy: EscalationPolicy,
+    trend_trigger: int,
+) -> int:
+    """Step the episodes of freshly evaluated goals; returns how many messages were queued."""
+    goal_ids = sorted({int(row["goal_id"]) for row in evaluations})
+    episodes = await escalation_store.open_episodes(session=session, goal_ids=goal_ids)
+    relevant = [
+        row
+        for row in sorted(evaluations, key=lambda r: int(r["goal_id"]))
+        if row["band"] in ALERT_BANDS
+        or int(row["goal_id"]) in episodes
+        or int(row["consecutive_adverse"]) >= trend_trigger
+    ]
+    if not relevant:
+        return 0
+    ids = [int(row["goal_id"]) for row in relevant]
+    goals = await escalation_store.goals_by_id(session=session, goal_ids=ids)
+    latest = await escalation_store.latest_remediations(session=session, goal_ids=ids)
+    context = _Context(now=now, policy=policy, trend_trigger=trend_trigger)
+    messages: list[OutboxMessage] = []
+    for row in relevant:
+        goal = goals.get(int(row["goal_id"]))
+        if goal is None:
+            continue
+        messages += await _step_goal(
+            session, context, goal, row, episodes.get(goal.id or 0), latest.get(goal.id or 0)
+        )
+    return await outbox.enqueue(session=session, messages=messages)
+
+
+async def _step_goal(
+    session: AsyncSession,
+    context: _Context,
+    goal: Goal,
+    evaluation: dict[str, Any],
+    row: EpisodeRow | None,
+    latest: RemediationRow | None,
+) -> list[OutboxMessage]:
+    band, day = str(evaluation["band"]), evaluation["day"]
+    if row is not None and (row.last_day, row.last_band) == (day, band):
+        return []  # this very evaluation was stepped already
+    episode = rows.episode_from_row(row) if row is not None else None
+    trend = _new_trend(evaluation, latest, context, day)
+    updated, effects = step(
+        episode,
+        goal_id=goal.id or 0,
+        band=Band(band),
+        trend_alert=trend,
+        now=context.now,
+        policy=context.policy,
+    )
+    if updated is None:  # no episode: at most a trend remediation
+        if not any(isinstance(effect, OpenRemediation) for effect in effects):
+            return []
+        return (await _open_remediation(session, context, goal, "trend", episode_id=None))[1]
+    if row is None:
+        values = rows.episode_values(updated) | {
+            "goal_id": goal.id,
+            "team_id": goal.team_id,
+            "channel_id": goal.channel_id,
+            "opened_at": updated.opened_at,
+            "policy": policy_to_dict(updated.policy),
+            "last_day": day,
+            "last_band": band,
+            "version": 1,
+        }
+        episode_id = await escalation_store.insert_episode(session=session, values=values)
+        if episode_id is None:
+            return []  # another process opened it a moment ago and queued the messages
+        version = 1
+        remediation_id = None
+    else:
+        assert row.id is not None
+        values = rows.episode_values(updated) | {"last_day": day, "last_band": band}
+        if not await escalation_store.update_episode(
+            session=session, episode_id=row.id, version=row.version, values=values
+        ):
+            return []
+        episode_id, version, remediation_id = row.id, row.version + 1, row.remediation_id
+    previous = row.current_band if row is not None else None
+    return await _carry_out(
+        session, context, goal, effects, episode_id, version, remediation_id, previous
+    )
+
+
+def _new_trend(
+    evaluation: dict[str, Any], latest: RemediationRow | None, context: _Context, day: date
+) -> bool:
+    """A decline streak long enough that no remediation has covered yet."""
+    streak = int(evaluation["consecutive_adverse"])
+    if streak < context.trend_trigger:
+        return False
+    if latest is None:
+        return True
+    # A remediation opened during this streak already answers it.
+    return latest.opened_at.date() <= day - timedelta(days=streak)
+
+
+async def _carry_out(
+    session: AsyncSession,
+    context: _Context,
+    goal: Goal,
+    effects: list[Effect],
+    episode_id: int,
+    version: int,
+    remediation_id: int | None,
+    previous_band: str | None,
+) -> list[OutboxMessage]:
+    now, messages = context.now, []
+    for effect in effects:
+        if isinstance(effect, OpenRemediation):
+            remediation_id, opened = await _open_remediation(
+                session, context, goal, effect.trigger, episode_id=episode_id
+            )
+            messages += opened
+            await escalation_store.update_episode(
+                session=session,
+                episode_id=episode_id,
+                version=version,
+                values={"remediation_id": remediation_id},
+            )
+            version += 1
+
+    def note_for(key: str, payload: dict[str, Any]) -> OutboxMessage:
+        return rows.note(
+            team_id=goal.team_id,
+            goal_id=goal.id or 0,
+            remediation_id=remediation_id,
+            episode_id=episode_id,
+            run_key=f"note:{episode_id}:{key}:{version}",
+            payload=payload,
+            now=now,
+        )
+
+    if any(isinstance(e, NotifyLead | NotifyCeo) and e.reason == "rose" for e in effects):
+        change = {"note": "band_changed", "previous": previous_band, "band": "red"}
+        messages.append(note_for("rose", change))
+    for effect in effects:
+        match effect:
+            case NotifyLead() | NotifyCeo():
+                role = "lead" if isinstance(effect, NotifyLead) else "ceo"
+                recipient = await recipient_for(session, goal, role)
+                if recipient is None:
+                    missing = {"note": "missing", "role": role, "command": CONFIG_COMMANDS[role]}
+                    messages.append(note_for(f"missing-{role}", missing))
+                    continue
+                alerted = {"note": "alerted", "role": role, "user_id": recipient}
+                messages.append(note_for(f"alerted-{role}", alerted))
+                messages.append(
+                    rows.ping(
+                        team_id=goal.team_id,
+                        goal_id=goal.id or 0,
+                        episode_id=episode_id,
+                        remediation_id=remediation_id,
+                        role=role,
+                        band=effect.band.value,
+                        recipient_id=recipient,
+                        reason=effect.reason if effect.reason == "rose" else "opened",
+                        repeat=0,
+                        due_at=now,
+                        now=now,
+                    )
+                )
+            case NoteInThread(text_kind="band_fell"):
+                fell = {"note": "band_changed", "previous": previous_band, "band": "orange"}
+                messages.append(note_for("fell", fell))
+            case NoteInThread(text_kind="recovered"):
+                messages.append(note_for("recovered", {"note": "recovered"}))
+            case MarkRecovered() if remediation_id is not None:
+                messages.append(
+                    rows.redraw(
+                        team_id=goal.team_id,
+                        goal_id=goal.id or 0,
+                        remediation_id=remediation_id,
+                        what="parent_update",
+                        key=f"recovered:{episode_id}",
+                        now=now,
+                    )
+                )
+    return messages
+
+
+async def _open_remediation(
+    session: AsyncSession,
+    context: _Context,
+    goal: Goal,
+    trigger: str,
+    *,
+    episode_id: int | None,
+) -> tuple[int | None, list[OutboxMessage]]:
+    """Open the goal's remediation, or join the one already open (one per goal)."""
+    lead = await recipient_for(session, goal, "lead")
+    owner = goal.owner_id or goal.created_by
+    extra = await workspace.workspace_checklist_items(session=session, team_id=goal.team_id)
+    plan = open_remediation(
+        goal_id=str(goal.id),
+        trigger=trigger,  # type: ignore[arg-type]  # one of the escalation triggers
+        owner_id=owner,
+        lead_id=lead,
+        now=context.now,
+        extra_items=extra,
+    )
+    values = {
+        "goal_id": goal.id,
+        "team_id": goal.team_id,
+        "channel_id": goal.channel_id,
+        "trigger": trigger,
+        "opened_at": plan.opened_at,
+        "due_at": plan.due_at,
+        "status": "open",
+        "items": rows.items_to_json(plan.items),
+        "owner_id": owner,
+        "lead_id": lead,
+        "version": 1,
+    }
+    remediation_id = await escalation_store.insert_remediation(session=session, values=values)
+    if remediation_id is None:
+        existing = await escalation_store.latest_remediations(
+            session=session, goal_ids=[goal.id or 0]
+        )
+        return (existing[goal.id].id if goal.id in existing else None), []
+    row = RemediationRow(id=remediation_id, **values)  # type: ignore[arg-type]
+    return remediation_id, rows.remediation_messages(row, now=context.now)
+
+
+async def recipient_for(session: AsyncSession, goal: Goal, role: str) -> str | None:
+    """The goal's lead (else the channel's), or the workspace's CEO."""
+    if role == "ceo":
+        settings = await workspace.get_workspace_settings(session=session, team_id=goal.team_id)
+        return settings.ceo_id if settings else None
+    if goal.lead_id:
+        return goal.lead_id
+    channel = await workspace.get_channel_settings(
+        session=session, team_id=goal.team_id, channel_id=goal.channel_id
+    )
+    return channel.lead_id if channel else None

@@ -1,0 +1,70 @@
+"""`SourceFetcher`: one metric's days from wherever metrics.yml says they live."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+
+import aiohttp
+import pandas as pd
+
+from jobs.metrics.catalog import CsvSource, HttpSource, Metric, SqlSource
+from jobs.metrics.sources.csv import fetch_csv
+from jobs.metrics.sources.http import fetch_http
+from jobs.metrics.sources.sql import SqlRunner
+
+
+class SourceFetcher:
+    """Fetches sourced metrics (SQL, CSV, HTTP); holds SQL engines and an HTTP session.
+
+    `base_dir` is the folder of metrics.yml (relative CSV and SQLite paths resolve against
+    it); `env` fills `${NAME}` in SQL URLs; `http` is the shared session (one is made, and
+    closed by `close()`, when none is given).
+    """
+
+    def __init__(
+        self,
+        *,
+        base_dir: Path,
+        env: Mapping[str, str],
+        http: aiohttp.ClientSession | None = None,
+    ) -> None:
+        self._base_dir = base_dir
+        self._env = env
+        self._http = http
+        self._own_http: aiohttp.ClientSession | None = None
+        self._sql = SqlRunner()
+
+    async def fetch(self, metric: Metric, *, since: date) -> pd.DataFrame:
+        """Columns `day` (datetime.date) and `value` (float): one row per day >= since, sorted.
+
+        Raises SourceError (one line, starting with the metric key) when the source fails or
+        gives bad data, and ValueError for a manual or formula metric, which are not fetched.
+        """
+        source = metric.source
+        if source is None:
+            raise ValueError(f"{metric.key} is a formula metric: compute it with derive()")
+        if isinstance(source, CsvSource):
+            return await fetch_csv(metric.key, source, base_dir=self._base_dir, since=since)
+        if isinstance(source, SqlSource):
+            return await self._sql.fetch(
+                metric.key, source, env=self._env, base_dir=self._base_dir, since=since
+            )
+        if isinstance(source, HttpSource):
+            return await fetch_http(metric.key, source, session=self._session(), since=since)
+        raise ValueError(f"{metric.key} is a manual metric: its values come from /goal checkin")
+
+    async def close(self) -> None:
+        """Dispose SQL engines; close the HTTP session if this fetcher made it."""
+        await self._sql.close()
+        if self._own_http is not None:
+            session, self._own_http = self._own_http, None
+            await session.close()
+
+    def _session(self) -> aiohttp.ClientSession:
+        if self._http is not None:
+            return self._http
+        if self._own_http is None or self._own_http.closed:
+            self._own_http = aiohttp.ClientSession()
+        return self._own_http

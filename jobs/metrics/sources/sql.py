@@ -1,0 +1,320 @@
+"""SQL queries, run read-only with a timeout, on SQLite files and PostgreSQL.
+
+The URL in metrics.yml may name environment variables (`${WAREHOUSE_URL}`); the filled-in URL
+can hold a password, so messages only ever show it with the password hidden.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote
+
+import asyncpg
+import pandas as pd
+from sqlalchemy import Date, bindparam, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+from sqlalchemy.sql.elements import TextClause
+
+from jobs.metrics.catalog import SqlSource
+from jobs.metrics.sources.errors import SourceError
+from jobs.metrics.sources.points import MAX_DAYS, listing, to_points
+
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+_CLASS_PREFIX = re.compile(r"^\([\w.]+\)\s*")
+_DRIVER_PREFIX = re.compile(r"^<class '[\w.]+'>:\s*")
+_STATEMENT_TIMEOUT = "57014"  # PostgreSQL query_canceled
+# SQLAlchemy wraps driver errors, except some raised while streaming asyncpg rows.
+_DATABASE_ERRORS: tuple[type[Exception], ...] = (
+    DBAPIError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+)
+
+
+def fill_in(metric_key: str, template: str, env: Mapping[str, str]) -> str:
+    """Replace each `${NAME}` with the environment's value; a missing one is a SourceError."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        found = env.get(name)
+        if not found:
+            raise SourceError(
+                f"{metric_key}: environment variable {name} is not set (the source url uses it)"
+            )
+        return found
+
+    return _VARIABLE.sub(value, template)
+
+
+def async_url(metric_key: str, template: str, env: Mapping[str, str], *, base_dir: Path) -> URL:
+    """The URL to connect with: async driver, and for SQLite the file opened read-only.
+
+    A relative SQLite path is relative to `base_dir` (the folder of metrics.yml).
+    """
+    filled = fill_in(metric_key, template, env)
+    try:
+        url = make_url(filled)
+    except (ArgumentError, ValueError):
+        # The text may hold a password and cannot be parsed to hide it: say nothing of it.
+        raise SourceError(
+            f"{metric_key}: the source url is not a database URL"
+            " (expected sqlite:///path/to/file.db or postgresql://user@host/db)"
+        ) from None
+    driver = _ASYNC_DRIVERS.get(url.drivername)
+    if driver is None:
+        raise SourceError(
+            f"{metric_key}: database driver {url.drivername!r} is not supported"
+            " (use sqlite:// or postgresql://)"
+        )
+    if driver == "postgresql+asyncpg":
+        query = dict(url.query)
+        if "sslmode" in query and "ssl" not in query:
+            # libpq spells it sslmode; asyncpg takes the same values as `ssl`.
+            query["ssl"] = query.pop("sslmode")
+        return url.set(drivername=driver, query=query)
+    database = (url.database or "").removeprefix("file:")
+    if database in ("", ":memory:") or url.host or url.username or url.password or url.port:
+        raise SourceError(
+            f"{metric_key}: a SQLite source needs a database file (sqlite:///path/to/file.db)"
+        )
+    path = Path(database)
+    if not path.is_absolute():
+        path = (base_dir / path).absolute()
+    if not path.is_file():
+        raise SourceError(f"{metric_key}: SQLite database {path} not found")
+    # `mode=ro` opens the file read-only: writes fail, and a missing file is never created.
+    return URL.create(
+        drivername=driver,
+        database=f"file:{quote(str(path), safe='/')}",
+        query={"mode": "ro", "uri": "true"},
+    )
+
+
+def redacted(url: URL) -> str:
+    """The database for messages: the SQLite file, or the URL with its password hidden."""
+    if url.get_backend_name() == "sqlite":
+        return f"SQLite file {unquote((url.database or '').removeprefix('file:'))}"
+    return url.render_as_string(hide_password=True)
+
+
+class SqlRunner:
+    """Runs source queries; keeps one engine per URL until `close()`."""
+
+    def __init__(self) -> None:
+        self._engines: dict[str, AsyncEngine] = {}
+
+    async def fetch(
+        self,
+        metric_key: str,
+        source: SqlSource,
+        *,
+        env: Mapping[str, str],
+        base_dir: Path,
+        since: date,
+    ) -> pd.DataFrame:
+        """The query's days since `since`, checked."""
+        url = async_url(metric_key, source.url, env, base_dir=base_dir)
+        shown = redacted(url)
+        # Belt and braces: should a driver ever echo the URL or password, it is masked.
+        secrets = [(url.render_as_string(hide_password=False), shown)]
+        if url.password:
+            secrets.append((str(url.password), "***"))
+        try:
+            statement = text(source.query).bindparams(bindparam("since", type_=Date))
+        except ArgumentError as exc:
+            raise SourceError(f"{metric_key}: the query cannot be used ({exc})") from None
+        seconds = f"{source.timeout_seconds:g}"
+        try:
+            async with asyncio.timeout(source.timeout_seconds):
+                keys, rows = await self._run(url, statement, since, source.timeout_seconds)
+        except TimeoutError:
+            raise SourceError(f"{metric_key}: query timed out after {seconds} s") from None
+        except _Interrupted:
+            raise SourceError(f"{metric_key}: query timed out after {seconds} s") from None
+        except _DATABASE_ERRORS as exc:
+            driver_error = exc.orig if isinstance(exc, DBAPIError) else exc
+            if _sqlstate(driver_error) == _STATEMENT_TIMEOUT:
+                raise SourceError(f"{metric_key}: query timed out after {seconds} s") from None
+            problem = _scrub(_driver_message(driver_error or exc), secrets)
+            raise SourceError(f"{metric_key}: query failed on {shown}: {problem}") from None
+        except SQLAlchemyError as exc:
+            problem = _scrub(_first_line(str(exc)), secrets)
+            raise SourceError(f"{metric_key}: query failed on {shown}: {problem}") from None
+        except OSError as exc:
+            problem = _scrub(_first_line(str(exc)) or type(exc).__name__, secrets)
+            raise SourceError(f"{metric_key}: cannot connect to {shown}: {problem}") from None
+        except TypeError as exc:
+            # URL options become driver arguments; asyncpg refuses ones it does not know.
+            if "unexpected keyword argument" not in str(exc):
+                raise
+            problem = _scrub(_first_line(str(exc)), secrets)
+            raise SourceError(
+                f"{metric_key}: the source url has an option the driver does not accept: {problem}"
+            ) from None
+        if len(rows) > MAX_DAYS:
+            raise SourceError(
+                f"{metric_key}: the query returned more than {MAX_DAYS} rows (five years of"
+                " days); is the date filter right?"
+            )
+        day_at, value_at = _pick_columns(metric_key, keys)
+        return await asyncio.to_thread(
+            to_points,
+            metric_key,
+            [row[day_at] for row in rows],
+            [row[value_at] for row in rows],
+            since=since,
+            date_label=f"column {keys[day_at]!r}",
+            value_label=f"column {keys[value_at]!r}",
+        )
+
+    async def close(self) -> None:
+        """Dispose every cached engine."""
+        engines, self._engines = list(self._engines.values()), {}
+        for engine in engines:
+            await engine.dispose()
+
+    def _engine(self, url: URL) -> AsyncEngine:
+        key = url.render_as_string(hide_password=False)
+        engine = self._engines.get(key)
+        if engine is None:
+            if url.get_backend_name() == "postgresql":
+                # Every transaction on these connections is read-only unless it says otherwise;
+                # the query's own transaction also says READ ONLY explicitly.
+                engine = create_async_engine(
+                    url,
+                    poolclass=NullPool,
+                    connect_args={
+                        "server_settings": {
+                            "default_transaction_read_only": "on",
+                            "application_name": "goalpulse-source",
+                        }
+                    },
+                )
+            else:
+                engine = create_async_engine(url, poolclass=NullPool)
+                event.listen(engine.sync_engine, "connect", _sqlite_query_only)
+            self._engines[key] = engine
+        return engine
+
+    async def _run(
+        self, url: URL, statement: TextClause, since: date, limit_seconds: float
+    ) -> tuple[list[str], list[Sequence[Any]]]:
+        engine = self._engine(url)
+        async with engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                await connection.execute(text("SET TRANSACTION READ ONLY"))
+                milliseconds = max(1, int(limit_seconds * 1000))
+                await connection.execute(text(f"SET LOCAL statement_timeout = {milliseconds}"))
+                return await _rows(connection, statement, since)
+            return await _sqlite_rows(connection, statement, since, limit_seconds)
+
+
+class _Interrupted(Exception):
+    """The SQLite query was interrupted at its deadline."""
+
+
+async def _rows(
+    connection: AsyncConnection, statement: TextClause, since: date
+) -> tuple[list[str], list[Sequence[Any]]]:
+    result = await connection.stream(statement, {"since": since})
+    names = result.keys()
+    keys = [str(name) for name in names]
+    rows: list[Sequence[Any]] = list(await result.fetchmany(MAX_DAYS + 1))
+    await result.close()
+    await connection.rollback()
+    return keys, rows
+
+
+async def _sqlite_rows(
+    connection: AsyncConnection, statement: TextClause, since: date, limit_seconds: float
+) -> tuple[list[str], list[Sequence[Any]]]:
+    # Cancelling the await does not stop SQLite working in aiosqlite's thread (and closing the
+    # connection would wait for it), so a watchdog interrupts the query at the deadline.
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection  # the aiosqlite.Connection
+    if driver is None:  # pragma: no cover - a checked-out connection always has one
+        raise RuntimeError("no SQLite driver connection")
+    fired = asyncio.Event()
+
+    async def watchdog() -> None:
+        await asyncio.sleep(limit_seconds)
+        fired.set()
+        await driver.interrupt()
+
+    task = asyncio.create_task(watchdog())
+    try:
+        return await _rows(connection, statement, since)
+    except DBAPIError:
+        if fired.is_set():
+            raise _Interrupted from None
+        raise
+    finally:
+        task.cancel()
+
+
+def _sqlite_query_only(dbapi_connection: Any, _record: Any) -> None:
+    # Belt and braces on top of mode=ro: refuse every write on this connection.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only = ON")
+    cursor.close()
+
+
+def _pick_columns(metric_key: str, keys: list[str]) -> tuple[int, int]:
+    lowered = [key.lower() for key in keys]
+    if "day" in lowered and "value" in lowered:
+        return lowered.index("day"), lowered.index("value")
+    if len(keys) >= 2:
+        return 0, 1
+    named = listing([repr(key) for key in keys]) or "none"
+    raise SourceError(
+        f"{metric_key}: the query returns {len(keys)} column{'s' if len(keys) != 1 else ''}"
+        f" ({named}); it needs a day and a value"
+    )
+
+
+def _driver_message(error: BaseException) -> str:
+    # str() of a DBAPIError carries the SQL and its parameters; the driver's own message is
+    # what people need, without the `<class 'asyncpg.exceptions.X'>:` the adapter puts first.
+    message = _DRIVER_PREFIX.sub("", _first_line(str(error)))
+    name = type(error).__name__
+    cause = error.__cause__
+    if cause is not None and type(cause).__module__.startswith("asyncpg"):
+        name = type(cause).__name__
+    return f"{message} ({name})" if message else name
+
+
+def _sqlstate(error: BaseException | None) -> str | None:
+    while error is not None:
+        for attribute in ("sqlstate", "pgcode"):
+            code = getattr(error, attribute, None)
+            if isinstance(code, str):
+                return code
+        error = error.__cause__
+    return None
+
+
+def _first_line(message: str) -> str:
+    lines = message.strip().splitlines()
+    # SQLAlchemy prefixes its own messages with the exception class: `(sqlalchemy.exc.X) …`.
+    return _CLASS_PREFIX.sub("", lines[0].strip()) if lines else ""
+
+
+def _scrub(message: str, secrets: list[tuple[str, str]]) -> str:
+    for secret, mask in secrets:
+        message = message.replace(secret, mask)
+    return message
