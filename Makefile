@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # The exact versions CI last tested; `make lock` refreshes it from pyproject.toml's ranges.
 LOCK   := requirements.lock
 
-.PHONY: demo test bench soak lint deps typecheck pytest install lock clean
+.PHONY: demo test bench soak lint layers deps typecheck pytest install lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,11 +21,15 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/goalpulse demo
 
-test: lint deps typecheck pytest
+test: lint layers deps typecheck pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The import contracts in pyproject.toml: bot → jobs → storage, and no Slack below bot/.
+layers: $(STAMP)
+	$(BIN)/lint-imports
 
 # Every package the code imports is declared: bot/, jobs/ and storage/ in full, then tests/.
 deps: $(STAMP)
