@@ -23,9 +23,9 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from bot.app import build_client, slack_session
 from bot.constants import BOT_SCOPES
 from bot.settings import DatabaseSettings, EngineSettings, Settings, load_settings
+from bot.slack_client import build_client, slack_session
 from jobs.metrics.catalog import Metric, MetricCatalog, load_catalog
 from jobs.metrics.pull import HISTORY_DAYS
 from jobs.metrics.sources import SourceError, SourceFetcher

@@ -32,6 +32,7 @@ from bot.errors import reply_blocks
 from bot.render.digest import digest_blocks
 from bot.render.terminal import BOLD, DIM, RESET, blocks_to_text, mrkdwn_to_text
 from bot.services import Services, utc_now
+from jobs.context import EngineContext
 from jobs.digest.chart import render_chart
 from jobs.digest.model import ChannelDigest
 from jobs.engine import Engine
@@ -145,14 +146,17 @@ async def run_demo(stream: TextIO, *, charts_dir: Path | None = None) -> None:
                 shown=lambda message: metric_of(message) == STORY_GOAL,
             )
             async with aiohttp.ClientSession() as http:
-                engine = Engine(
+                context = EngineContext(
                     database=database,
+                    messenger=messenger,  # nothing is posted: the demo prints instead
                     catalog=catalog,
+                    clock=clock,
+                    timezone=TIMEZONE,
+                )
+                engine = Engine(
+                    context=context,
                     # Relative CSV paths resolve against the copied metrics.yml's folder.
                     fetcher=SourceFetcher(base_dir=folder, env={}, http=http),
-                    messenger=messenger,  # nothing is posted: the demo prints instead
-                    timezone=TIMEZONE,
-                    clock=clock,
                 )
                 services = Services(
                     database=database,

@@ -8,12 +8,12 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from bot.app import build_client, slack_session
 from bot.render.digest import digest_blocks
 from bot.render.terminal import blocks_to_text
 from bot.runtime import build_engine, open_database
 from bot.services import utc_now
 from bot.settings import EngineSettings, Settings, load_settings
+from bot.slack_client import build_client, slack_session
 from jobs.digest.build import load_schedules
 from jobs.engine import Engine
 from jobs.metrics.catalog import load_catalog

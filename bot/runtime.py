@@ -17,14 +17,15 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot.app import build_app, build_client, slack_session
+from bot.app import build_app
 from bot.logging_setup import bind_request_context, hide_secrets
 from bot.messenger import SlackMessenger, WorkspacePacer
 from bot.server import build_web_app
 from bot.services import Services, utc_now
 from bot.settings import DEFAULT_SLACK_POSTS_PER_SECOND, EngineSettings, Settings
-from bot.slack_client import instrument_listeners
+from bot.slack_client import build_client, instrument_listeners, slack_session
 from bot.telemetry import Telemetry
+from jobs.context import EngineContext
 from jobs.digest.model import ChannelDigest
 from jobs.engine import Engine
 from jobs.errors import ConfigError
@@ -70,8 +71,7 @@ class RunningBot:
             await asyncio.wait_for(self.services.background.drain(), SHUTDOWN_GRACE_SECONDS)
         except TimeoutError:
             log.warning("stopped with %d replies unsent", len(self.services.background))
-        if self.services.engine is not None:
-            await self.services.engine.fetcher.close()
+        await self.services.engine.fetcher.close()
         if self.services.http is not None:
             await self.services.http.close()
         await self.services.database.dispose()
@@ -194,13 +194,16 @@ def build_engine(
             else DEFAULT_SLACK_POSTS_PER_SECOND
         )
         messenger = SlackMessenger(client, workspace_pacer=WorkspacePacer(rate))
-    return Engine(
+    context = EngineContext(
         database=database,
-        catalog=catalog,
-        fetcher=SourceFetcher(base_dir=base_dir, env=dict(os.environ), http=http),
         messenger=messenger,
-        timezone=settings.goalpulse_timezone,
+        catalog=catalog,
         clock=clock,
+        timezone=settings.goalpulse_timezone,
+    )
+    return Engine(
+        context=context,
+        fetcher=SourceFetcher(base_dir=base_dir, env=dict(os.environ), http=http),
     )
 
 

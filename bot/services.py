@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import aiohttp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.response import BoltResponse
 from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -21,6 +23,9 @@ from storage.db import Database
 
 log = logging.getLogger("goalpulse")
 
+# The Bolt context key the services middleware fills and `services_of` reads.
+SERVICES_KEY = "services"
+
 
 def utc_now() -> datetime:
     """The real clock."""
@@ -29,16 +34,16 @@ def utc_now() -> datetime:
 
 @dataclass
 class Services:
-    """The database, metric catalog, clock and background tasks the listeners share."""
+    """The database, metric catalog, engine, clock and background tasks the listeners share."""
 
     database: Database
     catalog: MetricCatalog
+    engine: Engine
     timezone: str = "UTC"
     clock: Callable[[], datetime] = utc_now
     background: BackgroundTasks = field(default_factory=BackgroundTasks)
     # One connection pool for every call to Slack; slack_sdk otherwise opens one per call.
     http: aiohttp.ClientSession | None = None
-    engine: Engine | None = None
 
     async def reply_to(self, response_url: str, blocks: Sequence[Block], text: str) -> None:
         """An ephemeral reply through a slash command's response_url."""
@@ -52,6 +57,28 @@ class Services:
     def today(self) -> date:
         """Today's date in the deployment timezone."""
         return self.clock().astimezone(ZoneInfo(self.timezone)).date()
+
+
+def provide_services(
+    services: Services,
+) -> Callable[[AsyncBoltContext, Callable[[], Awaitable[BoltResponse]]], Awaitable[BoltResponse]]:
+    """Bolt global middleware: every listener finds `services` in its context."""
+
+    async def middleware(
+        context: AsyncBoltContext, next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse:
+        context[SERVICES_KEY] = services
+        return await next()
+
+    return middleware
+
+
+def services_of(context: AsyncBoltContext) -> Services:
+    """The Services the middleware put in a listener's context."""
+    services = context.get(SERVICES_KEY)
+    if not isinstance(services, Services):
+        raise TypeError("no Services in the Bolt context: the app must come from build_app")
+    return services
 
 
 def slack_actor(client: AsyncWebClient, user_id: str) -> Actor:

@@ -1,4 +1,5 @@
-"""slack_sdk's AsyncWebClient, counting and timing every Web API call for /metrics.
+"""slack_sdk's AsyncWebClient as goalpulse uses it: one timed session, retries only where a
+repeat is safe, and every Web API call counted and timed for /metrics.
 
 Every method (chat_postMessage, users_list, …) goes through `api_call`, so overriding it sees
 them all; a call's time includes the retries slack_sdk makes in place. Bolt builds a fresh
@@ -14,14 +15,34 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from bot.settings import DEFAULT_API_URL
 
 if TYPE_CHECKING:
     from slack_bolt.context.async_context import AsyncBoltContext
     from slack_bolt.response import BoltResponse
 
     from bot.telemetry import Telemetry
+
+# Every Slack call gives up after this long. slack_sdk applies its own `timeout` only to sessions
+# it creates, so the shared session carries it (see slack_session); the outbox's send timeout
+# and lease are longer still (jobs/outbox/sender.py).
+SLACK_TIMEOUT_SECONDS = 10
+# A 429 is retried in place only when Slack asks for at most this long; a longer wait goes back
+# to the caller (the outbox reschedules the row) instead of sleeping inside a claimed send.
+MAX_RATE_LIMIT_WAIT_SECONDS = 5.0
+# Calls that create something: resending one after a 5xx or a dropped connection could post
+# twice, since Slack may have accepted the first. Their failures go back to the caller.
+NOT_IDEMPOTENT = ("chat.postMessage", "chat.postEphemeral", "files.completeUploadExternal")
+
 
 _ERROR_CODE = re.compile(r"[a-z0-9_.]{1,64}")
 
@@ -101,3 +122,69 @@ def instrument_listeners(
         return await next()
 
     return middleware
+
+
+def slack_session(timeout: float = SLACK_TIMEOUT_SECONDS) -> aiohttp.ClientSession:
+    """The one connection pool for Slack calls, each bounded by `timeout` seconds."""
+    return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout))
+
+
+def _idempotent(request: HttpRequest) -> bool:
+    return not request.url.rstrip("/").endswith(NOT_IDEMPOTENT)
+
+
+class _IdempotentServerErrorRetry(AsyncServerErrorRetryHandler):
+    async def _can_retry_async(self, *, state, request, response=None, error=None):  # type: ignore[no-untyped-def]
+        return _idempotent(request) and await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
+
+
+class _IdempotentConnectionRetry(AsyncConnectionErrorRetryHandler):
+    async def _can_retry_async(self, *, state, request, response=None, error=None):  # type: ignore[no-untyped-def]
+        return _idempotent(request) and await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
+
+
+class _ShortRateLimitRetry(AsyncRateLimitErrorRetryHandler):
+    telemetry: Telemetry | None = None  # counts the 429s retried here
+
+    async def _can_retry_async(self, *, state, request, response=None, error=None):  # type: ignore[no-untyped-def]
+        if response is None or response.status_code != 429:
+            return False
+        wait = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), ["1"])
+        try:
+            seconds = float(wait[0] if isinstance(wait, list) else wait)
+        except ValueError:
+            return False
+        retry = seconds <= MAX_RATE_LIMIT_WAIT_SECONDS
+        if retry and self.telemetry is not None:
+            self.telemetry.rate_limited(request.url.rstrip("/").rsplit("/", 1)[-1], retried=True)
+        return retry
+
+
+def build_client(
+    token: str,
+    *,
+    api_url: str | None = None,
+    session: aiohttp.ClientSession | None = None,
+    telemetry: Telemetry | None = None,
+) -> AsyncWebClient:
+    """slack_sdk's client: retries short 429s, and 5xx or dropped links on calls that are safe
+    to repeat. `session` should come from `slack_session()` (it carries the timeout); with
+    `telemetry`, every call and every 429 is counted."""
+    rate_limit = _ShortRateLimitRetry(max_retry_count=3)
+    rate_limit.telemetry = telemetry
+    return InstrumentedWebClient(
+        token=token,
+        base_url=api_url or DEFAULT_API_URL,
+        timeout=SLACK_TIMEOUT_SECONDS,
+        session=session,
+        retry_handlers=[
+            _IdempotentConnectionRetry(max_retry_count=2),
+            rate_limit,
+            _IdempotentServerErrorRetry(max_retry_count=2),
+        ],
+        telemetry=telemetry,
+    )

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
-import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from jobs.context import EngineContext, SendTiming
 from jobs.digest.build import ChannelSchedule, DueDigest, build_digest, due_digests, load_schedules
 from jobs.digest.model import ChannelDigest
 from jobs.escalation.episode import EscalationPolicy
@@ -21,7 +18,6 @@ from jobs.escalation.flow import escalate
 from jobs.evaluation.classify import EvaluationPolicy
 from jobs.evaluation.service import evaluate
 from jobs.messenger import DeliveryError, Messenger, TransientDeliveryError
-from jobs.metrics.catalog import MetricCatalog
 from jobs.metrics.first_pull import FirstPull, PullCoalescer, first_pull, needs_first_pull
 from jobs.metrics.pull import PullResult, pull
 from jobs.metrics.sources import SourceFetcher
@@ -38,10 +34,6 @@ log = logging.getLogger("goalpulse.engine")
 FAN_OUT_SHARE = 4
 
 
-def _worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-
-
 @dataclass(frozen=True)
 class DigestOutcome:
     """What happened to one due digest in a tick."""
@@ -56,49 +48,60 @@ class DigestOutcome:
 class Engine:
     """Everything the scheduled jobs need; no Slack in here (the messenger hides it)."""
 
-    database: Database
-    catalog: MetricCatalog
+    context: EngineContext
     fetcher: SourceFetcher
-    messenger: Messenger
-    timezone: str
-    clock: Callable[[], datetime]
     policy: EvaluationPolicy = field(default_factory=EvaluationPolicy)
     escalation: EscalationPolicy = field(default_factory=EscalationPolicy)
+    timing: SendTiming = field(default_factory=SendTiming)
+    # How long after its time a digest may still go out.
     grace: timedelta = timedelta(hours=6)
-    lease: timedelta = timedelta(minutes=5)
-    retry_after: timedelta = timedelta(minutes=1)
     concurrency: int = 16
-    worker: str = field(default_factory=_worker_name)
     sender: OutboxSender = field(init=False)
     coalescer: PullCoalescer = field(init=False)
 
     def __post_init__(self) -> None:
         self.coalescer = PullCoalescer(self.pull)
         self.sender = OutboxSender(
-            database=self.database,
-            messenger=self.messenger,
-            catalog=self.catalog,
-            timezone=self.timezone,
-            clock=self.clock,
-            worker=self.worker,
-            trend_trigger=self.policy.trend_trigger,
-            lease=self.lease,
-            retry_after=self.retry_after,
+            context=self.context,
+            policy=self.policy,
+            timing=self.timing,
             concurrency=self.concurrency,
         )
 
+    # The context's parts, for the bot's listeners and commands.
+
+    @property
+    def database(self) -> Database:
+        return self.context.database
+
+    @property
+    def messenger(self) -> Messenger:
+        return self.context.messenger
+
+    @property
+    def timezone(self) -> str:
+        return self.context.timezone
+
+    @property
+    def worker(self) -> str:
+        return self.context.worker
+
+    @property
+    def lease(self) -> timedelta:
+        return self.timing.lease
+
     def today(self) -> date:
         """Today in the deployment timezone: the day metric values belong to."""
-        return self.clock().astimezone(ZoneInfo(self.timezone)).date()
+        return self.context.today()
 
     async def pull(self, metric_keys: Sequence[str] | None = None) -> list[PullResult]:
         """Pull metrics (all, or those named), then evaluate the goals on what changed."""
         results = await pull(
-            database=self.database,
+            database=self.context.database,
             fetcher=self.fetcher,
-            catalog=self.catalog,
+            catalog=self.context.catalog,
             today=self.today(),
-            now=self.clock(),
+            now=self.context.clock(),
             metric_keys=metric_keys,
         )
         await self.evaluate(metric_keys=[r.metric_key for r in results])
@@ -108,14 +111,17 @@ class Engine:
         """Pull a new goal's metric now if its workspace has no recent value of it; None when
         it has one (or the metric is typed in by hand)."""
         if not await needs_first_pull(
-            database=self.database,
+            database=self.context.database,
             goal=goal,
             today=self.today(),
             staleness_days=self.policy.staleness_days,
         ):
             return None
         return await first_pull(
-            database=self.database, catalog=self.catalog, coalescer=self.coalescer, goal=goal
+            database=self.context.database,
+            catalog=self.context.catalog,
+            coalescer=self.coalescer,
+            goal=goal,
         )
 
     async def evaluate(self, *, metric_keys: list[str] | None = None) -> int:
@@ -132,9 +138,9 @@ class Engine:
         """Evaluate goals (all, a workspace's, a channel's or some metrics'), then escalate
         what slipped."""
         rows = await evaluate(
-            database=self.database,
+            database=self.context.database,
             day=self.today(),
-            now=self.clock(),
+            now=self.context.clock(),
             policy=self.policy,
             team_id=team_id,
             channel_id=channel_id,
@@ -147,13 +153,13 @@ class Engine:
         """Step the episodes of freshly evaluated goals; queue (not send) their messages."""
         if not rows:
             return 0
-        async with self.database.transaction() as session:
+        async with self.context.database.transaction() as session:
             return await escalate(
                 session=session,
                 evaluations=rows,
-                now=self.clock(),
+                now=self.context.clock(),
                 policy=self.escalation,
-                trend_trigger=self.policy.trend_trigger,
+                evaluation=self.policy,
             )
 
     async def timers_tick(self) -> list[TimerOutcome]:
@@ -166,9 +172,11 @@ class Engine:
 
     async def digest_tick(self) -> list[DigestOutcome]:
         """Post every digest that is due and not yet done; safe to run concurrently anywhere."""
-        now = self.clock()
-        async with self.database.transaction() as session:
-            schedules = await load_schedules(session=session, default_timezone=self.timezone)
+        now = self.context.clock()
+        async with self.context.database.transaction() as session:
+            schedules = await load_schedules(
+                session=session, default_timezone=self.context.timezone
+            )
             due = due_digests(schedules, now=now, grace=self.grace)
             done = await claims.done_keys(session=session, run_keys=[d.run_key for d in due])
             # A digest whose window passed while it was being retried ends here.
@@ -214,20 +222,20 @@ class Engine:
 
         `evaluated`: the channel's goals were just evaluated (by the tick, for a fan-out).
         """
-        now = self.clock()
-        async with self.database.transaction() as session:
+        now = self.context.clock()
+        async with self.context.database.transaction() as session:
             claimed = await claims.claim(
                 session=session,
                 run_key=item.run_key,
                 kind="digest",
                 team_id=item.team_id,
-                worker=self.worker,
+                worker=self.context.worker,
                 now=now,
-                lease_until=now + self.lease,
+                lease_until=now + self.timing.lease,
             )
         if not claimed:
             return DigestOutcome(item.run_key, "skipped")
-        async with self.database.transaction() as session:
+        async with self.context.database.transaction() as session:
             held = await claims.get_claim(session=session, run_key=item.run_key)
         attempt = held.attempts if held is not None else 1
         try:
@@ -238,20 +246,20 @@ class Engine:
                 timezone=item.timezone,
                 evaluated=evaluated,
             )
-            ts = None if digest is None else await self.messenger.publish_digest(digest)
+            ts = None if digest is None else await self.context.messenger.publish_digest(digest)
         except Exception as exc:  # Slack refused or is down, or a bug
             return await self._digest_failed(item, exc, attempt=attempt)
-        async with self.database.transaction() as session:
+        async with self.context.database.transaction() as session:
             await claims.complete(
                 session=session,
                 run_key=item.run_key,
-                worker=self.worker,
-                now=self.clock(),
+                worker=self.context.worker,
+                now=self.context.clock(),
                 result={"ts": ts, "channel": item.channel_id},
             )
         if digest is not None and ts:
             # The chart (~0.3 s of CPU) follows in the digest's thread once the claim is done.
-            self.messenger.attach_chart(digest, ts)
+            self.context.messenger.attach_chart(digest, ts)
         return DigestOutcome(item.run_key, "sent" if ts else "empty", ts=ts)
 
     async def _digest_failed(
@@ -264,14 +272,14 @@ class Engine:
         )
         if not isinstance(exc, DeliveryError):
             log.exception("digest %s failed unexpectedly", item.run_key)
-        now = self.clock()
-        final = error.permanent or attempt >= self.sender.max_attempts
-        async with self.database.transaction() as session:
+        now = self.context.clock()
+        final = error.permanent or attempt >= self.timing.max_attempts
+        async with self.context.database.transaction() as session:
             if final:
                 await claims.fail(
                     session=session,
                     run_key=item.run_key,
-                    worker=self.worker,
+                    worker=self.context.worker,
                     now=now,
                     reason=str(error),
                 )
@@ -281,14 +289,14 @@ class Engine:
             else:
                 delay = backoff(
                     attempt,
-                    base=self.retry_after,
-                    cap=self.sender.max_backoff,
+                    base=self.timing.retry_after,
+                    cap=self.timing.max_backoff,
                     hint=error.retry_after,
                 )
                 await claims.release(
                     session=session,
                     run_key=item.run_key,
-                    worker=self.worker,
+                    worker=self.context.worker,
                     retry_at=now + delay,
                     error=str(error),
                 )
@@ -311,15 +319,15 @@ class Engine:
         day = self.today()
         if not evaluated:
             await self.evaluate_goals(team_id=team_id, channel_id=channel_id)
-        async with self.database.transaction() as session:
+        async with self.context.database.transaction() as session:
             return await build_digest(
                 session=session,
-                catalog=self.catalog,
+                catalog=self.context.catalog,
                 team_id=team_id,
                 channel_id=channel_id,
                 local_date=local_date,
                 timezone=timezone,
                 day=day,
-                trend_trigger=self.policy.trend_trigger,
-                now=self.clock(),
+                policy=self.policy,
+                now=self.context.clock(),
             )

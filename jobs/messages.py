@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Literal
 
 from jobs.digest.model import GoalLine
+from jobs.errors import CommandLine
 from jobs.escalation.remediation import ChecklistItem
 
 Role = Literal["lead", "ceo"]
@@ -86,12 +87,12 @@ class LeadAlerted:
 class MissingRecipient:
     """Thread note: nobody could be DMed because no lead (or CEO) is configured.
 
-    `command` is the `/goal config …` command that fixes it, e.g. `/goal config lead @someone`.
+    `command` is the `config …` command that fixes it, e.g. `config lead @someone`.
     """
 
     goal: GoalLine
     role: Role
-    command: str
+    command: CommandLine
 
 
 @dataclass(frozen=True)

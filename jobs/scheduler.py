@@ -48,23 +48,24 @@ class EngineScheduler:
         metrics: JobMetrics | None = None,
         self_check_seconds: float = SELF_CHECK_SECONDS,
     ) -> None:
-        self.scheduler = AsyncIOScheduler(timezone=engine.timezone, job_defaults=JOB_DEFAULTS)
+        timezone = engine.context.timezone
+        self.scheduler = AsyncIOScheduler(timezone=timezone, job_defaults=JOB_DEFAULTS)
         self._running: set[asyncio.Task[Any]] = set()
         self._stopping = False
         self.metrics = metrics
-        for metric in engine.catalog:
+        for metric in engine.context.catalog:
             if metric.source is None or metric.source.kind == "manual":
                 continue
             self.scheduler.add_job(
                 self._tracked(engine.pull, f"pull:{metric.key}"),
-                CronTrigger.from_crontab(metric.schedule, timezone=engine.timezone),
+                CronTrigger.from_crontab(metric.schedule, timezone=timezone),
                 kwargs={"metric_keys": [metric.key]},
                 id=f"pull:{metric.key}",
                 name=f"pull {metric.key}",
             )
         self.scheduler.add_job(
             self._tracked(engine.digest_tick, "digest_tick"),
-            IntervalTrigger(seconds=tick_seconds, timezone=engine.timezone),
+            IntervalTrigger(seconds=tick_seconds, timezone=timezone),
             id="digest_tick",
             name="digest tick",
             # Tick at once on start-up, so digests missed while the bot was down go out now.
@@ -72,7 +73,7 @@ class EngineScheduler:
         )
         self.scheduler.add_job(
             self._tracked(engine.timers_tick, "timers_tick"),
-            IntervalTrigger(seconds=tick_seconds, timezone=engine.timezone),
+            IntervalTrigger(seconds=tick_seconds, timezone=timezone),
             id="timers_tick",
             name="timers tick",
             # Reminders and DMs that fell due while the bot was down go out at start-up.
@@ -80,7 +81,7 @@ class EngineScheduler:
         )
         self.scheduler.add_job(
             self._tracked(engine.sender.self_check.run, "self_check"),
-            IntervalTrigger(seconds=self_check_seconds, timezone=engine.timezone),
+            IntervalTrigger(seconds=self_check_seconds, timezone=timezone),
             id="self_check",
             name="self-check",
         )

@@ -19,23 +19,21 @@ DM like every other message, after the admin's quiet hours.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from jobs.context import EngineContext
 from jobs.escalation.episode import EscalationPolicy, deliver_at
 from jobs.messages import SelfCheckNotice
-from jobs.messenger import DeliveryError, Messenger
-from jobs.metrics.catalog import MetricCatalog
+from jobs.messenger import DeliveryError
 from jobs.metrics.source_notices import affected_metrics
 from jobs.outbox.outcomes import Done, Later, Outcome, Skip
 from storage import claims, health, outbox
 from storage import goals as goal_store
 from storage import sources as source_store
-from storage.db import Database
 from storage.models import OutboxMessage
 
 log = logging.getLogger("goalpulse.self_check")
@@ -68,20 +66,15 @@ class Problem:
 class SelfCheck:
     """Finds problems (`run`, the scheduled job) and delivers the DMs about them (`handle`)."""
 
-    database: Database
-    messenger: Messenger
-    catalog: MetricCatalog
-    clock: Callable[[], datetime]
-    worker: str
-    timezone: str = "UTC"
+    context: EngineContext
     # Only its quiet hours apply: a notice is sent once, never repeated.
     policy: EscalationPolicy = field(default_factory=EscalationPolicy)
 
     async def run(self) -> int:
         """Queue a DM to every admin about each problem not yet told today; returns how many."""
-        now = self.clock()
+        now = self.context.clock()
         day = now.astimezone(UTC).date().isoformat()
-        async with self.database.transaction() as session:
+        async with self.context.database.transaction() as session:
             found = await self.problems(session, now)
             claimed = [
                 problem
@@ -91,7 +84,7 @@ class SelfCheck:
                     run_key=problem.claim_key(day),
                     kind=SELF_CHECK,
                     team_id=problem.team_id,
-                    worker=self.worker,
+                    worker=self.context.worker,
                     now=now,
                     lease_until=now + CLAIM_LEASE,
                 )
@@ -99,27 +92,27 @@ class SelfCheck:
         if not claimed:
             return 0
         try:
-            admins = await self.messenger.workspace_admins()
+            admins = await self.context.messenger.workspace_admins()
         except DeliveryError as exc:
             log.warning("self-check: cannot list the workspace's admins (%s); will retry", exc)
-            async with self.database.transaction() as session:
+            async with self.context.database.transaction() as session:
                 for problem in claimed:
                     await claims.release(
                         session=session,
                         run_key=problem.claim_key(day),
-                        worker=self.worker,
+                        worker=self.context.worker,
                         retry_at=now,
                         error=str(exc),
                     )
             return 0
         rows = [_row(problem, admin, day=day, now=now) for problem in claimed for admin in admins]
-        async with self.database.transaction() as session:
+        async with self.context.database.transaction() as session:
             queued = await outbox.enqueue(session=session, messages=rows)
             for problem in claimed:
                 await claims.complete(
                     session=session,
                     run_key=problem.claim_key(day),
-                    worker=self.worker,
+                    worker=self.context.worker,
                     now=now,
                     result={"admins": admins},
                 )
@@ -135,14 +128,16 @@ class SelfCheck:
             payload = {"waiting": stuck.count, "since": _iso(stuck.oldest_due_at)}
             found.append((stuck.team_id, "outbox", payload))
         sourced = [
-            m.key for m in self.catalog if m.source is not None and m.source.kind != "manual"
+            m.key
+            for m in self.context.catalog
+            if m.source is not None and m.source.kind != "manual"
         ]
         failing = await source_store.failing_sources(session=session, metric_keys=sourced)
         for key, status in sorted(failing.items()):
             if status.failing_since is None or status.failing_since > now - FAILING_AFTER:
                 continue
             fed = await goal_store.active_goals(
-                session=session, metric_keys=affected_metrics(self.catalog, key)
+                session=session, metric_keys=affected_metrics(self.context.catalog, key)
             )
             payload = {"metric_key": key, "since": _iso(status.failing_since)}
             found += [(team, f"source:{key}", payload) for team in sorted({g.team_id for g in fed})]
@@ -157,19 +152,19 @@ class SelfCheck:
 
     async def handle(self, message: OutboxMessage) -> Outcome:
         """Send one claimed notice to its admin (or say why not yet, or not at all)."""
-        payload, now, recipient = message.payload, self.clock(), message.recipient_id or ""
+        payload, now, recipient = message.payload, self.context.clock(), message.recipient_id or ""
         problem: Literal["outbox", "source"] = "source" if payload.get("metric_key") else "outbox"
         title = error = None
         if problem == "source":
             key = str(payload["metric_key"])
-            async with self.database.transaction() as session:
+            async with self.context.database.transaction() as session:
                 status = await source_store.status_of(session=session, metric_key=key)
             failing = status.failing_since if status is not None else None
             if status is None or failing is None or _iso(failing) != payload["since"]:
                 return Skip("the source works again")
-            metric = self.catalog.get(key)
+            metric = self.context.catalog.get(key)
             title, error = (metric.title if metric is not None else key), status.error
-        tz = await self.messenger.user_timezone(recipient) or self.timezone
+        tz = await self.context.messenger.user_timezone(recipient) or self.context.timezone
         when = deliver_at(now, recipient_tz=tz, policy=self.policy)
         if when > now:
             return Later(when, f"quiet hours in {tz}")
@@ -182,7 +177,7 @@ class SelfCheck:
             title=title,
             error=error,
         )
-        channel, ts = await self.messenger.send_dm(recipient, notice)
+        channel, ts = await self.context.messenger.send_dm(recipient, notice)
         return Done({"ts": ts, "channel": channel})
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import AuditEvent
@@ -34,14 +33,3 @@ async def record_event(
             at=at,
         )
     )
-
-
-async def list_events(*, session: AsyncSession, team_id: str, limit: int = 100) -> list[AuditEvent]:
-    """The workspace's newest events first."""
-    statement = (
-        select(AuditEvent)
-        .where(AuditEvent.team_id == team_id)
-        .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
-        .limit(limit)
-    )
-    return list((await session.exec(statement)).all())

@@ -13,22 +13,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.dialects import insert_for
 from storage.goals import active_filter
-from storage.models import Evaluation, Goal
+from storage.models import RESULT_FIELDS, Evaluation, Goal
 
 BATCH = 5000  # rows per executemany
-ID_BATCH = 5000  # ids per IN (…): asyncpg takes at most 32,767 parameters a statement
-# What an evaluation stores besides its goal and day (re-evaluating overwrites these).
-RESULT_FIELDS = (
-    "value",
-    "value_day",
-    "target",
-    "deviation",
-    "adverse",
-    "band",
-    "consecutive_adverse",
-    "red_in_days",
-    "volatility",
-)
 
 
 async def upsert_evaluations(*, session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
@@ -50,7 +37,7 @@ async def upsert_evaluations(*, session: AsyncSession, rows: Sequence[dict[str, 
         await connection.execute(statement, list(rows[start : start + BATCH]))
 
 
-def _band_before(before: date) -> ScalarSelect[str]:
+def band_before(before: date) -> ScalarSelect[str]:
     """The band of the enclosing goal's latest evaluation before `before` (one index seek)."""
     return (
         select(col(Evaluation.band))
@@ -59,21 +46,6 @@ def _band_before(before: date) -> ScalarSelect[str]:
         .limit(1)
         .scalar_subquery()
     )
-
-
-async def previous_bands(
-    *, session: AsyncSession, goal_ids: Sequence[int], before: date
-) -> dict[int, str]:
-    """Each goal's band on its latest evaluated day before `before` (for hysteresis)."""
-    bands: dict[int, str] = {}
-    for start in range(0, len(goal_ids), ID_BATCH):
-        statement = select(col(Goal.id), _band_before(before)).where(
-            col(Goal.id).in_(goal_ids[start : start + ID_BATCH])
-        )
-        for goal_id, band in (await session.exec(statement)).all():
-            if goal_id is not None and band is not None:
-                bands[goal_id] = band
-    return bands
 
 
 # id, workspace, metric, target, direction, yellow, orange, red, band before the day (or None)
@@ -103,7 +75,7 @@ async def goals_to_evaluate(
             col(Goal.yellow),
             col(Goal.orange),
             col(Goal.red),
-            _band_before(before),
+            band_before(before),
         )
         .where(*active_filter(team_id=team_id, channel_id=channel_id, metric_keys=metric_keys))
         .order_by(col(Goal.id))

@@ -176,6 +176,15 @@ class Evaluation(SQLModel, table=True):
     evaluated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
+# What evaluating a goal finds, in column order: every column of Evaluation but which goal,
+# workspace and day it is about and when it was made. Re-evaluating overwrites these.
+RESULT_FIELDS = tuple(
+    name
+    for name in Evaluation.model_fields
+    if name not in {"id", "goal_id", "team_id", "day", "evaluated_at"}
+)
+
+
 class RunClaim(SQLModel, table=True):
     """A unit of scheduled work claimed exactly once by its run key (e.g. a channel's digest)."""
 

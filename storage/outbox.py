@@ -204,13 +204,3 @@ async def with_key_part(*, session: AsyncSession, kind: str, part: str) -> list[
         .order_by(col(OutboxMessage.id))
     )
     return list((await session.exec(statement)).all())
-
-
-async def sent(*, session: AsyncSession, team_id: str) -> list[OutboxMessage]:
-    """A workspace's rows that went out, in the order they were sent (for tests and the demo)."""
-    statement = (
-        select(OutboxMessage)
-        .where(OutboxMessage.team_id == team_id, col(OutboxMessage.done_at).is_not(None))
-        .order_by(col(OutboxMessage.done_at), col(OutboxMessage.id))
-    )
-    return list((await session.exec(statement)).all())

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -36,42 +36,107 @@ from bot.constants import (
     SNOOZE_ACTION,
 )
 from bot.errors import replying_errors
-from bot.services import Services, slack_actor
+from bot.services import Services, services_of, slack_actor
 from jobs.escalation import interactions
 from jobs.goals.service import Actor
 from storage.db import Database
 
-ACTIONS = (CHECKLIST_ACTION, ITEM_OWNER_ACTION, RESOLVE_ACTION, ACKNOWLEDGE_ACTION, SNOOZE_ACTION)
+
+def register(app: AsyncApp) -> None:
+    """Attach one listener for every escalation and remediation element, and goal removal's."""
+    app.action(CHECKLIST_ACTION)(tick_item)
+    app.action(ITEM_OWNER_ACTION)(assign_item_owner)
+    app.action(RESOLVE_ACTION)(resolve_remediation)
+    app.action(ACKNOWLEDGE_ACTION)(acknowledge_episode)
+    app.action(SNOOZE_ACTION)(snooze_episode)
+    remove_goal.register(app)
 
 
-def register(app: AsyncApp, services: Services) -> None:
-    """Attach one listener for every escalation and remediation element."""
+async def tick_item(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    context: AsyncBoltContext,
+) -> None:
+    """A checklist box ticked or unticked (several, when clicked again before a redraw)."""
+    await ack()
+    take_click(services_of(context), body, action, client, respond)
 
-    async def clicked(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        client: AsyncWebClient,
-        respond: AsyncRespond,
-    ) -> None:
-        await ack()
 
-        async def reply(blocks: Sequence[Block], text: str) -> None:
-            await respond(
-                text=text, blocks=blocks, response_type="ephemeral", replace_original=False
-            )
+async def assign_item_owner(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    context: AsyncBoltContext,
+) -> None:
+    """An owner picked for a checklist item."""
+    await ack()
+    take_click(services_of(context), body, action, client, respond)
 
-        async def work() -> None:
-            async with replying_errors(reply):
-                click = read_click(body)
-                parsed = read_action(action, body.get("message"))
-                await _carry_out(services, click, parsed, slack_actor(client, click.user_id))
 
-        services.background.spawn(work())
+async def resolve_remediation(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    context: AsyncBoltContext,
+) -> None:
+    """Resolve pressed under a checklist."""
+    await ack()
+    take_click(services_of(context), body, action, client, respond)
 
-    for action_id in ACTIONS:
-        app.action(action_id)(clicked)
-    remove_goal.register(app, services)
+
+async def acknowledge_episode(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    context: AsyncBoltContext,
+) -> None:
+    """Acknowledge pressed on an escalation DM."""
+    await ack()
+    take_click(services_of(context), body, action, client, respond)
+
+
+async def snooze_episode(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    context: AsyncBoltContext,
+) -> None:
+    """Snooze pressed on an escalation DM."""
+    await ack()
+    take_click(services_of(context), body, action, client, respond)
+
+
+def take_click(
+    services: Services,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+) -> None:
+    """After the ack: read the click and carry it out in a tracked task; an error is answered
+    to the clicker alone."""
+
+    async def reply(blocks: Sequence[Block], text: str) -> None:
+        await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+
+    async def work() -> None:
+        async with replying_errors(reply):
+            click = read_click(body)
+            parsed = read_action(action, body.get("message"))
+            await _carry_out(services, click, parsed, slack_actor(client, click.user_id))
+
+    services.background.spawn(work())
 
 
 async def _carry_out(services: Services, click: Click, action: Action, actor: Actor) -> None:
@@ -79,7 +144,6 @@ async def _carry_out(services: Services, click: Click, action: Action, actor: Ac
     if isinstance(action, SetChecked) and not action.changes:
         return  # the boxes match the message clicked on: nothing to change or redraw
     database, now, engine = services.database, services.clock(), services.engine
-    assert engine is not None, "actions need the engine to send their redraws"
     goal_ids: list[int | None] = []
     changed = False
     try:

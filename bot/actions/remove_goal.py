@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -23,7 +23,7 @@ from bot.render.blocks import (
     goal_kept_blocks,
     goal_removed_blocks,
 )
-from bot.services import Services, slack_actor
+from bot.services import Services, services_of, slack_actor
 from jobs.errors import UsageError
 from jobs.goals import removal as goal_removal
 
@@ -36,56 +36,66 @@ def read_remove_value(value: object) -> tuple[int, int]:
     return parse_id(goal_id), parse_id(set_up)
 
 
-def register(app: AsyncApp, services: Services) -> None:
+def register(app: AsyncApp) -> None:
     """Attach the listeners for Remove and Keep."""
+    app.action(REMOVE_GOAL_ACTION)(remove_pressed)
+    app.action(KEEP_GOAL_ACTION)(keep_pressed)
 
-    @app.action(REMOVE_GOAL_ACTION)
-    async def remove_pressed(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        client: AsyncWebClient,
-        respond: AsyncRespond,
-    ) -> None:
-        await ack()
 
-        async def reply(blocks: Sequence[Block], text: str) -> None:
-            await respond(
-                text=text, blocks=blocks, response_type="ephemeral", replace_original=False
-            )
+async def remove_pressed(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    context: AsyncBoltContext,
+) -> None:
+    """Remove pressed: remove the goal in the background, then replace the question."""
+    await ack()
+    services = services_of(context)
+    services.background.spawn(_remove(services, body, action, client, respond))
 
-        async def work() -> None:
-            async with replying_errors(reply):
-                click = read_click(body)
-                goal_id, set_up = read_remove_value(action.get("value"))
-                goal = await goal_removal.remove_goal(
-                    database=services.database,
-                    team_id=click.team_id,
-                    channel_id=click.channel_id,
-                    goal_id=goal_id,
-                    set_up=set_up,
-                    actor=slack_actor(client, click.user_id),
-                    now=services.clock(),
-                )
-                await respond(
-                    text=f"Removed the {goal.metric_key} goal",
-                    blocks=goal_removed_blocks(goal),
-                    response_type="ephemeral",
-                    replace_original=True,
-                )
 
-        services.background.spawn(work())
+async def keep_pressed(ack: AsyncAck, respond: AsyncRespond, context: AsyncBoltContext) -> None:
+    """Keep pressed: the question is replaced, nothing else changes."""
+    await ack()
+    services_of(context).background.spawn(_kept(respond))
 
-    @app.action(KEEP_GOAL_ACTION)
-    async def keep_pressed(ack: AsyncAck, respond: AsyncRespond) -> None:
-        await ack()
 
-        async def work() -> None:
-            await respond(
-                text="Kept the goal",
-                blocks=goal_kept_blocks(),
-                response_type="ephemeral",
-                replace_original=True,
-            )
+async def _remove(
+    services: Services,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+) -> None:
+    async def reply(blocks: Sequence[Block], text: str) -> None:
+        await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
-        services.background.spawn(work())
+    async with replying_errors(reply):
+        click = read_click(body)
+        goal_id, set_up = read_remove_value(action.get("value"))
+        goal = await goal_removal.remove_goal(
+            database=services.database,
+            team_id=click.team_id,
+            channel_id=click.channel_id,
+            goal_id=goal_id,
+            set_up=set_up,
+            actor=slack_actor(client, click.user_id),
+            now=services.clock(),
+        )
+        await respond(
+            text=f"Removed the {goal.metric_key} goal",
+            blocks=goal_removed_blocks(goal),
+            response_type="ephemeral",
+            replace_original=True,
+        )
+
+
+async def _kept(respond: AsyncRespond) -> None:
+    await respond(
+        text="Kept the goal",
+        blocks=goal_kept_blocks(),
+        response_type="ephemeral",
+        replace_original=True,
+    )

@@ -16,10 +16,7 @@ async def send_goal_chart(
     *, services: Services, client: AsyncWebClient, where: Where, user_id: str, metric_key: str
 ) -> bool:
     """Upload one goal's 30-day chart to the user's DM; False when there is nothing to draw."""
-    engine = services.engine
-    if engine is None:
-        return False
-    digest = await engine.digest_for(
+    digest = await services.engine.digest_for(
         where.team_id, where.channel_id, local_date=services.today(), timezone=services.timezone
     )
     lines = tuple(line for line in digest.lines if line.metric_key == metric_key) if digest else ()

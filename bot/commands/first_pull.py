@@ -19,7 +19,7 @@ async def follow_up_first_pull(
 ) -> None:
     """Pull a goal's never-pulled metric now and tell the person who set it what came back."""
     engine, metric = services.engine, services.catalog.get(metric_key)
-    if engine is None or metric is None:
+    if metric is None:
         return
     async with services.database.transaction() as session:
         goal = await goal_store.get_goal(

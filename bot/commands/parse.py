@@ -7,18 +7,16 @@ corrected example built from what the user typed.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from bot.commands.words import clock_time, due_date, no_more, once, timezone_name, user_mention
+from bot.commands.parse_config import parse_config
+from bot.commands.words import due_date, no_more, once, user_mention
 from bot.constants import MAX_COMMAND_LENGTH, SLASH_COMMAND
-from jobs.errors import NotFoundError, UsageError, quoted, unescape_slack
-from jobs.goals.channel_settings import (
-    ChecklistChange,
-    ConfigChange,
-    checklist_example,
-    checklist_title,
-)
+from bot.render.text import quoted
+from jobs.errors import CommandLine, NotFoundError, UsageError
+from jobs.goals.channel_settings import ConfigChange
 from jobs.goals.service import GoalChange, Thresholds, require_metric
 from jobs.metrics.catalog import METRIC_KEY, MetricCatalog
 from jobs.metrics.quantities import (
@@ -31,9 +29,6 @@ from jobs.metrics.quantities import (
 from storage.models import Direction
 
 _TOKEN = re.compile(r"<[^>\s]*>|<[^>]*>|\S+")
-# Quotes that may open a checklist item's title (phones type curly ones), and those that close it.
-_OPEN_QUOTES = '"\u201c\u201e'
-_CLOSE_QUOTES = '"\u201d\u201c'
 
 
 @dataclass(frozen=True)
@@ -132,27 +127,11 @@ Command = (
     | PostDigest
 )
 
-_ONE_METRIC: dict[str, type[ShowGoal | PauseGoal | ResumeGoal | RemoveGoal]] = {
-    "show": ShowGoal,
-    "pause": PauseGoal,
-    "resume": ResumeGoal,
-    "remove": RemoveGoal,
-}
 DIRECTIONS = frozenset(direction.value for direction in Direction)
-SUBCOMMANDS = (
-    "set",
-    "list",
-    "show",
-    "checkin",
-    "thresholds",
-    "pause",
-    "resume",
-    "remove",
-    "digest",
-    "config",
-    "help",
-)
 MAX_NOTE_LENGTH = 300
+
+# Reads the words after a subcommand's name: (words, catalog, today) → the command.
+_Reader = Callable[[list[str], MetricCatalog, date], Command]
 
 
 def parse_command(text: str, *, catalog: MetricCatalog, today: date) -> Command:
@@ -165,35 +144,57 @@ def parse_command(text: str, *, catalog: MetricCatalog, today: date) -> Command:
     tokens = _TOKEN.findall(text)
     if not tokens:
         return ShowHelp()
-    name, args = tokens[0].lower(), tokens[1:]
-    if name == "help":
-        return ShowHelp()
-    if name == "list":
-        no_more(args, f"{SLASH_COMMAND} list")
-        return ListGoals()
-    if name == "set":
-        return _parse_set(args, catalog, today) if args else OpenGoalModal()
-    if name == "thresholds":
-        return _parse_thresholds(args, catalog)
-    if name in _ONE_METRIC:
-        return _ONE_METRIC[name](_one_metric(name, args, catalog))
-    if name == "config":
-        return Configure(_parse_config(args))
-    if name == "checkin":
-        return _parse_checkin(args, catalog)
-    if name == "digest":
-        if args and args[0].lower() == "preview":
-            no_more(args[1:], f"{SLASH_COMMAND} digest preview")
-            return PostDigest(preview=True)
-        no_more(args, f"{SLASH_COMMAND} digest preview")
-        return PostDigest(preview=False)
-    raise UsageError(
-        f"{quoted(tokens[0])} is not a /goal command. Try one of: {', '.join(SUBCOMMANDS)}.",
-        example=f"{SLASH_COMMAND} help",
-    )
+    read = _READERS.get(tokens[0].lower())
+    if read is None:
+        raise UsageError(
+            f"{quoted(tokens[0])} is not a {SLASH_COMMAND} command. "
+            f"Try one of: {', '.join(SUBCOMMANDS)}.",
+            example=CommandLine("help"),
+        )
+    return read(tokens[1:], catalog, today)
 
 
-def _metric_key(token: str | None, catalog: MetricCatalog, example: str) -> str:
+# --- Readers, one per subcommand -------------------------------------------------------------
+
+
+def _help(args: list[str], catalog: MetricCatalog, today: date) -> ShowHelp:
+    """`help`, whatever follows it."""
+    return ShowHelp()
+
+
+def _list(args: list[str], catalog: MetricCatalog, today: date) -> ListGoals:
+    no_more(args, CommandLine("list"))
+    return ListGoals()
+
+
+def _set(args: list[str], catalog: MetricCatalog, today: date) -> SetGoal | OpenGoalModal:
+    """`set` alone opens the goal form."""
+    return _parse_set(args, catalog, today) if args else OpenGoalModal()
+
+
+def _config(args: list[str], catalog: MetricCatalog, today: date) -> Configure:
+    return Configure(parse_config(args))
+
+
+def _digest(args: list[str], catalog: MetricCatalog, today: date) -> PostDigest:
+    """`digest` posts it; `digest preview` only shows it."""
+    preview = bool(args) and args[0].lower() == "preview"
+    no_more(args[1:] if preview else args, CommandLine("digest", "preview"))
+    return PostDigest(preview=preview)
+
+
+def _about_one_metric(
+    name: str, kind: type[ShowGoal | PauseGoal | ResumeGoal | RemoveGoal]
+) -> _Reader:
+    """The reader of `<name> <metric>`, a command about one metric and nothing else."""
+
+    def read(args: list[str], catalog: MetricCatalog, today: date) -> Command:
+        return kind(_one_metric(name, args, catalog))
+
+    return read
+
+
+def _metric_key(token: str | None, catalog: MetricCatalog, example: CommandLine) -> str:
     if token is None:
         raise UsageError("Name the metric (a key from metrics.yml).", example=example)
     key = token.lower()
@@ -206,23 +207,23 @@ def _metric_key(token: str | None, catalog: MetricCatalog, example: str) -> str:
         require_metric(catalog, key)
     except NotFoundError as exc:
         # Show the command the person was typing, with a metric that exists.
-        raise NotFoundError(exc.message, example=example) from None
+        raise NotFoundError(*exc.parts, example=example) from None
     return key
 
 
 def _one_metric(name: str, args: list[str], catalog: MetricCatalog) -> str:
-    example = f"{SLASH_COMMAND} {name} {_first_key(catalog)}"
+    example = CommandLine(name, _first_key(catalog))
     key = _metric_key(args[0] if args else None, catalog, example)
-    no_more(args[1:], f"{SLASH_COMMAND} {name} {key}")
+    no_more(args[1:], CommandLine(name, key))
     return key
 
 
-def _set_example(catalog: MetricCatalog, key: str | None = None) -> str:
+def _set_example(catalog: MetricCatalog, key: str | None = None) -> CommandLine:
     """A `/goal set` that parses, for `key` or else the catalog's first metric."""
     key = key or _first_key(catalog)
     metric = catalog.get(key)
     target = example_target(metric) if metric is not None else "150k"
-    return f"{SLASH_COMMAND} set {key} {target} owner @ana"
+    return CommandLine("set", key, target, "owner", "@ana")
 
 
 def _parse_set(args: list[str], catalog: MetricCatalog, today: date) -> SetGoal:
@@ -268,10 +269,10 @@ def _parse_set(args: list[str], catalog: MetricCatalog, today: date) -> SetGoal:
     return SetGoal(GoalChange(metric_key=key, target=target, **fields))  # type: ignore[arg-type]
 
 
-def _parse_thresholds(args: list[str], catalog: MetricCatalog) -> SetThresholds:
-    example = f"{SLASH_COMMAND} thresholds {_first_key(catalog)} 10% 20% 30%"
+def _parse_thresholds(args: list[str], catalog: MetricCatalog, today: date) -> SetThresholds:
+    example = CommandLine("thresholds", _first_key(catalog), "10%", "20%", "30%")
     key = _metric_key(args[0] if args else None, catalog, example)
-    example = f"{SLASH_COMMAND} thresholds {key} 10% 20% 30%"
+    example = CommandLine("thresholds", key, "10%", "20%", "30%")
     numbers = args[1:]
     if len(numbers) != 3:
         raise UsageError(
@@ -295,19 +296,19 @@ def _parse_thresholds(args: list[str], catalog: MetricCatalog) -> SetThresholds:
     return SetThresholds(key, Thresholds(*values))
 
 
-def _parse_checkin(args: list[str], catalog: MetricCatalog) -> CheckIn:
+def _parse_checkin(args: list[str], catalog: MetricCatalog, today: date) -> CheckIn:
     manual = [m.key for m in catalog if m.source is not None and m.source.kind == "manual"]
     first = manual[0] if manual else _first_key(catalog)
-    example = f"{SLASH_COMMAND} checkin {first} 42 after the March survey"
+    example = CommandLine("checkin", first, "42", "after", "the", "March", "survey")
     key = _metric_key(args[0] if args else None, catalog, example)
     metric = require_metric(catalog, key)
-    example = f"{SLASH_COMMAND} checkin {key} {example_target(metric)}"
+    example = CommandLine("checkin", key, example_target(metric))
     if metric.source is None or metric.source.kind != "manual":
         where = "is computed from other metrics" if metric.formula else "is pulled from its source"
         raise UsageError(
             f"`{key}` {where}; check-ins are for metrics with `source: {{kind: manual}}` "
             f"({', '.join(f'`{k}`' for k in manual) or 'none are defined'}).",
-            example=f"{SLASH_COMMAND} checkin {first} 42" if manual else None,
+            example=CommandLine("checkin", first, "42") if manual else None,
         )
     if len(args) < 2:
         raise UsageError(f"Give today's value for `{key}`.", example=example)
@@ -323,70 +324,22 @@ def _parse_checkin(args: list[str], catalog: MetricCatalog) -> CheckIn:
     return CheckIn(metric_key=key, value=reading_for(metric, quantity), note=note)
 
 
-def _parse_config(args: list[str]) -> ConfigChange:
-    if args and args[0].lower() == "checklist":
-        return ConfigChange(checklist=_parse_checklist(args[1:]))
-    example = f"{SLASH_COMMAND} config lead @li digest 09:30 tz Europe/Berlin"
-    fields: dict[str, str] = {}
-    rest = list(args)
-    while rest:
-        word = rest.pop(0)
-        lowered = word.lower()
-        value = rest.pop(0) if rest else None
-        if lowered in ("ceo", "lead"):
-            once(fields, f"{lowered}_id", word, example)
-            fields[f"{lowered}_id"] = user_mention(value, lowered, example)
-        elif lowered == "digest":
-            once(fields, "digest_time", word, example)
-            fields["digest_time"] = clock_time(value, example)
-        elif lowered in ("tz", "timezone"):
-            once(fields, "timezone", word, example)
-            fields["timezone"] = timezone_name(value, example)
-        elif lowered == "checklist":
-            raise UsageError(
-                "Change the checklist in a command of its own, starting with `config checklist`.",
-                example=checklist_example(),
-            )
-        else:
-            raise UsageError(
-                f"{quoted(word)} is not a setting. Settings: `ceo @user`, `lead @user`, "
-                '`digest HH:MM`, `tz Area/City`, `checklist add|remove "item"`.',
-                example=example,
-            )
-    return ConfigChange(
-        ceo_id=fields.get("ceo_id"),
-        lead_id=fields.get("lead_id"),
-        digest_time=fields.get("digest_time"),
-        timezone=fields.get("timezone"),
-    )
-
-
-def _parse_checklist(args: list[str]) -> ChecklistChange:
-    """`add "User journey map review"` or `remove "…"`: the title is the rest of the text."""
-    if not args:
-        raise UsageError(
-            "`checklist` needs `add` or `remove`, then the item's title in quotes.",
-            example=checklist_example(),
-        )
-    action = args[0].lower()
-    if action not in ("add", "remove"):
-        raise UsageError(
-            f"{quoted(args[0])} is not something to do with the checklist; use `add` or `remove`.",
-            example=checklist_example(),
-        )
-    # Slack sends typed `&`, `<`, `>` escaped; the title is stored as typed and escaped on output.
-    text = unescape_slack(" ".join(args[1:]))
-    if text[:1] and text[0] in _OPEN_QUOTES:
-        if len(text) < 2 or text[-1] not in _CLOSE_QUOTES:
-            raise UsageError(
-                "The item's title has an opening quote but no closing one.",
-                example=checklist_example(action),
-            )
-        text = text[1:-1]
-    return ChecklistChange(
-        "add" if action == "add" else "remove", checklist_title(text, action=action)
-    )
-
-
 def _first_key(catalog: MetricCatalog) -> str:
     return catalog.keys[0] if catalog.keys else "dau"
+
+
+_READERS: dict[str, _Reader] = {
+    "set": _set,
+    "list": _list,
+    "show": _about_one_metric("show", ShowGoal),
+    "checkin": _parse_checkin,
+    "thresholds": _parse_thresholds,
+    "pause": _about_one_metric("pause", PauseGoal),
+    "resume": _about_one_metric("resume", ResumeGoal),
+    "remove": _about_one_metric("remove", RemoveGoal),
+    "digest": _digest,
+    "config": _config,
+    "help": _help,
+}
+# Every subcommand, in the order a refusal of an unknown one lists them.
+SUBCOMMANDS = tuple(_READERS)

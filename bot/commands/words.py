@@ -11,28 +11,29 @@ from collections.abc import Mapping
 from datetime import date
 from zoneinfo import available_timezones
 
-from jobs.errors import UsageError, quoted
+from bot.render.text import quoted
+from jobs.errors import CommandLine, UsageError
 
 _USER_MENTION = re.compile(r"<@([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>")
 _CLOCK = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-def once(fields: Mapping[str, object], field: str, word: str, example: str) -> None:
+def once(fields: Mapping[str, object], field: str, word: str, example: CommandLine) -> None:
     """Refuse a keyword given twice."""
     if field in fields:
         raise UsageError(f"{quoted(word)} is given twice; give it once.", example=example)
 
 
-def no_more(args: list[str], example: str) -> None:
+def no_more(args: list[str], example: CommandLine) -> None:
     """Refuse words left over at the end."""
     if args:
         raise UsageError(f"Unexpected {quoted(' '.join(args))} at the end.", example=example)
 
 
-def due_date(token: str | None, today: date, example: str) -> date:
+def due_date(token: str | None, today: date, example: CommandLine) -> date:
     """A `YYYY-MM-DD` date that is not in the past."""
-    example = example.replace(" owner", f" by {today.year + 1}-03-31 owner")
+    example = _with_due(example, f"{today.year + 1}-03-31")
     if token is None:
         raise UsageError("`by` needs a date written YYYY-MM-DD.", example=example)
     try:
@@ -52,7 +53,15 @@ def due_date(token: str | None, today: date, example: str) -> date:
     return due
 
 
-def user_mention(token: str | None, role: str, example: str) -> str:
+def _with_due(example: CommandLine, due: str) -> CommandLine:
+    """The example with `by <due>` before its `owner`."""
+    words: list[str] = []
+    for word in example.words:
+        words += ["by", due, word] if word == "owner" else [word]
+    return CommandLine(*words)
+
+
+def user_mention(token: str | None, role: str, example: CommandLine) -> str:
     """The user ID inside an escaped mention like `<@U0ANA|ana>`."""
     match = _USER_MENTION.fullmatch(token or "")
     if match is None:
@@ -63,7 +72,7 @@ def user_mention(token: str | None, role: str, example: str) -> str:
     return match[1]
 
 
-def clock_time(token: str | None, example: str) -> str:
+def clock_time(token: str | None, example: CommandLine) -> str:
     """`9:05` → `09:05` (24-hour)."""
     if token is None:
         raise UsageError("`digest` needs a time of day written HH:MM (24-hour).", example=example)
@@ -83,7 +92,7 @@ def _timezones() -> dict[str, str]:
     return {name.lower(): name for name in names}
 
 
-def timezone_name(name: str | None, example: str) -> str:
+def timezone_name(name: str | None, example: CommandLine) -> str:
     """The canonical Area/City name for a timezone, matched case-insensitively."""
     if name is None:
         raise UsageError("`tz` needs an Area/City name like Europe/Berlin.", example=example)

@@ -10,16 +10,17 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ContextBlock,
     HeaderBlock,
     MarkdownTextObject,
     SectionBlock,
 )
 
 from bot.constants import SLASH_COMMAND
-from bot.render.digest import escalation_note
+from bot.render.block_kit import MAX_BLOCKS, context_block, section_block
+from bot.render.digest import band_emoji, escalation_note
+from bot.render.text import command_code, error_text, escape_mrkdwn, mention
 from jobs.digest.model import EscalationStatus
-from jobs.errors import GoalpulseError, escape_mrkdwn
+from jobs.errors import GoalpulseError
 from jobs.escalation.remediation import DEFAULT_ITEMS
 from jobs.goals.channel_settings import MAX_EXTRA_ITEMS, EffectiveConfig
 from jobs.metrics.catalog import Metric, MetricCatalog
@@ -27,7 +28,6 @@ from jobs.metrics.first_pull import FirstPull
 from jobs.metrics.quantities import format_metric_value
 from storage.models import Evaluation, Goal, GoalStatus
 
-MAX_BLOCKS = 50
 # The buttons under `/goal remove`'s question; Remove's value is `{goal id}:{set up at}`.
 REMOVE_GOAL_ACTION = "goal_remove_confirm"
 KEEP_GOAL_ACTION = "goal_remove_keep"
@@ -38,19 +38,6 @@ DIRECTION_WORDS = {
 }
 
 
-def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=text))
-
-
-def _context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=text)])
-
-
-def mention(user_id: str | None) -> str:
-    """A user mention, or a dash when nobody is set (IDs were validated when stored)."""
-    return f"<@{user_id}>" if user_id else "—"
-
-
 def percent(fraction: float) -> str:
     """0.1 → `10%`, 0.125 → `12.5%`."""
     return f"{fraction * 100:.1f}".rstrip("0").rstrip(".") + "%"
@@ -58,16 +45,16 @@ def percent(fraction: float) -> str:
 
 def error_blocks(error: GoalpulseError) -> list[Block]:
     """What went wrong, and a corrected example."""
-    blocks: list[Block] = [_section(f":warning: {error.message}")]
-    if error.example:
-        blocks.append(_context(f"Try: `{escape_mrkdwn(error.example)}`"))
+    blocks: list[Block] = [section_block(f":warning: {error_text(error)}")]
+    if error.example is not None:
+        blocks.append(context_block(f"Try: {command_code(error.example)}"))
     return blocks
 
 
 def unexpected_error_blocks() -> list[Block]:
     """Our fault, not the user's: say so, and that nothing was changed."""
     return [
-        _section(
+        section_block(
             ":boom: Something went wrong on our side and nothing was changed. "
             "Please try again in a minute; if it keeps happening, tell your goalpulse admin."
         )
@@ -76,7 +63,7 @@ def unexpected_error_blocks() -> list[Block]:
 
 def notice_blocks(text: str) -> list[Block]:
     """A one-line confirmation."""
-    return [_section(text)]
+    return [section_block(text)]
 
 
 def help_blocks(catalog: MetricCatalog) -> list[Block]:
@@ -106,25 +93,15 @@ def help_blocks(catalog: MetricCatalog) -> list[Block]:
     metrics = ", ".join(f"`{key}`" for key in catalog.keys[:30]) or "none yet"
     return [
         HeaderBlock(text="goalpulse: team goals on real metrics"),
-        _section(lines),
-        _section(
+        section_block(lines),
+        section_block(
             "*Examples*\n"
             f"`{SLASH_COMMAND} set dau 150k owner @ana lead @li`\n"
             f"`{SLASH_COMMAND} set next_day_retention 35% by 2027-03-31`\n"
             f"`{SLASH_COMMAND} thresholds dau 5% 15% 25%`"
         ),
-        _context(f"Metrics you can set goals on: {metrics}"),
+        context_block(f"Metrics you can set goals on: {metrics}"),
     ]
-
-
-BAND_EMOJI = {
-    "green": ":large_green_circle:",
-    "yellow": ":large_yellow_circle:",
-    "orange": ":large_orange_circle:",
-    "red": ":red_circle:",
-    "no_data": ":white_circle:",
-    "invalid": ":warning:",
-}
 
 
 def _measured(goal: Goal, metric: Metric | None, evaluation: Evaluation | None) -> str:
@@ -144,7 +121,7 @@ def _goal_line(goal: Goal, metric: Metric | None, evaluation: Evaluation | None)
     target = format_metric_value(metric, goal.target) if metric else f"{goal.target:g}"
     paused = " _(paused)_" if goal.status == GoalStatus.PAUSED else ""
     title = escape_mrkdwn(metric.title) if metric else goal.metric_key
-    emoji = BAND_EMOJI.get(evaluation.band, ":white_circle:") if evaluation else ":white_circle:"
+    emoji = band_emoji(evaluation.band if evaluation else None)
     return (
         f"{emoji} *{title}* (`{goal.metric_key}`){paused}\n"
         f"{_measured(goal, metric, evaluation)} · target {target}, "
@@ -171,16 +148,16 @@ def goal_list_blocks(
         _goal_line(goal, catalog.get(goal.metric_key), latest.get(goal.id or -1)) for goal in goals
     ]
     if len(lines) <= room:
-        return [header, *(_section(line) for line in lines)]
+        return [header, *(section_block(line) for line in lines)]
     # Too many for one section each: pack several per section, under 3000 characters apiece.
     packed: list[Block] = [header]
     chunk = ""
     for line in lines:
         if chunk and len(chunk) + len(line) + 2 > 2900:
-            packed.append(_section(chunk))
+            packed.append(section_block(chunk))
             chunk = ""
         chunk = f"{chunk}\n\n{line}" if chunk else line
-    packed.append(_section(chunk))
+    packed.append(section_block(chunk))
     return packed[:MAX_BLOCKS]
 
 
@@ -197,8 +174,7 @@ def goal_detail_blocks(
     due = goal.due_date.isoformat() if goal.due_date else "no due date"
     latest = history[-1] if history else None
     fields = [
-        f"*Now*\n{BAND_EMOJI.get(latest.band, ':white_circle:') if latest else ':white_circle:'} "
-        f"{_measured(goal, metric, latest)}",
+        f"*Now*\n{band_emoji(latest.band if latest else None)} {_measured(goal, metric, latest)}",
         f"*Target*\n{target} ({DIRECTION_WORDS[goal.direction]})",
         f"*Owner*\n{mention(goal.owner_id)}",
         f"*Lead*\n{mention(goal.lead_id)}",
@@ -211,29 +187,29 @@ def goal_detail_blocks(
         SectionBlock(fields=[MarkdownTextObject(text=f) for f in fields]),
     ]
     if escalation is not None:
-        blocks.append(_section(escalation_note(escalation)))
+        blocks.append(section_block(escalation_note(escalation)))
     if history:
-        bands = "".join(BAND_EMOJI.get(e.band, ":white_circle:") for e in history)
+        bands = "".join(band_emoji(e.band) for e in history)
         trend = f"  `{sparkline}`" if sparkline else ""
         blocks.append(
-            _section(
+            section_block(
                 f"*Last {len(history)} evaluations* ({history[0].day:%d %b} → "
                 f"{history[-1].day:%d %b}){trend}\n{bands}"
             )
         )
         if latest is not None and latest.consecutive_adverse >= 3:
             blocks.append(
-                _section(
+                section_block(
                     f":chart_with_downwards_trend: {latest.consecutive_adverse} "
                     "adverse days in a row."
                 )
             )
         if latest is not None and latest.red_in_days:
             blocks.append(
-                _section(f":hourglass: At this pace, red in ~{latest.red_in_days:.0f} days.")
+                section_block(f":hourglass: At this pace, red in ~{latest.red_in_days:.0f} days.")
             )
     blocks.append(
-        _context(
+        context_block(
             f"`{goal.metric_key}` · {title} · created by "
             f"{mention(goal.created_by)} on {goal.created_at:%Y-%m-%d}"
         )
@@ -252,11 +228,11 @@ def goal_saved_blocks(goal: Goal, metric: Metric, *, created: bool) -> list[Bloc
     if goal.lead_id:
         extras.append(f"lead {mention(goal.lead_id)}")
     return [
-        _section(
+        section_block(
             f":dart: {verb} the goal *{escape_mrkdwn(metric.title)}* (`{goal.metric_key}`): "
             f"{target}, {DIRECTION_WORDS[goal.direction]}, {', '.join(extras)}."
         ),
-        _context(
+        context_block(
             f"Alerts at {percent(goal.yellow)} / {percent(goal.orange)} / {percent(goal.red)} "
             f"off target. Change with `{SLASH_COMMAND} thresholds {goal.metric_key} 10% 20% 30%`."
         ),
@@ -267,12 +243,12 @@ def remove_question_blocks(goal: Goal, metric: Metric | None, value: str) -> lis
     """`/goal remove`'s question, with Remove (carrying `value`) and Keep."""
     title = escape_mrkdwn(metric.title) if metric else goal.metric_key
     return [
-        _section(
+        section_block(
             f":wastebasket: Remove the goal *{title}* (`{goal.metric_key}`) from this channel? "
             "It leaves `/goal list` and the digest and is no longer evaluated; its open "
             "escalation and remediation close and their buttons stop working."
         ),
-        _context(
+        context_block(
             "Its history is kept: setting a goal on this metric here again brings it back "
             f"(`{SLASH_COMMAND} set {goal.metric_key} <target>`)."
         ),
@@ -350,7 +326,7 @@ def config_blocks(config: EffectiveConfig) -> list[Block]:
                 ),
             ]
         ),
-        _section(_checklist_text(config.checklist_items)),
+        section_block(_checklist_text(config.checklist_items)),
     ]
 
 
@@ -376,11 +352,11 @@ def first_pull_blocks(outcome: FirstPull, metric: Metric, *, staleness_days: int
     key = f"`{outcome.metric_key}`"
     if outcome.error is not None:
         return [
-            _section(
+            section_block(
                 f":warning: I tried to pull {key} for your new goal, but its source failed: "
                 f"{escape_mrkdwn(outcome.error)}"
             ),
-            _context(
+            context_block(
                 "The goal shows “no data” until the source is fixed. An admin can run "
                 "`goalpulse check` on the server to test every source."
             ),
@@ -392,7 +368,7 @@ def first_pull_blocks(outcome: FirstPull, metric: Metric, *, staleness_days: int
             f"{staleness_days} days, so the goal shows “no data” until one arrives."
         )
     value = format_metric_value(metric, evaluation.value)
-    emoji = BAND_EMOJI.get(evaluation.band, ":white_circle:")
+    emoji = band_emoji(evaluation.band)
     return notice_blocks(
         f":inbox_tray: Pulled {key} just now: {value} on {evaluation.value_day:%a %d %b}, "
         f"{_measured_deviation(evaluation)} — {emoji} {evaluation.band}."

@@ -9,26 +9,21 @@ urgent of them; and only as a last resort a count of the ones left out.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import date, timedelta
+from datetime import date
 from itertools import pairwise
 
-from slack_sdk.models.blocks import (
-    Block,
-    ContextBlock,
-    HeaderBlock,
-    MarkdownTextObject,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import Block, HeaderBlock
 
+from bot.render.block_kit import MAX_BLOCKS, context_block, section_block
+from bot.render.lines import escaped_line
+from bot.render.text import escape_mrkdwn, mention
+from bot.render.times import time_left
 from jobs.digest.chart import STATES, display_state, worst_first
 from jobs.digest.model import ChannelDigest, EscalationStatus, GoalLine, HealthIndex
-from jobs.errors import escape_mrkdwn
 from jobs.metrics.quantities import format_value
 
-MAX_BLOCKS = 50
 # Under Slack's 3000: it may count some characters (astral emoji in titles) twice.
 SECTION_CHARS = 2900
 CONTEXT_CHARS = 1900
@@ -58,7 +53,11 @@ LABELS = {
 }
 # The playbook's response to each level.
 RESPONSES = {"yellow": "routine review", "orange": "task force", "red": "CEO in charge"}
-USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
+
+
+def band_emoji(band: str | None) -> str:
+    """The one emoji for a band or display state; a white circle for anything else."""
+    return EMOJI.get(band or "", EMOJI["no_data"])
 
 
 def sparkline(values: Sequence[float | None]) -> str:
@@ -135,24 +134,24 @@ def escalation_note(status: EscalationStatus) -> str:
     if status.episode_band:
         parts.append(f"Escalated ({LABELS.get(status.episode_band, 'open')})")
         if status.acknowledged_by:
-            who = _mention(status.acknowledged_by)
+            who = mention(status.acknowledged_by, otherwise="")
             parts.append(f"acknowledged by {who}" if who else "acknowledged")
         else:
             parts.append("not acknowledged")
     if status.remediation_id is not None:
         parts.append(f"Remediation {status.done}/{status.total} done")
-        if status.time_left is not None:
-            parts.append(time_left(status.time_left))
+        if left := _left(status):
+            parts.append(left)
     emoji = ":rotating_light:" if status.episode_band else ":clipboard:"
     return f"{emoji} {' · '.join(parts)}"
 
 
-def time_left(left: timedelta) -> str:
-    """`41h left`, `35m left`, or `time is up` (whole hours and minutes, rounded down)."""
-    minutes = int(left.total_seconds() // 60)
-    if minutes <= 0:
-        return "time is up"
-    return f"{minutes}m left" if minutes < 60 else f"{minutes // 60}h left"
+def _left(status: EscalationStatus) -> str | None:
+    """The remediation's time left as of when the status was taken (`41h left`, `past due`)."""
+    if status.due_at is None or status.time_left is None:
+        return None
+    # time_left is what was left then, so the status was taken at due_at − time_left.
+    return time_left(status.due_at, status.due_at - status.time_left)
 
 
 def _escalation_tag(status: EscalationStatus) -> str:
@@ -160,8 +159,8 @@ def _escalation_tag(status: EscalationStatus) -> str:
     emoji = ":rotating_light:" if status.episode_band else ":clipboard:"
     if status.remediation_id is None:
         return emoji
-    left = f" · {time_left(status.time_left)}" if status.time_left is not None else ""
-    return f"{emoji} {status.done}/{status.total}{left}"
+    left = _left(status)
+    return f"{emoji} {status.done}/{status.total}" + (f" · {left}" if left else "")
 
 
 def _compact_line(line: GoalLine) -> str:
@@ -324,37 +323,17 @@ def signed_percent(fraction: float) -> str:
 
 
 def goal_title(line: GoalLine) -> str:
-    return escape_mrkdwn(cut_line(line.title, TITLE_CHARS))
+    return escaped_line(line.title, TITLE_CHARS)
 
 
 def _error(text: str) -> str:
-    return escape_mrkdwn(cut_line(text, ERROR_CHARS))
-
-
-def cut_line(text: str, limit: int) -> str:
-    """One line of at most `limit` characters, cut before escaping so no entity is split."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return escaped_line(text, ERROR_CHARS)
 
 
 def _owner(line: GoalLine) -> str | None:
-    return _mention(line.owner_id)
-
-
-def _mention(user_id: str | None) -> str | None:
-    """`<@U…>` for a well-formed user ID; None otherwise, so nothing odd reaches Slack."""
-    if user_id and USER_ID.fullmatch(user_id):
-        return f"<@{user_id}>"
-    return None
+    """The owner's mention; None without a well-formed user id, so nothing odd reaches Slack."""
+    return mention(line.owner_id, otherwise="") or None
 
 
 def short_day(day: date) -> str:
     return f"{day:%a} {day.day} {day:%b}"
-
-
-def section_block(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=text))
-
-
-def context_block(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=text)])

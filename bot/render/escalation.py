@@ -9,8 +9,9 @@ are escaped before they enter mrkdwn; mentions are built only from user ids.
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
-from typing import assert_never
+from typing import get_args
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -25,30 +26,26 @@ from bot.constants import (
     episode_block_id,
 )
 from bot.render.alert_parts import (
-    _CHANNEL_ID,
+    CHANNEL_ID,
     DONE,
     MAX_PINGS,
     ROLE_NAMES,
     SUMMARY_CHARS,
-    band_emoji,
     band_label,
     band_rank,
     button,
     deviation_note,
     fallback_text,
     finite,
-    local_time,
-    mention,
     numbers_line,
     safe_link,
-    viewer_time,
 )
+from bot.render.block_kit import context_block, section_block
 from bot.render.blocks import DIRECTION_WORDS
 from bot.render.digest import (
-    context_block,
+    band_emoji,
     goal_title,
     line_value,
-    section_block,
     short_day,
     signed_percent,
     sparkline,
@@ -57,8 +54,9 @@ from bot.render.problems import delivery_problem
 from bot.render.remediation import checklist, remediation_parent
 from bot.render.self_check import self_check_notice
 from bot.render.source import source_notice
+from bot.render.text import command_code, escape_mrkdwn, mention
+from bot.render.times import local_time, time_left, viewer_time
 from jobs.digest.model import GoalLine
-from jobs.errors import escape_mrkdwn
 from jobs.escalation.remediation import DURATION
 from jobs.messages import (
     Acknowledged,
@@ -81,42 +79,27 @@ from jobs.messages import (
 
 def render(message: Outgoing) -> tuple[str, list[Block]]:
     """The notification text and the blocks for any escalation or remediation message."""
-    match message:
-        case EscalationDm():
-            return escalation_dm(message)
-        case RemediationParent():
-            return remediation_parent(message)
-        case ChecklistView():
-            return checklist(message)
-        case LeadAlerted():
-            return lead_alerted(message)
-        case MissingRecipient():
-            return missing_recipient(message)
-        case BandChanged():
-            return band_changed(message)
-        case Recovered():
-            return recovered(message)
-        case Acknowledged():
-            return acknowledged(message)
-        case Snoozed():
-            return snoozed(message)
-        case Reminder():
-            return reminder(message)
-        case CloseOut():
-            return close_out(message)
-        case SourceNotice():
-            return source_notice(message)
-        case DeliveryProblem():
-            return delivery_problem(message)
-        case SelfCheckNotice():
-            return self_check_notice(message)
-        case _:
-            assert_never(message)
+    return _render(message)
+
+
+@functools.singledispatch
+def _render(message: Outgoing) -> tuple[str, list[Block]]:
+    """The renderer registered for the message's type; every kind of `Outgoing` has one."""
+    raise TypeError(f"no renderer for {type(message).__name__}")
+
+
+# Messages drawn in modules of their own.
+_render.register(RemediationParent, remediation_parent)
+_render.register(ChecklistView, checklist)
+_render.register(SourceNotice, source_notice)
+_render.register(DeliveryProblem, delivery_problem)
+_render.register(SelfCheckNotice, self_check_notice)
 
 
 # --- DMs ----------------------------------------------------------------------------------
 
 
+@_render.register
 def escalation_dm(dm: EscalationDm) -> tuple[str, list[Block]]:
     """The DM to a lead or the CEO: the numbers, why now, a link, and Acknowledge/Snooze."""
     line = dm.goal
@@ -147,7 +130,7 @@ def escalation_dm(dm: EscalationDm) -> tuple[str, list[Block]]:
 
 
 def _role_line(dm: EscalationDm) -> str:
-    where = f" in <#{dm.channel_id}>" if _CHANNEL_ID.fullmatch(dm.channel_id) else ""
+    where = f" in <#{dm.channel_id}>" if CHANNEL_ID.fullmatch(dm.channel_id) else ""
     if dm.reason == "overdue":
         done = "its 72-hour remediation ran out of time with the checklist or the metric unfixed"
         if dm.role == "ceo":
@@ -184,6 +167,7 @@ def _numbers(line: GoalLine) -> SectionBlock:
 # --- Thread notes -----------------------------------------------------------------------------
 
 
+@_render.register
 def lead_alerted(note: LeadAlerted) -> tuple[str, list[Block]]:
     """The lead (or CEO) is told by DM; mention them where the work happens.
 
@@ -198,9 +182,10 @@ def lead_alerted(note: LeadAlerted) -> tuple[str, list[Block]]:
     return fallback_text(text, note.goal), [section_block(f":mailbox_with_mail: {text}.")]
 
 
+@_render.register
 def missing_recipient(note: MissingRecipient) -> tuple[str, list[Block]]:
     """Nobody could be told: say who should be configured and the command that does it."""
-    command = f"`{escape_mrkdwn(note.command)}`"
+    command = command_code(note.command)
     if note.role == "lead":
         text = (
             "No lead is set for this goal or channel, so nobody was told that "
@@ -215,6 +200,7 @@ def missing_recipient(note: MissingRecipient) -> tuple[str, list[Block]]:
     return fallback_text(text, note.goal), [section_block(f":warning: {text}")]
 
 
+@_render.register
 def band_changed(note: BandChanged) -> tuple[str, list[Block]]:
     """The goal moved between orange and red."""
     verb = "rose" if band_rank(note.band) > band_rank(note.previous) else "fell"
@@ -225,6 +211,7 @@ def band_changed(note: BandChanged) -> tuple[str, list[Block]]:
     return fallback_text(text, note.goal), blocks
 
 
+@_render.register
 def recovered(note: Recovered) -> tuple[str, list[Block]]:
     """The goal is back in green or yellow: the episode is over."""
     text = f"*{goal_title(note.goal)}* recovered — back in {band_label(note.goal.band)}"
@@ -234,12 +221,14 @@ def recovered(note: Recovered) -> tuple[str, list[Block]]:
     ]
 
 
+@_render.register
 def acknowledged(note: Acknowledged) -> tuple[str, list[Block]]:
     """Someone acknowledged: repeats stop, the deadline does not."""
     text = f"Acknowledged by {mention(note.user_id)} — repeats stopped; the deadline stands"
     return fallback_text(text, note.goal), [section_block(f":ballot_box_with_check: {text}.")]
 
 
+@_render.register
 def snoozed(note: Snoozed) -> tuple[str, list[Block]]:
     """Someone muted the repeats until a time."""
     until = local_time(note.until, note.timezone)
@@ -249,11 +238,12 @@ def snoozed(note: Snoozed) -> tuple[str, list[Block]]:
     return fallback_text(text, note.goal), [section_block(f":zzz: {text}. The deadline stands.")]
 
 
+@_render.register
 def reminder(note: Reminder) -> tuple[str, list[Block]]:
     """The +24h/+48h reminder, mentioning each owner of an unchecked item once."""
     owners = " ".join(mention(user) for user in dict.fromkeys(note.owner_ids))
     parts = [f"{note.done}/{note.total} done"]
-    if left := _left_at(note.kind):
+    if left := _left_at(note):
         parts.append(left)
     parts.append(f"due {local_time(note.due_at, note.timezone)}")
     status = " · ".join(parts)
@@ -264,12 +254,12 @@ def reminder(note: Reminder) -> tuple[str, list[Block]]:
     )
 
 
-def _left_at(kind: str) -> str | None:
-    hours = {"24h": 24, "48h": 48}.get(kind)
+def _left_at(note: Reminder) -> str | None:
+    """The time left at the reminder's planned moment (+24h or +48h), however late it goes."""
+    hours = {"24h": 24, "48h": 48}.get(note.kind)
     if hours is None:
         return None
-    left = DURATION - timedelta(hours=hours)
-    return f"{int(left.total_seconds() // 3600)}h left"
+    return time_left(note.due_at, note.due_at - DURATION + timedelta(hours=hours))
 
 
 CLOSE_OUT_HEADLINES = {
@@ -279,6 +269,7 @@ CLOSE_OUT_HEADLINES = {
 }
 
 
+@_render.register
 def close_out(note: CloseOut) -> tuple[str, list[Block]]:
     """The remediation's outcome, a summary and who an overdue one was escalated to."""
     headline = CLOSE_OUT_HEADLINES.get(note.outcome, f"*{escape_mrkdwn(note.outcome)}*")
@@ -297,3 +288,8 @@ def close_out(note: CloseOut) -> tuple[str, list[Block]]:
     blocks: list[Block] = [section_block("\n".join(lines)), context_block(numbers_line(note.goal))]
     outcome = note.outcome.replace("_", " ")
     return f"Remediation of {goal_title(note.goal)}: {outcome}", blocks
+
+
+# Every kind of message has its renderer (checked once, on import).
+_UNRENDERED = set(get_args(Outgoing)) - set(_render.registry)
+assert not _UNRENDERED, f"no renderer for {sorted(kind.__name__ for kind in _UNRENDERED)}"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from slack_sdk.models.blocks import Block
 
 from bot.constants import SLASH_COMMAND
-from bot.render.digest import context_block, section_block
-from jobs.errors import escape_mrkdwn
+from bot.render.block_kit import context_block, section_block
+from bot.render.text import escape_mrkdwn
 from jobs.messages import DeliveryProblem
 
 _REASSIGN = (

@@ -24,7 +24,6 @@ from bot.constants import (
 from bot.render.alert_parts import (
     DONE,
     ITEM_CHARS,
-    MAX_BLOCKS,
     MAX_OPTIONS,
     NOT_DONE,
     OPTION_CHARS,
@@ -32,20 +31,12 @@ from bot.render.alert_parts import (
     TRIGGER_EMOJI,
     band_label,
     button,
-    local_time,
-    mention,
-    shorten,
-    time_left,
 )
-from bot.render.digest import (
-    USER_ID,
-    context_block,
-    cut_line,
-    full_line,
-    goal_title,
-    section_block,
-)
-from jobs.errors import escape_mrkdwn
+from bot.render.block_kit import MAX_BLOCKS, context_block, section_block
+from bot.render.digest import full_line, goal_title
+from bot.render.lines import escaped_line, shorten
+from bot.render.text import USER_ID, mention
+from bot.render.times import local_time, time_left
 from jobs.escalation.remediation import ChecklistItem
 from jobs.messages import (
     ChecklistView,
@@ -145,7 +136,7 @@ def _option(item: ChecklistItem) -> Option:
 
 
 def _item_section(view: ChecklistView, item: ChecklistItem, *, interactive: bool) -> SectionBlock:
-    title = escape_mrkdwn(cut_line(item.title, ITEM_CHARS))
+    title = escaped_line(item.title, ITEM_CHARS)
     if item.done:
         by = f" by {mention(item.done_by)}" if item.done_by else ""
         state = f"{DONE} *{title}* — done{by}"

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import Block
 
-from bot.render.alert_parts import viewer_time
-from bot.render.digest import context_block, cut_line, section_block
-from jobs.errors import escape_mrkdwn
+from bot.render.block_kit import context_block, section_block
+from bot.render.lines import inert_line
+from bot.render.source import CHECK_COMMAND, ERROR_CHARS, TITLE_CHARS
+from bot.render.times import viewer_time
 from jobs.messages import SelfCheckNotice
 
-CHECK_COMMAND = "goalpulse check"
-TITLE_CHARS = 80
-ERROR_CHARS = 500
 ONCE_A_DAY = "I tell the workspace's admins once a day while this lasts."
 
 
@@ -39,9 +37,9 @@ def self_check_notice(notice: SelfCheckNotice) -> tuple[str, list[Block]]:
             ),
         ]
         return text, blocks
-    title = _inert(notice.title or notice.metric_key or "a metric", TITLE_CHARS)
-    key = _inert(notice.metric_key or "", TITLE_CHARS)
-    error = _inert(notice.error or "unknown error", ERROR_CHARS)
+    title = inert_line(notice.title or notice.metric_key or "a metric", TITLE_CHARS)
+    key = inert_line(notice.metric_key or "", TITLE_CHARS)
+    error = inert_line(notice.error or "unknown error", ERROR_CHARS)
     text = f"The source of {title} has been failing for more than a day: {error}"
     blocks = [
         section_block(
@@ -54,8 +52,3 @@ def self_check_notice(notice: SelfCheckNotice) -> tuple[str, list[Block]]:
         ),
     ]
     return text, blocks
-
-
-def _inert(text: str, limit: int) -> str:
-    """One line of at most `limit` characters that mrkdwn shows as typed (no code-span end)."""
-    return escape_mrkdwn(cut_line(text, limit).replace("`", "'"))

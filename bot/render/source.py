@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import Block
 
-from bot.render.alert_parts import _CHANNEL_ID, DONE, viewer_time
-from bot.render.digest import context_block, cut_line, section_block
-from jobs.errors import escape_mrkdwn
+from bot.render.alert_parts import CHANNEL_ID, DONE
+from bot.render.block_kit import context_block, section_block
+from bot.render.lines import inert_line
+from bot.render.times import viewer_time
 from jobs.messages import AffectedGoal, SourceNotice
 
 CHECK_COMMAND = "goalpulse check"
@@ -21,10 +22,10 @@ MAX_GOALS = 10
 
 def source_notice(notice: SourceNotice) -> tuple[str, list[Block]]:
     """The failure DM (the error and how to diagnose it), or the recovery DM."""
-    title = _inert(notice.title, TITLE_CHARS)
-    key = _inert(notice.metric_key, TITLE_CHARS)
+    title = inert_line(notice.title, TITLE_CHARS)
+    key = inert_line(notice.metric_key, TITLE_CHARS)
     if notice.recovered_at is None:
-        error = _inert(notice.error or "unknown error", ERROR_CHARS)
+        error = inert_line(notice.error or "unknown error", ERROR_CHARS)
         text = (
             f"The source of {title} is failing: {error}. "
             f"Run `{CHECK_COMMAND}` on the server to diagnose it."
@@ -58,8 +59,8 @@ def _goals(goals: tuple[AffectedGoal, ...]) -> str:
     """`*Title* in <#C…>`, for each goal; a formula goal says it is computed from the source."""
     parts = []
     for goal in goals[:MAX_GOALS]:
-        part = f"*{_inert(goal.title, TITLE_CHARS)}*"
-        if _CHANNEL_ID.fullmatch(goal.channel_id):
+        part = f"*{inert_line(goal.title, TITLE_CHARS)}*"
+        if CHANNEL_ID.fullmatch(goal.channel_id):
             part += f" in <#{goal.channel_id}>"
         if goal.derived:
             part += " (computed from it)"
@@ -67,8 +68,3 @@ def _goals(goals: tuple[AffectedGoal, ...]) -> str:
     if len(goals) > MAX_GOALS:
         parts.append(f"{len(goals) - MAX_GOALS} more")
     return ", ".join(parts)
-
-
-def _inert(text: str, limit: int) -> str:
-    """One line of at most `limit` characters that mrkdwn shows as typed (no code-span end)."""
-    return escape_mrkdwn(cut_line(text, limit).replace("`", "'"))

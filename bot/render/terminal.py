@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.models.blocks import Block
+
+from bot.render.text import unescape_slack
 
 # The shortcodes goalpulse sends; any other shortcode is shown as typed.
 EMOJI: Mapping[str, str] = {
@@ -123,7 +125,7 @@ def _mrkdwn(text: str, names: _Names, color: bool, base: str) -> str:
     out: list[str] = []
     for index, piece in enumerate(_CODE_SPAN.split(text)):
         if index % 2:
-            code = _unescape(piece)
+            code = unescape_slack(piece)
             out.append(_styled(code, CODE, base) if color else code)
         else:
             out.append(_prose(piece, names, color, base))
@@ -143,12 +145,12 @@ def _prose(text: str, names: _Names, color: bool, base: str) -> str:
     for char, style in _STYLES:
         styled = _styled(r"\1", style, base) if color and style else r"\1"
         text = _MARKERS[char].sub(styled, text)
-    text = _unescape(text)
+    text = unescape_slack(text)
     return _PLACEHOLDER.sub(lambda m: kept[int(m[1])], text)
 
 
 def _angle(inner: str, names: _Names) -> str:
-    target, _, label = _unescape(inner).partition("|")
+    target, _, label = unescape_slack(inner).partition("|")
     if target.startswith("@"):
         user_id = target[1:]
         return "@" + names.users.get(user_id, label or user_id)
@@ -161,10 +163,6 @@ def _angle(inner: str, names: _Names) -> str:
     return f"{label} ({target})" if label else target
 
 
-def _unescape(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
 def _styled(text: str, style: str, base: str) -> str:
     return f"{style}{text}{RESET}{base}"
 
@@ -175,39 +173,53 @@ def _text_object(obj: object, names: _Names, color: bool, base: str = "") -> str
     text = str(obj.get("text", ""))
     if obj.get("type") == "mrkdwn":
         return _mrkdwn(text, names, color, base)
-    return _unescape(_EMOJI.sub(lambda m: EMOJI.get(m[1], m[0]), text))
+    return unescape_slack(_EMOJI.sub(lambda m: EMOJI.get(m[1], m[0]), text))
 
 
 def _block(
     kind: str, data: Mapping[str, Any], names: _Names, color: bool, width: int
 ) -> str | None:
-    if kind == "header":
-        title = _text_object(data.get("text"), names, color)
-        if color:
-            return f"{BOLD}{UNDERLINE}{title}{RESET}"
-        return f"{title}\n{'─' * display_width(title)}"
-    if kind == "section":
-        return _section(data, names, color, width)
-    if kind == "context":
-        base = DIM if color else ""
-        texts = [_text_object(e, names, color, base) for e in data.get("elements", [])]
-        text = _wrap("  ".join(t for t in texts if t), width)
-        return "\n".join(f"{DIM}{line}{RESET}" for line in text.splitlines()) if color else text
-    if kind == "divider":
-        return "─" * width
-    if kind == "actions":
-        lines, buttons = [], []
-        for element in data.get("elements", []):
-            if not isinstance(element, Mapping):
-                continue
-            if element.get("type", "button") == "button":
-                buttons += _element(element, names, color)
-            else:
-                lines += _element(element, names, color)
-        return "\n".join([*lines, "  ".join(buttons)] if buttons else lines)
-    if kind == "image":
-        return f"[image: {data.get('alt_text', '')}]"
-    return None
+    """The block as text, or None for a kind the terminal does not show."""
+    draw = _BLOCKS.get(kind)
+    return draw(data, names, color, width) if draw else None
+
+
+def _header(data: Mapping[str, Any], names: _Names, color: bool, width: int) -> str:
+    """The title, bold and underlined, or ruled under without color."""
+    title = _text_object(data.get("text"), names, color)
+    if color:
+        return f"{BOLD}{UNDERLINE}{title}{RESET}"
+    return f"{title}\n{'─' * display_width(title)}"
+
+
+def _context(data: Mapping[str, Any], names: _Names, color: bool, width: int) -> str:
+    """The elements on one wrapped line, dimmed."""
+    base = DIM if color else ""
+    texts = [_text_object(e, names, color, base) for e in data.get("elements", [])]
+    text = _wrap("  ".join(t for t in texts if t), width)
+    return "\n".join(f"{DIM}{line}{RESET}" for line in text.splitlines()) if color else text
+
+
+def _divider(data: Mapping[str, Any], names: _Names, color: bool, width: int) -> str:
+    return "─" * width
+
+
+def _actions(data: Mapping[str, Any], names: _Names, color: bool, width: int) -> str:
+    """Other elements one to a line, then the buttons side by side on the last line."""
+    lines: list[str] = []
+    buttons: list[str] = []
+    for element in data.get("elements", []):
+        if not isinstance(element, Mapping):
+            continue
+        if element.get("type", "button") == "button":
+            buttons += _element(element, names, color)
+        else:
+            lines += _element(element, names, color)
+    return "\n".join([*lines, "  ".join(buttons)] if buttons else lines)
+
+
+def _image(data: Mapping[str, Any], names: _Names, color: bool, width: int) -> str:
+    return f"[image: {data.get('alt_text', '')}]"
 
 
 def _section(data: Mapping[str, Any], names: _Names, color: bool, width: int) -> str:
@@ -230,6 +242,17 @@ def _section(data: Mapping[str, Any], names: _Names, color: bool, width: int) ->
     if not beside:
         lines += controls
     return "\n".join(line for line in lines if line)
+
+
+# How each kind of block is drawn; all take (block, names, color, width), used or not.
+_BLOCKS: Mapping[str, Callable[[Mapping[str, Any], _Names, bool, int], str]] = {
+    "header": _header,
+    "section": _section,
+    "context": _context,
+    "divider": _divider,
+    "actions": _actions,
+    "image": _image,
+}
 
 
 def _element(element: Mapping[str, Any], names: _Names, color: bool) -> list[str]:

@@ -18,7 +18,8 @@ from slack_sdk.models.views import View
 
 from bot import constants as ids
 from bot.errors import ModalInputError
-from jobs.errors import GoalpulseError, unescape_slack
+from bot.render.text import error_text, unescape_slack
+from jobs.errors import GoalpulseError
 from jobs.goals.service import GoalChange, require_metric
 from jobs.metrics.catalog import MetricCatalog
 from jobs.metrics.quantities import example_target, parse_quantity, target_for
@@ -120,7 +121,8 @@ def read_submission(
                 target = target_for(metric, quantity)
             except GoalpulseError as exc:
                 # Modal errors are plain text: no code spans, no mrkdwn escapes.
-                errors[ids.GOAL_MODAL_TARGET_BLOCK] = unescape_slack(exc.message.replace("`", ""))
+                shown = error_text(exc).replace("`", "")
+                errors[ids.GOAL_MODAL_TARGET_BLOCK] = unescape_slack(shown)
     direction_value = (
         field(ids.GOAL_MODAL_DIRECTION_BLOCK, ids.GOAL_MODAL_DIRECTION_ACTION).get(
             "selected_option"

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jobs.digest.model import ChannelDigest, EscalationStatus, GoalLine, HealthIndex
+from jobs.digest.week import Week, week_ending
+from jobs.evaluation.classify import EvaluationPolicy
 from jobs.goals.channel_settings import DEFAULT_DIGEST_TIME
 from jobs.metrics.catalog import MetricCatalog
 from jobs.metrics.sources.errors import failure_kind
@@ -29,7 +31,6 @@ from storage.models import (
 )
 
 HEALTH_INDEX_KEY = "health_index"
-SPARKLINE_DAYS = 7
 CHART_DAYS = 30
 
 
@@ -131,7 +132,7 @@ async def build_digest(
     local_date: date,
     timezone: str,
     day: date,
-    trend_trigger: int = 3,
+    policy: EvaluationPolicy = EvaluationPolicy(),  # noqa: B008 - frozen, shared default
     now: datetime | None = None,
 ) -> ChannelDigest | None:
     """Assemble a channel's digest from its goals' evaluations for `day` and recent points.
@@ -170,10 +171,9 @@ async def build_digest(
             goal,
             evaluations.get(goal.id or -1),
             catalog,
-            history[goal.metric_key],
-            day,
+            week_ending(history[goal.metric_key], day),
             failing[goal.metric_key].error if goal.metric_key in failing else None,
-            trend_trigger,
+            policy,
             statuses.get(goal.id or -1),
         )
         for goal in goals
@@ -185,7 +185,7 @@ async def build_digest(
         health = HealthIndex(
             value=latest,
             components={key: _latest(history.get(key, {}), day) for key in health_inputs},
-            sparkline=_sparkline(series, day),
+            sparkline=week_ending(series, day),
         )
     return ChannelDigest(
         team_id=team_id,
@@ -202,13 +202,12 @@ def goal_line(
     goal: Goal,
     evaluation: Evaluation | None,
     catalog: MetricCatalog,
-    history: dict[date, float],
-    day: date,
+    week: Week,
     source_error: str | None,
-    trend_trigger: int,
+    policy: EvaluationPolicy,
     escalation: EscalationStatus | None = None,
 ) -> GoalLine:
-    """One goal as the digest (and every escalation message) shows it.
+    """One goal as the digest (and every escalation message) shows it, `week` its sparkline.
 
     `source_error` is the stored failure line; the goal line keeps only its kind (`HTTP 500`,
     `timed out`), since what a source answered may hold anything and channels see this.
@@ -227,9 +226,9 @@ def goal_line(
         value_day=evaluation.value_day if evaluation else None,
         target=goal.target,
         deviation=evaluation.deviation if evaluation else None,
-        sparkline=_sparkline(history, day),
+        sparkline=week,
         consecutive_adverse=evaluation.consecutive_adverse if evaluation else 0,
-        trend_alert=bool(evaluation and evaluation.consecutive_adverse >= trend_trigger),
+        trend_alert=bool(evaluation and evaluation.consecutive_adverse >= policy.trend_trigger),
         red_in_days=evaluation.red_in_days if evaluation else None,
         owner_id=goal.owner_id,
         source_error=failure_kind(source_error) if source_error else None,
@@ -240,7 +239,7 @@ def goal_line(
 def escalation_status(
     episode: EpisodeRow | None, remediation: RemediationRow | None, now: datetime
 ) -> EscalationStatus | None:
-    """What the digest and `/goal show` say about a goal's open episode and remediation."""
+    """What the digest and the `show` command say about a goal's open episode and remediation."""
     if episode is None and remediation is None:
         return None
     items = remediation.items if remediation is not None else []
@@ -259,15 +258,11 @@ def escalation_status(
 async def goal_escalation(
     *, session: AsyncSession, team_id: str, goal_id: int, now: datetime
 ) -> EscalationStatus | None:
-    """One goal's open episode and remediation as of `now` (for `/goal show`)."""
+    """One goal's open episode and remediation as of `now` (for the `show` command)."""
     found = await escalation_store.open_escalations(
         session=session, team_id=team_id, goal_ids=[goal_id]
     )
     return escalation_status(*found[goal_id], now) if goal_id in found else None
-
-
-def _sparkline(history: dict[date, float], day: date) -> tuple[float | None, ...]:
-    return tuple(history.get(day - timedelta(days=n)) for n in range(SPARKLINE_DAYS - 1, -1, -1))
 
 
 def _latest(history: dict[date, float], day: date) -> float | None:

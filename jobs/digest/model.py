@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 @dataclass(frozen=True)
 class EscalationStatus:
-    """A goal's open episode and/or remediation, for the digest and `/goal show`."""
+    """A goal's open episode and/or remediation, for the digest and the `show` command."""
 
     episode_band: str | None  # the open episode's current band (orange/red), if one is open
     acknowledged_by: str | None

@@ -9,13 +9,13 @@ notes, the closed redraws) in the same transaction, and only then is the note po
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from jobs.context import EngineContext
 from jobs.digest.model import GoalLine
 from jobs.escalation import rows
-from jobs.escalation.flow import CONFIG_COMMANDS, recipient_for
+from jobs.escalation.flow import recipient_for
 from jobs.escalation.remediation import (
     EscalateToCeo,
     EscalateToLead,
@@ -41,19 +41,18 @@ async def decided_close_out(database: Database, message: OutboxMessage) -> dict[
 
 async def decide_close_out(
     *,
-    database: Database,
+    context: EngineContext,
     message: OutboxMessage,
     goal: Goal,
     line: GoalLine,
     episode: EpisodeRow | None,
-    clock: Callable[[], datetime],
     retry_after: timedelta,
 ) -> dict[str, Any] | Skip | Later:
     """Close the remediation once: a versioned update retried from fresh state (a click in the
     meantime is never lost; a Resolve that won leaves nothing to close), stored in this row
     with its follow-ups, so a retried post says the same thing."""
     for _ in range(ATTEMPTS):
-        async with database.transaction() as session:
+        async with context.database.transaction() as session:
             rem = await escalation_store.get_remediation(
                 session=session,
                 team_id=message.team_id,
@@ -66,7 +65,7 @@ async def decide_close_out(
                 decided = row.payload.get("decided") if row is not None else None
                 return decided if decided is not None else Skip(f"remediation {rem.status}")
             plan = rows.remediation_from_row(rem)
-            now = clock()
+            now = context.clock()
             timer = next((t for t in due_timers(plan, now=now) if t.kind == "close_out"), None)
             if timer is None:
                 return Later(now + retry_after, "not due by the remediation's clock")
@@ -109,7 +108,7 @@ async def decide_close_out(
                 session=session, messages=close_out_follow_ups(rem, wanted, now=now)
             )
             return decided
-    return Later(clock() + retry_after, "the remediation kept changing")
+    return Later(context.clock() + retry_after, "the remediation kept changing")
 
 
 def close_out_follow_ups(
@@ -128,7 +127,7 @@ def close_out_follow_ups(
                 goal_id=rem.goal_id,
                 remediation_id=rem_id,
                 run_key=f"close_out:{rem_id}:missing-{role}",
-                payload={"note": "missing", "role": role, "command": CONFIG_COMMANDS[role]},
+                payload={"note": "missing", "role": role},
                 now=now,
             )
         )

@@ -184,25 +184,46 @@ def snooze(episode: Episode, *, until: datetime, now: datetime) -> tuple[Episode
     return replace(episode, snoozed_until=until), []
 
 
-def pings_due(
+RepeatHold = Literal["recovered", "acknowledged", "snoozed", "used_up", "too_soon"]
+
+
+def next_ping_at(
+    *, last_ping_at: datetime, pings_sent: int, policy: EscalationPolicy
+) -> datetime | None:
+    """When the next repeat ping falls due, or None once every repeat has gone out.
+
+    `pings_sent` counts every ping so far, the first included, so `pings_sent - 1` repeats have
+    gone out; a repeat is allowed while that is below `max_repeats` (at most 1 + 5 pings).
+    """
+    if pings_sent > policy.max_repeats:
+        return None
+    return last_ping_at + policy.repeat_every
+
+
+def repeat_hold(
     episode: Episode,
     *,
     last_ping_at: datetime,
     pings_sent: int,
     now: datetime,
     policy: EscalationPolicy,
-) -> bool:
-    """Whether the next repeat ping is due.
+) -> RepeatHold | None:
+    """What holds the next repeat ping back, first reason first; None when it is due.
 
-    `pings_sent` counts every ping so far, the first included, so `pings_sent - 1` repeats have
-    gone out; a repeat is allowed while that is below `max_repeats` (at most 1 + 5 pings).
+    Recovery, acknowledgement and a used-up count stop the repeats for good; a snooze and the
+    cadence only delay them.
     """
     _require_aware(last_ping_at=last_ping_at, now=now)
-    if not episode.is_open or episode.acknowledged_at is not None:
-        return False
+    if not episode.is_open:
+        return "recovered"
+    if episode.acknowledged_at is not None:
+        return "acknowledged"
     if episode.snoozed_until is not None and now < episode.snoozed_until:
-        return False
-    return pings_sent <= policy.max_repeats and now >= last_ping_at + policy.repeat_every
+        return "snoozed"
+    due = next_ping_at(last_ping_at=last_ping_at, pings_sent=pings_sent, policy=policy)
+    if due is None:
+        return "used_up"
+    return "too_soon" if now < due else None
 
 
 def deliver_at(now: datetime, *, recipient_tz: str, policy: EscalationPolicy) -> datetime:

@@ -9,12 +9,14 @@ is insert-if-absent and updates are versioned, so only one of them queues the me
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import singledispatch
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from jobs.errors import CommandLine
 from jobs.escalation import rows
 from jobs.escalation.episode import (
     Effect,
@@ -28,12 +30,17 @@ from jobs.escalation.episode import (
     step,
 )
 from jobs.escalation.remediation import open_remediation
+from jobs.evaluation.classify import EvaluationPolicy
 from storage import escalation as escalation_store
 from storage import outbox, workspace
 from storage.models import Band, EpisodeRow, Goal, OutboxMessage, RemediationRow
 
 ALERT_BANDS = {Band.ORANGE.value, Band.RED.value}
-CONFIG_COMMANDS = {"lead": "/goal config lead @someone", "ceo": "/goal config ceo @someone"}
+# The command that sets a role nobody holds; a "missing" note derives it from its role.
+CONFIG_COMMANDS = {
+    "lead": CommandLine("config", "lead", "@someone"),
+    "ceo": CommandLine("config", "ceo", "@someone"),
+}
 
 
 @dataclass(frozen=True)
@@ -42,7 +49,7 @@ class _Context:
 
     now: datetime
     policy: EscalationPolicy
-    trend_trigger: int
+    evaluation: EvaluationPolicy
 
 
 async def escalate(
@@ -51,9 +58,12 @@ async def escalate(
     evaluations: Sequence[dict[str, Any]],
     now: datetime,
     policy: EscalationPolicy,
-    trend_trigger: int,
+    evaluation: EvaluationPolicy,
 ) -> int:
-    """Step the episodes of freshly evaluated goals; returns how many messages were queued."""
+    """Step the episodes of freshly evaluated goals; returns how many messages were queued.
+
+    `policy` applies to the episodes that open; `evaluation` says how long a decline streak
+    must be to open a trend remediation."""
     goal_ids = sorted({int(row["goal_id"]) for row in evaluations})
     episodes = await escalation_store.open_episodes(session=session, goal_ids=goal_ids)
     relevant = [
@@ -61,14 +71,14 @@ async def escalate(
         for row in sorted(evaluations, key=lambda r: int(r["goal_id"]))
         if row["band"] in ALERT_BANDS
         or int(row["goal_id"]) in episodes
-        or int(row["consecutive_adverse"]) >= trend_trigger
+        or int(row["consecutive_adverse"]) >= evaluation.trend_trigger
     ]
     if not relevant:
         return 0
     ids = [int(row["goal_id"]) for row in relevant]
     goals = await escalation_store.goals_by_id(session=session, goal_ids=ids)
     latest = await escalation_store.latest_remediations(session=session, goal_ids=ids)
-    context = _Context(now=now, policy=policy, trend_trigger=trend_trigger)
+    context = _Context(now=now, policy=policy, evaluation=evaluation)
     messages: list[OutboxMessage] = []
     for row in relevant:
         goal = goals.get(int(row["goal_id"]))
@@ -140,12 +150,55 @@ def _new_trend(
 ) -> bool:
     """A decline streak long enough that no remediation has covered yet."""
     streak = int(evaluation["consecutive_adverse"])
-    if streak < context.trend_trigger:
+    if streak < context.evaluation.trend_trigger:
         return False
     if latest is None:
         return True
     # A remediation opened during this streak already answers it.
     return latest.opened_at.date() <= day - timedelta(days=streak)
+
+
+@dataclass
+class _Thread:
+    """One episode's effects being carried out: the ids its messages name, and the messages."""
+
+    session: AsyncSession
+    context: _Context
+    goal: Goal
+    episode_id: int
+    # The episode row's version; each update made here moves it on by one.
+    version: int
+    remediation_id: int | None
+    previous_band: str | None
+    messages: list[OutboxMessage] = field(default_factory=list)
+
+    async def open_remediation(self, trigger: str) -> None:
+        """Open (or join) the goal's remediation and link the episode to it."""
+        self.remediation_id, opened = await _open_remediation(
+            self.session, self.context, self.goal, trigger, episode_id=self.episode_id
+        )
+        self.messages += opened
+        await escalation_store.update_episode(
+            session=self.session,
+            episode_id=self.episode_id,
+            version=self.version,
+            values={"remediation_id": self.remediation_id},
+        )
+        self.version += 1
+
+    def note(self, key: str, payload: dict[str, Any]) -> None:
+        """Queue a note in the remediation's thread."""
+        self.messages.append(
+            rows.note(
+                team_id=self.goal.team_id,
+                goal_id=self.goal.id or 0,
+                remediation_id=self.remediation_id,
+                episode_id=self.episode_id,
+                run_key=f"note:{self.episode_id}:{key}:{self.version}",
+                payload=payload,
+                now=self.context.now,
+            )
+        )
 
 
 async def _carry_out(
@@ -158,78 +211,77 @@ async def _carry_out(
     remediation_id: int | None,
     previous_band: str | None,
 ) -> list[OutboxMessage]:
-    now, messages = context.now, []
+    """The messages an episode step's effects queue (opening a remediation also stores it)."""
+    thread = _Thread(session, context, goal, episode_id, version, remediation_id, previous_band)
+    # Remediations open first: the notes and pings after them name the remediation.
     for effect in effects:
         if isinstance(effect, OpenRemediation):
-            remediation_id, opened = await _open_remediation(
-                session, context, goal, effect.trigger, episode_id=episode_id
-            )
-            messages += opened
-            await escalation_store.update_episode(
-                session=session,
-                episode_id=episode_id,
-                version=version,
-                values={"remediation_id": remediation_id},
-            )
-            version += 1
-
-    def note_for(key: str, payload: dict[str, Any]) -> OutboxMessage:
-        return rows.note(
-            team_id=goal.team_id,
-            goal_id=goal.id or 0,
-            remediation_id=remediation_id,
-            episode_id=episode_id,
-            run_key=f"note:{episode_id}:{key}:{version}",
-            payload=payload,
-            now=now,
-        )
-
+            await thread.open_remediation(effect.trigger)
     if any(isinstance(e, NotifyLead | NotifyCeo) and e.reason == "rose" for e in effects):
-        change = {"note": "band_changed", "previous": previous_band, "band": "red"}
-        messages.append(note_for("rose", change))
+        thread.note("rose", {"note": "band_changed", "previous": previous_band, "band": "red"})
     for effect in effects:
-        match effect:
-            case NotifyLead() | NotifyCeo():
-                role = "lead" if isinstance(effect, NotifyLead) else "ceo"
-                recipient = await recipient_for(session, goal, role)
-                if recipient is None:
-                    missing = {"note": "missing", "role": role, "command": CONFIG_COMMANDS[role]}
-                    messages.append(note_for(f"missing-{role}", missing))
-                    continue
-                alerted = {"note": "alerted", "role": role, "user_id": recipient}
-                messages.append(note_for(f"alerted-{role}", alerted))
-                messages.append(
-                    rows.ping(
-                        team_id=goal.team_id,
-                        goal_id=goal.id or 0,
-                        episode_id=episode_id,
-                        remediation_id=remediation_id,
-                        role=role,
-                        band=effect.band.value,
-                        recipient_id=recipient,
-                        reason=effect.reason if effect.reason == "rose" else "opened",
-                        repeat=0,
-                        due_at=now,
-                        now=now,
-                    )
-                )
-            case NoteInThread(text_kind="band_fell"):
-                fell = {"note": "band_changed", "previous": previous_band, "band": "orange"}
-                messages.append(note_for("fell", fell))
-            case NoteInThread(text_kind="recovered"):
-                messages.append(note_for("recovered", {"note": "recovered"}))
-            case MarkRecovered() if remediation_id is not None:
-                messages.append(
-                    rows.redraw(
-                        team_id=goal.team_id,
-                        goal_id=goal.id or 0,
-                        remediation_id=remediation_id,
-                        what="parent_update",
-                        key=f"recovered:{episode_id}",
-                        now=now,
-                    )
-                )
-    return messages
+        await _queue(effect, thread)
+    return thread.messages
+
+
+@singledispatch
+async def _queue(effect: Effect, thread: _Thread) -> None:
+    """Queue the messages one effect asks for; an effect registered below none does nothing here
+    (`OpenRemediation` is carried out before)."""
+
+
+@_queue.register
+async def _notify(effect: NotifyLead | NotifyCeo, thread: _Thread) -> None:
+    """A note naming who was alerted (or that nobody holds the role) and their first ping."""
+    role = "lead" if isinstance(effect, NotifyLead) else "ceo"
+    recipient = await recipient_for(thread.session, thread.goal, role)
+    if recipient is None:
+        thread.note(f"missing-{role}", {"note": "missing", "role": role})
+        return
+    thread.note(f"alerted-{role}", {"note": "alerted", "role": role, "user_id": recipient})
+    thread.messages.append(
+        rows.ping(
+            team_id=thread.goal.team_id,
+            goal_id=thread.goal.id or 0,
+            episode_id=thread.episode_id,
+            remediation_id=thread.remediation_id,
+            role=role,
+            band=effect.band.value,
+            recipient_id=recipient,
+            reason=effect.reason if effect.reason == "rose" else "opened",
+            repeat=0,
+            due_at=thread.context.now,
+            now=thread.context.now,
+        )
+    )
+
+
+@_queue.register
+async def _note_in_thread(effect: NoteInThread, thread: _Thread) -> None:
+    """A fall to orange or a recovery becomes a note; an acknowledgement is noted where it is
+    clicked (jobs/escalation/interactions.py)."""
+    if effect.text_kind == "band_fell":
+        fell = {"note": "band_changed", "previous": thread.previous_band, "band": "orange"}
+        thread.note("fell", fell)
+    elif effect.text_kind == "recovered":
+        thread.note("recovered", {"note": "recovered"})
+
+
+@_queue.register
+async def _mark_recovered(effect: MarkRecovered, thread: _Thread) -> None:
+    """Redraw the remediation's parent message, when there is one, to say the goal recovered."""
+    if thread.remediation_id is None:
+        return
+    thread.messages.append(
+        rows.redraw(
+            team_id=thread.goal.team_id,
+            goal_id=thread.goal.id or 0,
+            remediation_id=thread.remediation_id,
+            what="parent_update",
+            key=f"recovered:{thread.episode_id}",
+            now=thread.context.now,
+        )
+    )
 
 
 async def _open_remediation(

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from jobs.errors import ConflictError, NotFoundError, PermissionDeniedError, quoted
+from jobs.errors import ConflictError, NotFoundError, PermissionDeniedError, Person, Typed
 from jobs.escalation import remediation, rows
 from jobs.escalation.episode import acknowledge as acknowledge_episode
 from jobs.escalation.episode import snooze as snooze_episode
@@ -54,13 +54,16 @@ async def set_checked(
         plan = rows.remediation_from_row(row)
         item = next((i for i in plan.items if i.key == item_key), None)
         if item is None:
-            raise NotFoundError(f"This checklist has no item {quoted(item_key)}.")
+            raise NotFoundError("This checklist has no item ", Typed(item_key), ".")
         if item.done == done:
             return plan, False
         if not await _may_edit_item(row, item.owner_id, actor):
             raise PermissionDeniedError(
-                f"Only the item's owner (<@{item.owner_id}>), the goal owner or the lead "
-                f"can tick {quoted(item.title)}."
+                "Only the item's owner (",
+                Person(item.owner_id),
+                "), the goal owner or the lead can tick ",
+                Typed(item.title),
+                ".",
             )
         updated, effects = remediation.toggle_item(
             plan, item_key=item_key, done=done, user_id=actor.user_id, now=now
@@ -86,7 +89,7 @@ async def assign_owner(
         plan = rows.remediation_from_row(row)
         item = next((i for i in plan.items if i.key == item_key), None)
         if item is None:
-            raise NotFoundError(f"This checklist has no item {quoted(item_key)}.")
+            raise NotFoundError("This checklist has no item ", Typed(item_key), ".")
         if not await _may_edit_item(row, item.owner_id, actor):
             raise PermissionDeniedError(
                 "Only the item's owner, the goal owner or the lead can hand this item over."

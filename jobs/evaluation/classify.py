@@ -18,26 +18,15 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from storage.models import Band, Direction
+from storage.models import RESULT_FIELDS, Band, Direction
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
 
-COLUMNS = (
-    "goal_id",
-    "day",
-    "value",
-    "value_day",
-    "target",
-    "deviation",
-    "adverse",
-    "band",
-    "consecutive_adverse",
-    "trend_alert",
-    "red_in_days",
-    "volatility",
-)
+# What classify returns: the goal and day, what an evaluation stores of them, and whether the
+# trend raises an alert (which is not stored).
+COLUMNS = ("goal_id", "day", *RESULT_FIELDS, "trend_alert")
 
 # Colour bands indexed by rank, mildest first: hysteresis compares ranks.
 _COLOURS = np.array(

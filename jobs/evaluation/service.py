@@ -9,7 +9,7 @@ are stored by one statement executed for many rows.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -22,6 +22,7 @@ from jobs.evaluation.classify import EvaluationPolicy, classify
 from storage import evaluations as evaluation_store
 from storage import points as point_store
 from storage.db import Database
+from storage.models import RESULT_FIELDS, Evaluation
 
 HISTORY_DAYS = 35  # enough for the 30-day volatility and 14-day forecast windows
 _GOAL_COLUMNS = [
@@ -104,48 +105,17 @@ def _rows(
     results: pd.DataFrame, teams: list[str], *, day: date, now: datetime
 ) -> list[dict[str, Any]]:
     """The results as rows to store, with Python values and None for what is missing."""
-    value_days = [d if isinstance(d, date) else None for d in results["value_day"].tolist()]
+    columns = [convert(results[field]) for field, convert in _CONVERT.items()]
     return [
         {
             "goal_id": goal_id,
             "team_id": team,
             "day": day,
-            "value": value,
-            "value_day": value_day,
-            "target": target,
-            "deviation": deviation,
-            "adverse": adverse,
-            "band": band,
-            "consecutive_adverse": streak,
-            "red_in_days": red_in_days,
-            "volatility": volatility,
+            **dict(zip(RESULT_FIELDS, values, strict=True)),
             "evaluated_at": now,
         }
-        for (
-            goal_id,
-            team,
-            value,
-            value_day,
-            target,
-            deviation,
-            adverse,
-            band,
-            streak,
-            red_in_days,
-            volatility,
-        ) in zip(
-            results["goal_id"].astype(int).tolist(),
-            teams,
-            _numbers(results["value"]),
-            value_days,
-            results["target"].astype(float).tolist(),
-            _numbers(results["deviation"]),
-            _numbers(results["adverse"]),
-            results["band"].astype(str).tolist(),
-            results["consecutive_adverse"].astype(int).tolist(),
-            _numbers(results["red_in_days"]),
-            _numbers(results["volatility"]),
-            strict=True,
+        for goal_id, team, *values in zip(
+            results["goal_id"].astype(int).tolist(), teams, *columns, strict=True
         )
     ]
 
@@ -153,3 +123,20 @@ def _rows(
 def _numbers(column: pd.Series[Any]) -> list[float | None]:
     """Floats as Python floats, NaN as None."""
     return [None if value != value else value for value in column.astype(float).tolist()]
+
+
+def _dates(column: pd.Series[Any]) -> list[date | None]:
+    """Dates as they are, anything else (NaT, None) as None."""
+    return [value if isinstance(value, date) else None for value in column.tolist()]
+
+
+# How a result column becomes the Python values of its Evaluation field, by the field's type.
+_BY_TYPE: dict[object, Callable[[pd.Series[Any]], list[Any]]] = {
+    float | None: _numbers,
+    date | None: _dates,
+    float: lambda column: column.astype(float).tolist(),
+    int: lambda column: column.astype(int).tolist(),
+    str: lambda column: column.astype(str).tolist(),
+}
+# Every stored result's conversion; a field of another type fails here, at import.
+_CONVERT = {field: _BY_TYPE[Evaluation.model_fields[field].annotation] for field in RESULT_FIELDS}

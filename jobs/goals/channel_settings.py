@@ -1,5 +1,5 @@
-"""`/goal config`: the CEO and channel lead, when and in which timezone digests go out, and the
-checklist items the workspace adds to every remediation.
+"""The `config` command: the CEO and channel lead, when and in which timezone digests go out,
+and the checklist items the workspace adds to every remediation.
 
 The lead gets the channel's escalations (and may acknowledge and resolve them), so changing it
 needs the current lead, an owner of one of the channel's goals or a workspace admin.
@@ -8,14 +8,23 @@ needs the current lead, an owner of one of the channel's goals or a workspace ad
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from jobs.errors import NotFoundError, PermissionDeniedError, UsageError, escape_mrkdwn
+from jobs.errors import (
+    Code,
+    CommandLine,
+    NotFoundError,
+    Part,
+    PermissionDeniedError,
+    Person,
+    UsageError,
+    joined,
+)
 from jobs.escalation.remediation import DEFAULT_ITEMS
 from jobs.goals.service import Actor, remembering
 from storage import audit, workspace
@@ -75,9 +84,13 @@ class EffectiveConfig:
     checklist_items: tuple[str, ...] = ()
 
 
-def checklist_example(action: str = "add", title: str | None = None) -> str:
-    """A `/goal config checklist …` command that parses."""
-    return f'/goal config checklist {action} "{title or EXAMPLE_ITEMS[0]}"'
+SHOW_CONFIG = CommandLine("config")
+"""The command that shows a channel's settings and the checklist."""
+
+
+def checklist_example(action: str = "add", title: str | None = None) -> CommandLine:
+    """A `config checklist …` command that parses."""
+    return CommandLine("config", "checklist", action, f'"{title or EXAMPLE_ITEMS[0]}"')
 
 
 def checklist_title(text: str, *, action: str = "add") -> str:
@@ -110,8 +123,9 @@ def changed_checklist(items: Sequence[str], change: ChecklistChange) -> list[str
             taken = {key, *(item.casefold() for item in items)}
             fresh = [t for t in EXAMPLE_ITEMS if t.casefold() not in taken]
             raise UsageError(
-                f"{_shown(title)} is {where}; each item can appear once.",
-                example=checklist_example("add", fresh[0]) if fresh else "/goal config",
+                Code(title),
+                f" is {where}; each item can appear once.",
+                example=checklist_example("add", fresh[0]) if fresh else SHOW_CONFIG,
             )
         if len(items) >= MAX_EXTRA_ITEMS:
             raise UsageError(
@@ -122,18 +136,49 @@ def changed_checklist(items: Sequence[str], change: ChecklistChange) -> list[str
         return [*items, title]
     if key in defaults:
         raise UsageError(
-            f"{_shown(title)} is one of the default items every remediation gets; only the "
+            Code(title),
+            " is one of the default items every remediation gets; only the "
             "workspace's own items can be removed.",
-            example=checklist_example("remove", items[0]) if items else "/goal config",
+            example=checklist_example("remove", items[0]) if items else SHOW_CONFIG,
         )
     kept = [item for item in items if item.casefold() != key]
     if len(kept) == len(items):
-        known = ", ".join(_shown(item) for item in items) or "none yet"
+        known = joined(Code(item) for item in items) or ("none yet",)
         raise NotFoundError(
-            f"The checklist has no item {_shown(title)}. The workspace's items: {known}.",
+            "The checklist has no item ",
+            Code(title),
+            ". The workspace's items: ",
+            *known,
+            ".",
             example=checklist_example("remove", items[0]) if items else checklist_example(),
         )
     return kept
+
+
+# Settings only a workspace admin may change: (whether the change sets it, why not, an example
+# the refused user can run instead). Checked in this order.
+_ADMIN_ONLY: tuple[tuple[Callable[[ConfigChange], bool], tuple[Part, ...], CommandLine], ...] = (
+    (
+        lambda change: change.ceo_id is not None,
+        (
+            "Only a workspace admin or owner can set the CEO. "
+            "Ask an admin to run the command, or set the channel lead instead.",
+        ),
+        CommandLine("config", "lead", "@li"),
+    ),
+    (
+        lambda change: change.checklist is not None,
+        (
+            "Only a workspace admin or owner can change the remediation checklist. "
+            "Ask an admin to run the command; ",
+            SHOW_CONFIG,
+            " shows the current checklist.",
+        ),
+        SHOW_CONFIG,
+    ),
+)
+# The channel settings a change sets as given; the lead only as `_require_lead_setter` allows.
+_CHANNEL_FIELDS = ("lead_id", "digest_time", "timezone")
 
 
 async def configure(
@@ -148,46 +193,16 @@ async def configure(
     """Apply a change; the CEO and the checklist can only be changed by a workspace admin, the
     channel lead only as `_require_lead_setter` allows."""
     actor = remembering(actor)
-    if change.ceo_id is not None and not await actor.is_admin():
-        raise PermissionDeniedError(
-            "Only a workspace admin or owner can set the CEO. "
-            "Ask an admin to run the command, or set the channel lead instead.",
-            example="/goal config lead @li",
-        )
-    if change.checklist is not None and not await actor.is_admin():
-        raise PermissionDeniedError(
-            "Only a workspace admin or owner can change the remediation checklist. "
-            "Ask an admin to run the command; `/goal config` shows the current checklist.",
-            example="/goal config",
-        )
+    for sets, refusal, example in _ADMIN_ONLY:
+        if sets(change) and not await actor.is_admin():
+            raise PermissionDeniedError(*refusal, example=example)
+    # What the audit event records, in the order it was changed.
     details: dict[str, str] = {}
-    replaced: str | None = None
     if change.ceo_id is not None or change.checklist is not None:
-        row = await workspace.workspace_settings_for_update(
-            session=session, team_id=team_id, now=now
-        )
-        if change.ceo_id is not None:
-            row.ceo_id = details["ceo_id"] = change.ceo_id
-        if change.checklist is not None:
-            # A new list, so the JSON column is seen as changed.
-            row.checklist_items = changed_checklist(row.checklist_items, change.checklist)
-            details[f"checklist_{change.checklist.action}"] = checklist_title(
-                change.checklist.title
-            )
-    if change.lead_id or change.digest_time or change.timezone:
-        channel = await workspace.channel_settings_for_update(
-            session=session, team_id=team_id, channel_id=channel_id, now=now
-        )
-        if change.lead_id is not None and change.lead_id != channel.lead_id:
-            await _require_lead_setter(session, team_id, channel_id, actor, channel.lead_id)
-            if channel.lead_id is not None:
-                replaced = details["previous_lead_id"] = channel.lead_id
-        if change.lead_id is not None:
-            channel.lead_id = details["lead_id"] = change.lead_id
-        if change.digest_time is not None:
-            channel.digest_time = details["digest_time"] = change.digest_time
-        if change.timezone is not None:
-            channel.timezone = details["timezone"] = change.timezone
+        await _change_workspace(session, team_id, change, now, details)
+    replaced: str | None = None
+    if any(getattr(change, name) for name in _CHANNEL_FIELDS):
+        replaced = await _change_channel(session, team_id, channel_id, actor, change, now, details)
     await audit.record_event(
         session=session,
         team_id=team_id,
@@ -201,6 +216,50 @@ async def configure(
     return ConfigOutcome(new_lead=change.lead_id, replaced_lead=replaced)
 
 
+async def _change_workspace(
+    session: AsyncSession,
+    team_id: str,
+    change: ConfigChange,
+    now: datetime,
+    details: dict[str, str],
+) -> None:
+    """Set the CEO and change the checklist, adding what changed to `details`."""
+    row = await workspace.workspace_settings_for_update(session=session, team_id=team_id, now=now)
+    if change.ceo_id is not None:
+        row.ceo_id = details["ceo_id"] = change.ceo_id
+    if change.checklist is not None:
+        # A new list, so the JSON column is seen as changed.
+        row.checklist_items = changed_checklist(row.checklist_items, change.checklist)
+        details[f"checklist_{change.checklist.action}"] = checklist_title(change.checklist.title)
+
+
+async def _change_channel(
+    session: AsyncSession,
+    team_id: str,
+    channel_id: str,
+    actor: Actor,
+    change: ConfigChange,
+    now: datetime,
+    details: dict[str, str],
+) -> str | None:
+    """Set the channel's settings, adding what changed to `details`; returns the lead replaced
+    by someone else, if any."""
+    channel = await workspace.channel_settings_for_update(
+        session=session, team_id=team_id, channel_id=channel_id, now=now
+    )
+    replaced: str | None = None
+    if change.lead_id is not None and change.lead_id != channel.lead_id:
+        await _require_lead_setter(session, team_id, channel_id, actor, channel.lead_id)
+        if channel.lead_id is not None:
+            replaced = details["previous_lead_id"] = channel.lead_id
+    for name in _CHANNEL_FIELDS:
+        value = getattr(change, name)
+        if value is not None:
+            setattr(channel, name, value)
+            details[name] = value
+    return replaced
+
+
 async def _require_lead_setter(
     session: AsyncSession, team_id: str, channel_id: str, actor: Actor, lead: str | None
 ) -> None:
@@ -212,20 +271,27 @@ async def _require_lead_setter(
     owners = sorted({goal.owner_id or goal.created_by for goal in goals})
     if actor.user_id in owners or await actor.is_admin():
         return
-    named = ", ".join(f"<@{owner}>" for owner in owners)
+    named = joined(Person(owner) for owner in owners)
+    message: tuple[Part, ...]
     if lead is None:
-        who = f"an owner of one of its goals ({named}) or " if owners else ""
+        who = ("an owner of one of its goals (", *named, ") or ") if owners else ()
         message = (
-            f"This channel has no lead yet; only {who}a workspace admin can set the first one, "
-            "since the lead gets the channel's escalations."
+            "This channel has no lead yet; only ",
+            *who,
+            "a workspace admin can set the first one, "
+            "since the lead gets the channel's escalations.",
         )
     else:
-        who = f", an owner of one of its goals ({named})" if owners else ""
+        who = (", an owner of one of its goals (", *named, ")") if owners else ()
         message = (
-            f"Only the channel's lead (<@{lead}>){who} or a workspace admin can change the "
-            "channel lead, since the lead gets the channel's escalations."
+            "Only the channel's lead (",
+            Person(lead),
+            ")",
+            *who,
+            " or a workspace admin can change the "
+            "channel lead, since the lead gets the channel's escalations.",
         )
-    raise PermissionDeniedError(message, example="/goal config")
+    raise PermissionDeniedError(*message, example=SHOW_CONFIG)
 
 
 async def effective_config(
@@ -255,11 +321,6 @@ async def effective_config(
         timezone_source=zone_source,
         checklist_items=tuple(ws.checklist_items) if ws else (),
     )
-
-
-def _shown(title: str) -> str:
-    """A stored title as inline code, inert in mrkdwn."""
-    return "`" + escape_mrkdwn(title.replace("`", "'")) + "`"
 
 
 def _first(*candidates: tuple[str | None, str]) -> tuple[str, str]:

@@ -1,4 +1,4 @@
-"""`/goal checkin`: a person records today's value of a manual metric."""
+"""The `checkin` command: a person records today's value of a manual metric."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from jobs.errors import ConflictError, NotFoundError
+from jobs.errors import Channel, Code, CommandLine, ConflictError, NotFoundError, Part, Person
 from jobs.goals.service import (
     ATTEMPTS,
     Actor,
@@ -35,7 +35,8 @@ REMOVED_SUMMARY = "Closed because the goal was removed."
 async def removable_goal(
     *, session: AsyncSession, team_id: str, channel_id: str, actor: Actor, metric_key: str
 ) -> Goal:
-    """The goal `/goal remove` asks to confirm, once the actor may remove it; changes nothing."""
+    """The goal the `remove` command asks to confirm, once the actor may remove it; changes
+    nothing."""
     return await editable_goal(session, team_id, channel_id, metric_key, remembering(actor))
 
 
@@ -88,12 +89,13 @@ async def _remove(
     if goal is None or goal.id is None or channel_id not in (None, goal.channel_id):
         raise NotFoundError("That goal is not in this channel any more; nothing was removed.")
     if goal.status == GoalStatus.REMOVED:
-        raise NotFoundError(removed_message(goal))
+        raise NotFoundError(*removed_message(goal))
     if set_up is not None and set_up != set_up_at(goal):
         raise NotFoundError(
-            f"This confirmation is out of date: the `{goal.metric_key}` goal was set again "
-            "since. Nothing was removed.",
-            example=f"/goal remove {goal.metric_key}",
+            "This confirmation is out of date: the ",
+            Code(goal.metric_key),
+            " goal was set again since. Nothing was removed.",
+            example=CommandLine("remove", goal.metric_key),
         )
     await require_editor(goal, actor)
     before = snapshot(goal)
@@ -147,13 +149,16 @@ async def _close_escalations(
     return closed
 
 
-def removed_message(goal: Goal) -> str:
+def removed_message(goal: Goal) -> tuple[Part, ...]:
     """What a click on a removed goal's message is answered."""
     when = goal.removed_at or goal.updated_at
-    by = f" by <@{goal.removed_by}>" if goal.removed_by else ""
+    by: tuple[Part, ...] = (" by ", Person(goal.removed_by)) if goal.removed_by else ()
     return (
-        f"This goal was removed from <#{goal.channel_id}> on {when.day} {when:%b %Y}{by}; "
-        "nothing to do."
+        "This goal was removed from ",
+        Channel(goal.channel_id),
+        f" on {when.day} {when:%b %Y}",
+        *by,
+        "; nothing to do.",
     )
 
 
@@ -161,4 +166,4 @@ async def refuse_if_removed(*, session: AsyncSession, team_id: str, goal_id: int
     """Refuse a click on a removed goal's thread or DM, saying when and by whom it went."""
     goal = await goal_store.goal_by_id(session=session, team_id=team_id, goal_id=goal_id)
     if goal is not None and goal.status == GoalStatus.REMOVED:
-        raise NotFoundError(removed_message(goal))
+        raise NotFoundError(*removed_message(goal))

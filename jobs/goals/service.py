@@ -1,4 +1,4 @@
-"""Goal services: the rules behind `/goal set`, `thresholds`, `pause`, `resume`, `remove`.
+"""Goal services: the rules behind the `set`, `thresholds`, `pause`, `resume`, `remove` commands.
 
 Callers pass the session (their transaction) and `now`; a refused change raises before anything
 is written, so nothing is ever half-stored. Removing a goal keeps its row and history (status
@@ -15,7 +15,17 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from jobs.errors import NotFoundError, PermissionDeniedError, UsageError, quoted
+from jobs.errors import (
+    Code,
+    CommandLine,
+    NotFoundError,
+    Part,
+    PermissionDeniedError,
+    Person,
+    Typed,
+    UsageError,
+    joined,
+)
 from jobs.metrics.catalog import Metric, MetricCatalog
 from jobs.metrics.quantities import format_metric_value
 from storage import audit, outbox, workspace
@@ -53,7 +63,7 @@ def remembering(actor: Actor) -> Actor:
 
 @dataclass(frozen=True)
 class GoalChange:
-    """What `/goal set` (or the goal modal) asks for; None means "leave as it is"."""
+    """What the `set` command (or the goal modal) asks for; None means "leave as it is"."""
 
     metric_key: str
     target: float
@@ -76,7 +86,7 @@ class Thresholds:
             raise UsageError(
                 "Thresholds must be positive and increasing: yellow, then a larger orange, "
                 "then a larger red.",
-                example="/goal thresholds <metric> 10% 20% 30%",
+                example=CommandLine("thresholds", "<metric>", "10%", "20%", "30%"),
             )
 
 
@@ -84,10 +94,13 @@ def require_metric(catalog: MetricCatalog, key: str) -> Metric:
     """The metric named `key`, or NotFoundError listing the ones that exist."""
     metric = catalog.get(key)
     if metric is None:
-        known = ", ".join(f"`{k}`" for k in catalog.keys[:15])
         raise NotFoundError(
-            f"There is no metric {quoted(key)} in metrics.yml. Known metrics: {known}.",
-            example=f"/goal set {catalog.keys[0]} 150k" if catalog.keys else None,
+            "There is no metric ",
+            Typed(key),
+            " in metrics.yml. Known metrics: ",
+            *joined(Code(k) for k in catalog.keys[:15]),
+            ".",
+            example=CommandLine("set", catalog.keys[0], "150k") if catalog.keys else None,
         )
     return metric
 
@@ -262,15 +275,21 @@ async def _require_red_setter(
     people = sorted({p for p in (goal.owner_id, goal.lead_id) if p}) if goal else []
     if actor.user_id in {lead, *people} or await actor.is_admin():
         return
-    who = [f"the channel lead (<@{lead}>)" if lead else "the channel lead (none is set)"]
+    who: list[Part] = ["the channel lead (none is set)"]
+    if lead:
+        who = ["the channel lead (", Person(lead), ")"]
     if people:
-        who.append(f"the goal's owner or lead ({', '.join(f'<@{p}>' for p in people)})")
+        who += [", the goal's owner or lead (", *joined(Person(p) for p in people), ")"]
     shown = format_metric_value(metric, value)
     raise PermissionDeniedError(
-        f"The latest `{metric.key}` value is {shown} ({day:%a %d %b %Y}). A target of "
+        "The latest ",
+        Code(metric.key),
+        f" value is {shown} ({day:%a %d %b %Y}). A target of "
         f"{format_metric_value(metric, target)} would start this goal in red and page the "
-        f"CEO, so only {', '.join(who)} or a workspace admin can set it.",
-        example=f"/goal set {metric.key} {shown}",
+        "CEO, so only ",
+        *who,
+        " or a workspace admin can set it.",
+        example=CommandLine("set", metric.key, shown),
     )
 
 
@@ -296,9 +315,12 @@ async def find_goal(
     )
     if goal is None:
         raise NotFoundError(
-            f"This channel has no goal on {quoted(metric_key)}. "
-            "`/goal list` shows the ones it has.",
-            example=f"/goal set {metric_key} 150k",
+            "This channel has no goal on ",
+            Typed(metric_key),
+            ". ",
+            CommandLine("list"),
+            " shows the ones it has.",
+            example=CommandLine("set", metric_key, "150k"),
         )
     return goal
 
@@ -319,8 +341,11 @@ async def require_editor(goal: Goal, actor: Actor) -> None:
         return
     named = sorted(p for p in people if p)
     raise PermissionDeniedError(
-        f"Only the goal's owner, lead or creator ({', '.join(f'<@{p}>' for p in named)}) "
-        f"or a workspace admin can change the `{goal.metric_key}` goal.",
+        "Only the goal's owner, lead or creator (",
+        *joined(Person(p) for p in named),
+        ") or a workspace admin can change the ",
+        Code(goal.metric_key),
+        " goal.",
     )
 
 

@@ -75,7 +75,7 @@ class HttpSource(_Strict):
 
 
 class ManualSource(_Strict):
-    """Values typed in with `/goal checkin`."""
+    """Values typed in with the `checkin` command."""
 
     kind: Literal["manual"]
 
@@ -218,28 +218,10 @@ def _find_cycle(metrics: dict[str, Metric]) -> list[str] | None:
 
 def parse_catalog(document: object, *, path: Path) -> MetricCatalog:
     """Validate a loaded metrics.yml document; errors name the file, the metric and the fault."""
-    if not isinstance(document, dict) or not isinstance(document.get("metrics"), dict):
-        raise ConfigError(f"{path}: expected a top-level `metrics:` mapping")
-    raw: dict[object, object] = document["metrics"]
-    if not raw:
-        raise ConfigError(f"{path}: `metrics:` is empty; define at least one metric")
     metrics: dict[str, Metric] = {}
-    for key, body in raw.items():
-        if not isinstance(key, str) or not METRIC_KEY.fullmatch(key):
-            raise ConfigError(
-                f"{path}: metric key {key!r} must be lower_snake_case letters, digits and _"
-            )
-        if not isinstance(body, dict):
-            raise ConfigError(f"{path}: metric {key!r}: expected a mapping of settings")
-        for setting in body:
-            if not isinstance(setting, str) or setting == "key":
-                raise ConfigError(f"{path}: metric {key!r}: {setting}: unknown setting")
-        try:
-            metrics[key] = Metric.model_validate(
-                {"title": key.replace("_", " "), **body, "key": key}
-            )
-        except ValidationError as exc:
-            raise ConfigError(f"{path}: metric {key!r}: {_describe(exc)}") from None
+    for key, body in _metrics_section(document, path).items():
+        metric = _parse_metric(key, body, path)
+        metrics[metric.key] = metric
     known = set(metrics)
     for key, metric in metrics.items():
         if metric.formula is not None:
@@ -250,6 +232,33 @@ def parse_catalog(document: object, *, path: Path) -> MetricCatalog:
     if (cycle := _find_cycle(metrics)) is not None:
         raise ConfigError(f"{path}: formulas form a cycle: {' -> '.join(cycle)}")
     return MetricCatalog(metrics, path=path)
+
+
+def _metrics_section(document: object, path: Path) -> dict[object, object]:
+    """The document's `metrics:` mapping, which must hold at least one metric."""
+    if not isinstance(document, dict) or not isinstance(document.get("metrics"), dict):
+        raise ConfigError(f"{path}: expected a top-level `metrics:` mapping")
+    raw: dict[object, object] = document["metrics"]
+    if not raw:
+        raise ConfigError(f"{path}: `metrics:` is empty; define at least one metric")
+    return raw
+
+
+def _parse_metric(key: object, body: object, path: Path) -> Metric:
+    """One metric's entry, validated: its key, then its settings; the title defaults to the key."""
+    if not isinstance(key, str) or not METRIC_KEY.fullmatch(key):
+        raise ConfigError(
+            f"{path}: metric key {key!r} must be lower_snake_case letters, digits and _"
+        )
+    if not isinstance(body, dict):
+        raise ConfigError(f"{path}: metric {key!r}: expected a mapping of settings")
+    for setting in body:
+        if not isinstance(setting, str) or setting == "key":
+            raise ConfigError(f"{path}: metric {key!r}: {setting}: unknown setting")
+    try:
+        return Metric.model_validate({"title": key.replace("_", " "), **body, "key": key})
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: metric {key!r}: {_describe(exc)}") from None
 
 
 def load_catalog(path: Path) -> MetricCatalog:

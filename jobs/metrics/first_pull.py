@@ -1,7 +1,7 @@
 """Data from the first minute: a goal set on a metric with no recent value pulls it at once.
 
 Pulls are coalesced per metric: goals set together share one pull, and a pull that finished
-less than `remember` ago is reused rather than repeated, so ten `/goal set`s on one metric
+less than `remember` ago is reused rather than repeated, so ten `set` commands on one metric
 cost the source one request.
 """
 

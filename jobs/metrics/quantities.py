@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from jobs.errors import UsageError, quoted
+from jobs.errors import Code, CommandLine, Typed, UsageError
 from jobs.metrics.catalog import Metric, Unit
 
 # A number is typed with an optional minus, an optional currency sign, digits with at most one
@@ -64,20 +64,20 @@ def fraction_of_percent(percent: float) -> float:
 
 def target_for(metric: Metric, quantity: Quantity) -> float:
     """The target in the metric's own scale, or UsageError saying what is wrong with it."""
-    example = f"/goal set {metric.key} {example_target(metric)}"
-    if quantity.percent and metric.unit is not Unit.PERCENT:
+    example = CommandLine("set", metric.key, example_target(metric))
+    key = Code(metric.key)
+    if quantity.percent and not metric.is_percent:
         raise UsageError(
-            f"`{metric.key}` is a {metric.unit.value} metric, so its target cannot be a "
-            "percentage.",
+            key,
+            f" is a {metric.unit.value} metric, so its target cannot be a percentage.",
             example=example,
         )
     if quantity.currency and metric.unit is not Unit.CURRENCY:
-        raise UsageError(
-            f"`{metric.key}` is a {metric.unit.value} metric, not money.", example=example
-        )
+        raise UsageError(key, f" is a {metric.unit.value} metric, not money.", example=example)
     if quantity.currency and quantity.currency != metric.currency:
         raise UsageError(
-            f"`{metric.key}` is counted in {metric.currency}, not {quantity.currency}; "
+            key,
+            f" is counted in {metric.currency}, not {quantity.currency}; "
             f"write the target as {metric.currency}520 or just 520.",
             example=example,
         )
@@ -88,13 +88,15 @@ def target_for(metric: Metric, quantity: Quantity) -> float:
         )
     if quantity.value < 0 and metric.unit is not Unit.RATIO:
         raise UsageError(
-            f"{quoted(quantity.text)} is negative; a {metric.unit.value} target must be above 0.",
+            Typed(quantity.text),
+            f" is negative; a {metric.unit.value} target must be above 0.",
             example=example,
         )
-    if metric.unit is Unit.PERCENT:
+    if metric.is_percent:
         if quantity.value > 100:
             raise UsageError(
-                f"{quoted(quantity.text)} is over 100%; percent targets are between 0 and 100.",
+                Typed(quantity.text),
+                " is over 100%; percent targets are between 0 and 100.",
                 example=example,
             )
         return fraction_of_percent(quantity.value) if metric.scale == "fraction" else quantity.value
@@ -103,23 +105,27 @@ def target_for(metric: Metric, quantity: Quantity) -> float:
 
 def reading_for(metric: Metric, quantity: Quantity) -> float:
     """A checked-in value in the metric's own scale (0 is a fine reading; a target is not)."""
-    example = f"/goal checkin {metric.key} {example_target(metric)}"
-    if quantity.percent and metric.unit is not Unit.PERCENT:
+    example = CommandLine("checkin", metric.key, example_target(metric))
+    key = Code(metric.key)
+    if quantity.percent and not metric.is_percent:
         raise UsageError(
-            f"`{metric.key}` is a {metric.unit.value} metric, so its value cannot be a percentage.",
+            key,
+            f" is a {metric.unit.value} metric, so its value cannot be a percentage.",
             example=example,
         )
     if quantity.currency and quantity.currency != metric.currency:
-        raise UsageError(f"`{metric.key}` is counted in {metric.currency}.", example=example)
+        raise UsageError(key, f" is counted in {metric.currency}.", example=example)
     if quantity.value < 0 and metric.unit is not Unit.RATIO:
         raise UsageError(
-            f"{quoted(quantity.text)} is negative; a {metric.unit.value} value cannot be.",
+            Typed(quantity.text),
+            f" is negative; a {metric.unit.value} value cannot be.",
             example=example,
         )
-    if metric.unit is Unit.PERCENT:
+    if metric.is_percent:
         if quantity.value > 100:
             raise UsageError(
-                f"{quoted(quantity.text)} is over 100%; percentages are between 0 and 100.",
+                Typed(quantity.text),
+                " is over 100%; percentages are between 0 and 100.",
                 example=example,
             )
         return fraction_of_percent(quantity.value) if metric.scale == "fraction" else quantity.value

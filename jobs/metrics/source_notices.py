@@ -17,21 +17,20 @@ dropped, and a recovery DM goes only to whoever got the failure DM.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from jobs.context import EngineContext, SendTiming
 from jobs.escalation.episode import EscalationPolicy, deliver_at
 from jobs.messages import AffectedGoal, SourceNotice
-from jobs.messenger import Messenger
 from jobs.metrics.catalog import MetricCatalog
 from jobs.outbox.outcomes import Done, Later, Outcome, Skip
 from storage import goals as goal_store
 from storage import outbox
 from storage import sources as source_store
-from storage.db import Database
 from storage.models import Goal, OutboxMessage
 
 DOWN, UP = "source_down", "source_up"
@@ -140,22 +139,18 @@ def _row(
 class SourceNotices:
     """Sends the source DMs (kinds `source_down` and `source_up`) through the messenger."""
 
-    database: Database
-    messenger: Messenger
-    catalog: MetricCatalog
-    timezone: str
-    clock: Callable[[], datetime]
-    retry_after: timedelta
+    context: EngineContext
+    timing: SendTiming
     # Only its quiet hours apply: a notice is sent once, never repeated.
     policy: EscalationPolicy = field(default_factory=EscalationPolicy)
 
     async def handle(self, message: OutboxMessage) -> Outcome:
         """Send one claimed notice (or say why not yet, or not at all)."""
-        payload, now, recipient = message.payload, self.clock(), message.recipient_id or ""
-        metric = self.catalog.get(payload["metric_key"])
+        payload, now, recipient = message.payload, self.context.clock(), message.recipient_id or ""
+        metric = self.context.catalog.get(payload["metric_key"])
         if metric is None:
             return Skip("the metric is no longer in the catalog")
-        async with self.database.transaction() as session:
+        async with self.context.database.transaction() as session:
             status = await source_store.status_of(session=session, metric_key=metric.key)
             goals = await self._goals(session, message, metric.key)
             down = (
@@ -173,13 +168,13 @@ class SourceNotices:
             if down is None or (down.done_at is not None and not down.result.get("ts")):
                 return Skip("the failure was not told")
             if down.done_at is None:  # it may wait for quiet hours to end: so does this
-                until = max(now + self.retry_after, down.due_at)
+                until = max(now + self.timing.retry_after, down.due_at)
                 return Later(until, "the failure notice is not sent yet")
             if failing is not None:
                 return Skip("the source is failing again")
         else:
             return Skip(f"unknown kind {message.kind}")
-        tz = await self.messenger.user_timezone(recipient) or self.timezone
+        tz = await self.context.messenger.user_timezone(recipient) or self.context.timezone
         when = deliver_at(now, recipient_tz=tz, policy=self.policy)
         if when > now:
             return Later(when, f"quiet hours in {tz}")
@@ -193,7 +188,7 @@ class SourceNotices:
                 datetime.fromisoformat(payload["recovered_at"]) if message.kind == UP else None
             ),
         )
-        channel, ts = await self.messenger.send_dm(recipient, notice)
+        channel, ts = await self.context.messenger.send_dm(recipient, notice)
         return Done({"ts": ts, "channel": channel})
 
     async def _goals(
@@ -203,7 +198,7 @@ class SourceNotices:
         goals = await goal_store.active_goals(
             session=session,
             team_id=message.team_id,
-            metric_keys=affected_metrics(self.catalog, metric_key),
+            metric_keys=affected_metrics(self.context.catalog, metric_key),
         )
         return tuple(
             AffectedGoal(
@@ -217,5 +212,5 @@ class SourceNotices:
         )
 
     def _title(self, metric_key: str) -> str:
-        metric = self.catalog.get(metric_key)
+        metric = self.context.catalog.get(metric_key)
         return metric.title if metric is not None else metric_key

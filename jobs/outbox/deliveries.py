@@ -1,5 +1,5 @@
 """What sending each kind of outbox message means: the parent and checklist of a remediation
-thread, its notes, reminders and close-out, and the escalation DMs.
+thread, its notes, reminders and close-out; the escalation DMs are jobs/outbox/escalation_dms.py.
 
 Everything is read fresh when the message goes out (the goal's numbers, the episode, who the
 lead is), so a deferred message says what is true when it is sent. A handler returns whether
@@ -8,27 +8,26 @@ the message was sent (with the state to store alongside), is to wait, or no long
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from jobs.digest.model import GoalLine
+from jobs.context import EngineContext, SendTiming
 from jobs.escalation import compose, rows
 from jobs.escalation.close_out import decide_close_out, decided_close_out
-from jobs.escalation.episode import EscalationPolicy, deliver_at, policy_from_dict
+from jobs.escalation.compose import Subject, load_subject, thread_message_failed
+from jobs.escalation.flow import CONFIG_COMMANDS
 from jobs.escalation.remediation import (
     RemindOwners,
     due_timers,
     fire,
 )
+from jobs.evaluation.classify import EvaluationPolicy
 from jobs.messages import (
     Acknowledged,
     BandChanged,
     CloseOut,
-    EscalationDm,
     LeadAlerted,
     MissingRecipient,
     Outgoing,
@@ -36,107 +35,40 @@ from jobs.messages import (
     Reminder,
     Snoozed,
 )
-from jobs.messenger import Messenger
-from jobs.metrics.catalog import MetricCatalog
+from jobs.outbox.escalation_dms import EscalationDms
 from jobs.outbox.outcomes import Apply, Done, Later, Outcome, Skip
 from storage import escalation as escalation_store
-from storage import outbox
-from storage.db import Database
-from storage.models import EpisodeRow, Goal, OutboxMessage, RemediationRow
-
-
-@dataclass
-class Subject:
-    """Everything one message is about, read fresh when it is sent."""
-
-    goal: Goal
-    line: GoalLine
-    timezone: str
-    remediation: RemediationRow | None
-    episode: EpisodeRow | None
+from storage.models import OutboxMessage, RemediationRow
 
 
 @dataclass
 class Deliveries:
     """Sends one outbox message of any kind through the messenger."""
 
-    database: Database
-    messenger: Messenger
-    catalog: MetricCatalog
-    timezone: str
-    clock: Callable[[], datetime]
-    trend_trigger: int
-    retry_after: timedelta
-    # How soon to look again when a message waits for its thread to be posted.
-    wait_for_thread: timedelta = timedelta(seconds=5)
+    context: EngineContext
+    policy: EvaluationPolicy
+    timing: SendTiming
+    dms: EscalationDms = field(init=False)
 
-    async def _subject(self, message: OutboxMessage) -> Subject | None:
-        async with self.database.transaction() as session:
-            goal = (
-                await escalation_store.goals_by_id(session=session, goal_ids=[message.goal_id])
-            ).get(message.goal_id)
-            if goal is None or goal.team_id != message.team_id:
-                return None
-            line = await compose.load_goal_line(
-                session=session,
-                catalog=self.catalog,
-                goal=goal,
-                trend_trigger=self.trend_trigger,
-                today=self.clock().astimezone(ZoneInfo(self.timezone)).date(),
-            )
-            timezone = await compose.channel_timezone(
-                session=session,
-                team_id=goal.team_id,
-                channel_id=goal.channel_id,
-                default=self.timezone,
-            )
-            remediation = (
-                await escalation_store.get_remediation(
-                    session=session, team_id=goal.team_id, remediation_id=message.remediation_id
-                )
-                if message.remediation_id is not None
-                else None
-            )
-            episode = (
-                await escalation_store.get_episode(
-                    session=session, team_id=goal.team_id, episode_id=message.episode_id
-                )
-                if message.episode_id is not None
-                else None
-            )
-            if remediation is not None and episode is None:
-                episode = await escalation_store.episode_for_remediation(
-                    session=session, remediation_id=remediation.id or 0
-                )
-        return Subject(goal, line, timezone, remediation, episode)
+    def __post_init__(self) -> None:
+        self.dms = EscalationDms(context=self.context, timing=self.timing)
 
     async def handle(self, message: OutboxMessage) -> Outcome:
         """Send one claimed message (or say why not yet, or not at all)."""
-        subject = await self._subject(message)
+        subject = await load_subject(self.context, self.policy, message)
         if subject is None:
             return Skip("the goal was removed")
-        if message.kind == "dm":
-            return await self._dm(message, subject)
-        if message.kind == "dm_update":
-            return await self._dm_update(message, subject)
+        direct = {"dm": self.dms.send, "dm_update": self.dms.redraw}.get(message.kind)
+        if direct is not None:
+            return await direct(message, subject)
         rem = subject.remediation
         if rem is None or rem.id is None:
             return Skip("no remediation thread")
         if message.kind == "parent":
             return await self._parent(rem, subject)
-        if rem.parent_ts is None:
-            if not await self._failed(rem.id, "parent"):
-                return Later(self.clock() + self.wait_for_thread, "the thread is not posted yet")
-            if message.kind in ("checklist", "checklist_update", "parent_update"):
-                return Skip("the thread could not be opened")
-            # Notes, reminders and the close-out go to the goal's owner instead (_post_note).
-        elif (
-            message.kind != "checklist"
-            and rem.checklist_ts is None
-            and not await self._failed(rem.id, "checklist")
-        ):
-            # The checklist opens the thread; with several bots sending, notes wait for it.
-            return Later(self.clock() + self.wait_for_thread, "the checklist is not posted yet")
+        waiting = await self._waits_for_thread(message.kind, rem)
+        if waiting is not None:
+            return waiting
         handlers = {
             "checklist": self._checklist,
             "checklist_update": self._checklist_update,
@@ -150,6 +82,29 @@ class Deliveries:
             return Skip(f"unknown kind {message.kind}")
         return await handler(message, rem, subject)
 
+    async def _waits_for_thread(self, kind: str, rem: RemediationRow) -> Later | Skip | None:
+        """Why a message into the thread can't go out yet (or at all); None when it can.
+
+        The parent opens the thread and the checklist comes first in it: with several bots
+        sending, the rest wait for both, unless sending them failed for good."""
+        if rem.parent_ts is not None:
+            if kind == "checklist" or rem.checklist_ts is not None:
+                return None
+            if await thread_message_failed(self.context, rem.id or 0, "checklist"):
+                return None
+            return Later(
+                self.context.clock() + self.timing.wait_for_thread,
+                "the checklist is not posted yet",
+            )
+        if not await thread_message_failed(self.context, rem.id or 0, "parent"):
+            return Later(
+                self.context.clock() + self.timing.wait_for_thread, "the thread is not posted yet"
+            )
+        if kind in ("checklist", "checklist_update", "parent_update"):
+            return Skip("the thread could not be opened")
+        # Notes, reminders and the close-out go to the goal's owner instead (_post_note).
+        return None
+
     # -- the remediation thread -------------------------------------------------------------
 
     async def _parent(self, rem: RemediationRow, subject: Subject) -> Outcome:
@@ -160,9 +115,9 @@ class Deliveries:
             subject.line,
             timezone=subject.timezone,
             recovered_at=None,
-            trend_trigger=self.trend_trigger,
+            policy=self.policy,
         )
-        ts = await self.messenger.post(rem.channel_id, view)
+        ts = await self.context.messenger.post(rem.channel_id, view)
         return Done(
             {"ts": ts, "channel": rem.channel_id},
             _set_ts(rem.id or 0, "parent_ts", ts),
@@ -174,20 +129,23 @@ class Deliveries:
         if rem.checklist_ts is not None:
             return Skip("already posted")
         view = compose.checklist_view(
-            rem, subject.line, timezone=subject.timezone, now=self.clock()
+            rem, subject.line, timezone=subject.timezone, now=self.context.clock()
         )
-        ts = await self.messenger.post(rem.channel_id, view, thread_ts=rem.parent_ts)
+        ts = await self.context.messenger.post(rem.channel_id, view, thread_ts=rem.parent_ts)
         return Done({"ts": ts, "channel": rem.channel_id}, _set_ts(rem.id or 0, "checklist_ts", ts))
 
     async def _checklist_update(
         self, message: OutboxMessage, rem: RemediationRow, subject: Subject
     ) -> Outcome:
         if rem.checklist_ts is None:
-            return Later(self.clock() + self.wait_for_thread, "the checklist is not posted yet")
+            return Later(
+                self.context.clock() + self.timing.wait_for_thread,
+                "the checklist is not posted yet",
+            )
         view = compose.checklist_view(
-            rem, subject.line, timezone=subject.timezone, now=self.clock()
+            rem, subject.line, timezone=subject.timezone, now=self.context.clock()
         )
-        await self.messenger.update(rem.channel_id, rem.checklist_ts, view)
+        await self.context.messenger.update(rem.channel_id, rem.checklist_ts, view)
         return Done({"ts": rem.checklist_ts, "channel": rem.channel_id})
 
     async def _parent_update(
@@ -201,25 +159,17 @@ class Deliveries:
             subject.line,
             timezone=subject.timezone,
             recovered_at=recovered,
-            trend_trigger=self.trend_trigger,
+            policy=self.policy,
         )
-        await self.messenger.update(rem.channel_id, rem.parent_ts, view)
+        await self.context.messenger.update(rem.channel_id, rem.parent_ts, view)
         return Done({"ts": rem.parent_ts, "channel": rem.channel_id})
-
-    async def _failed(self, remediation_id: int, what: str) -> bool:
-        """Whether the thread's parent or checklist message failed for good."""
-        async with self.database.transaction() as session:
-            row = await outbox.by_run_key(
-                session=session, run_key=f"remediation:{remediation_id}:{what}"
-            )
-        return row is not None and row.state == "failed"
 
     async def _post_note(self, rem: RemediationRow, note: Outgoing) -> Done:
         """Into the thread; when the thread could not be opened, to the goal's owner instead."""
         if rem.parent_ts is None:
-            channel, ts = await self.messenger.send_dm(rem.owner_id, note)
+            channel, ts = await self.context.messenger.send_dm(rem.owner_id, note)
             return Done({"ts": ts, "channel": channel, "instead_of_thread": True})
-        ts = await self.messenger.post(rem.channel_id, note, thread_ts=rem.parent_ts)
+        ts = await self.context.messenger.post(rem.channel_id, note, thread_ts=rem.parent_ts)
         return Done({"ts": ts, "channel": rem.channel_id})
 
     async def _note(self, message: OutboxMessage, rem: RemediationRow, subject: Subject) -> Outcome:
@@ -229,7 +179,8 @@ class Deliveries:
             case "alerted":
                 note = LeadAlerted(line, user_id=payload["user_id"], role=payload["role"])
             case "missing":
-                note = MissingRecipient(line, role=payload["role"], command=payload["command"])
+                role = payload["role"]
+                note = MissingRecipient(line, role=role, command=CONFIG_COMMANDS[role])
             case "band_changed":
                 note = BandChanged(line, previous=payload["previous"], band=payload["band"])
             case "recovered":
@@ -262,10 +213,10 @@ class Deliveries:
             return Skip(f"remediation {rem.status}")
         plan = rows.remediation_from_row(rem)
         kind = message.payload.get("kind", "24h")
-        now = self.clock()
+        now = self.context.clock()
         timer = next((t for t in due_timers(plan, now=now) if t.kind == f"reminder_{kind}"), None)
         if timer is None:
-            return Later(now + self.retry_after, "not due by the remediation's clock")
+            return Later(now + self.timing.retry_after, "not due by the remediation's clock")
         _, effects = fire(plan, timer, now=now, metric_adverse=True, band=subject.line.band)
         owners = next((e.user_ids for e in effects if isinstance(e, RemindOwners)), ())
         if not owners:
@@ -291,21 +242,20 @@ class Deliveries:
         is never lost and never undone; a Resolve that got there first means there is nothing
         to close. The decision is stored in this row, so a retried post says the same thing.
         """
-        decided = await decided_close_out(self.database, message)
+        decided = await decided_close_out(self.context.database, message)
         if decided is None:
             decision = await decide_close_out(
-                database=self.database,
+                context=self.context,
                 message=message,
                 goal=subject.goal,
                 line=subject.line,
                 episode=subject.episode,
-                clock=self.clock,
-                retry_after=self.retry_after,
+                retry_after=self.timing.retry_after,
             )
             if not isinstance(decision, dict):
                 return decision
             decided = decision
-        async with self.database.transaction() as session:
+        async with self.context.database.transaction() as session:
             fresh = await escalation_store.get_remediation(
                 session=session, team_id=rem.team_id, remediation_id=rem.id or 0
             )
@@ -318,96 +268,6 @@ class Deliveries:
             escalated_to=tuple((role, user) for role, user in decided["escalated_to"]),
         )
         return await self._post_note(fresh or rem, note)
-
-    # -- direct messages --------------------------------------------------------------------
-
-    def _dm_view(
-        self, message: OutboxMessage, subject: Subject, *, link: str | None, repeat: int
-    ) -> EscalationDm:
-        payload, episode = message.payload, subject.episode
-        overdue = payload.get("reason") == "overdue"
-        return EscalationDm(
-            goal=subject.line,
-            channel_id=subject.goal.channel_id,
-            episode_id=(episode.id or 0) if episode is not None else 0,
-            role=payload["role"],
-            reason="repeat" if repeat > 0 and not overdue else payload["reason"],
-            repeat=repeat,
-            thread_link=link,
-            acknowledged_by=episode.acknowledged_by
-            if episode is not None and not overdue
-            else None,
-            snoozed_until=episode.snoozed_until if episode is not None and not overdue else None,
-            remediation_id=message.remediation_id if overdue else None,
-        )
-
-    async def _thread_link(self, rem: RemediationRow | None) -> str | Later | None:
-        if rem is None or rem.id is None:
-            return None
-        if rem.parent_ts is None:
-            if await self._failed(rem.id, "parent"):
-                return None  # the DM goes out without a link
-            return Later(self.clock() + self.wait_for_thread, "the thread is not posted yet")
-        return await self.messenger.permalink(rem.channel_id, rem.parent_ts)
-
-    async def _dm(self, message: OutboxMessage, subject: Subject) -> Outcome:
-        payload, episode, now = message.payload, subject.episode, self.clock()
-        recipient = message.recipient_id or ""
-        repeat = int(payload.get("repeat", 0))
-        overdue = payload.get("reason") == "overdue"
-        policy = policy_from_dict(episode.policy) if episode is not None else EscalationPolicy()
-        if not overdue:
-            if episode is None or episode.closed_at is not None:
-                return Skip("the goal recovered")
-            if repeat > 0 and episode.acknowledged_at is not None:
-                return Skip(f"acknowledged by {episode.acknowledged_by}")
-            if repeat > 0 and payload.get("band", episode.peak_band) != episode.peak_band:
-                return Skip(f"superseded by the {episode.peak_band} escalation")
-            if repeat > 0 and episode.snoozed_until is not None and now < episode.snoozed_until:
-                return Later(episode.snoozed_until, "snoozed")
-        tz = await self.messenger.user_timezone(recipient) or self.timezone
-        when = deliver_at(now, recipient_tz=tz, policy=policy)
-        if when > now:
-            return Later(when, f"quiet hours in {tz}")
-        link = await self._thread_link(subject.remediation)
-        if isinstance(link, Later):
-            return link
-        view = self._dm_view(message, subject, link=link, repeat=repeat)
-        channel, ts = await self.messenger.send_dm(recipient, view)
-        result = {"ts": ts, "channel": channel}
-        if overdue or episode is None or repeat >= policy.max_repeats:
-            return Done(result)
-        next_ping = rows.ping(
-            team_id=message.team_id,
-            goal_id=message.goal_id,
-            episode_id=episode.id or 0,
-            remediation_id=message.remediation_id,
-            role=payload["role"],
-            band=payload.get("band", episode.peak_band),
-            recipient_id=recipient,
-            reason="repeat",
-            repeat=repeat + 1,
-            due_at=now + policy.repeat_every,
-            now=now,
-        )
-
-        async def apply(session: AsyncSession) -> list[OutboxMessage]:
-            return [next_ping]
-
-        return Done(result, apply)
-
-    async def _dm_update(self, message: OutboxMessage, subject: Subject) -> Outcome:
-        """Redraw a DM someone clicked (Acknowledge/Snooze), so its buttons match the state."""
-        payload = message.payload
-        link = await self._thread_link(subject.remediation)
-        view = self._dm_view(
-            message.model_copy(update={"payload": payload["dm"]}),
-            subject,
-            link=None if isinstance(link, Later) else link,
-            repeat=int(payload["dm"].get("repeat", 0)),
-        )
-        await self.messenger.update(payload["channel"], payload["ts"], view)
-        return Done({"ts": payload["ts"], "channel": payload["channel"]})
 
 
 def _set_ts(remediation_id: int, field_name: str, ts: str) -> Apply:

@@ -14,21 +14,20 @@ never itself the subject of another notice, so this always ends.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from jobs.context import EngineContext
 from jobs.digest.build import DueDigest
 from jobs.escalation.episode import EscalationPolicy, deliver_at
 from jobs.escalation.flow import recipient_for
 from jobs.messages import DeliveryProblem
-from jobs.messenger import DeliveryError, Messenger, PermanentDeliveryError
+from jobs.messenger import DeliveryError, PermanentDeliveryError
 from jobs.outbox.outcomes import Done, Later, Outcome, Skip
 from storage import escalation as escalation_store
 from storage import goals as goal_store
-from storage.db import Database
 from storage.models import OutboxMessage
 
 PROBLEM = "problem"
@@ -84,17 +83,17 @@ async def digest_problem(
 class DeliveryProblems:
     """Delivers `problem` notices."""
 
-    database: Database
-    messenger: Messenger
-    clock: Callable[[], datetime]
-    timezone: str = "UTC"
+    context: EngineContext
+    # Whom Slack gives no timezone is taken to be in UTC here, not in the deployment's
+    # timezone as for the other messages.
+    fallback_timezone: str = "UTC"
     # Only its quiet hours apply: a notice is sent once, never repeated.
     policy: EscalationPolicy = field(default_factory=EscalationPolicy)
 
     async def handle(self, message: OutboxMessage) -> Outcome:
         """DM the lead or owner, else post in the channel; raise when nobody can be told."""
-        payload, now = message.payload, self.clock()
-        async with self.database.transaction() as session:
+        payload, now = message.payload, self.context.clock()
+        async with self.context.database.transaction() as session:
             goal = (
                 await escalation_store.goals_by_id(session=session, goal_ids=[message.goal_id])
             ).get(message.goal_id)
@@ -112,17 +111,17 @@ class DeliveryProblems:
         )
         people = [u for u in dict.fromkeys((lead, goal.owner_id)) if u and u != target]
         if people:
-            tz = await self.messenger.user_timezone(people[0]) or self.timezone
+            tz = await self.context.messenger.user_timezone(people[0]) or self.fallback_timezone
             when = deliver_at(now, recipient_tz=tz, policy=self.policy)
             if when > now:
                 return Later(when, f"quiet hours in {tz}")
         for user in people:
             try:
-                channel, ts = await self.messenger.send_dm(user, notice)
+                channel, ts = await self.context.messenger.send_dm(user, notice)
             except PermanentDeliveryError:
                 continue  # that person cannot be reached either: try the next
             return Done({"ts": ts, "channel": channel, "to": user})
         if target == goal.channel_id:
             raise PermanentDeliveryError("nobody_to_tell", target=target)
-        ts = await self.messenger.post(goal.channel_id, notice)
+        ts = await self.context.messenger.post(goal.channel_id, notice)
         return Done({"ts": ts, "channel": goal.channel_id})

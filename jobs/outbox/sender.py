@@ -13,16 +13,16 @@ import asyncio
 import logging
 import random
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, Literal
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from structlog.contextvars import bound_contextvars
 
-from jobs.messenger import DeliveryError, Messenger, TransientDeliveryError
-from jobs.metrics.catalog import MetricCatalog
+from jobs.context import EngineContext, SendTiming
+from jobs.evaluation.classify import EvaluationPolicy
+from jobs.messenger import DeliveryError, TransientDeliveryError
 from jobs.metrics.source_notices import KINDS as SOURCE_NOTICE_KINDS
 from jobs.metrics.source_notices import SourceNotices
 from jobs.outbox.deliveries import Deliveries
@@ -31,7 +31,6 @@ from jobs.outbox.problems import PROBLEM_KINDS, DeliveryProblems, problem_notice
 from jobs.self_check import KINDS as SELF_CHECK_KINDS
 from jobs.self_check import SelfCheck
 from storage import outbox
-from storage.db import Database
 from storage.models import OutboxMessage
 
 log = logging.getLogger("goalpulse.timers")
@@ -54,23 +53,11 @@ class TimerOutcome:
 class OutboxSender:
     """Sends due outbox rows through the messenger; safe to run in several processes at once."""
 
-    database: Database
-    messenger: Messenger
-    catalog: MetricCatalog
-    timezone: str
-    clock: Callable[[], datetime]
-    worker: str
-    trend_trigger: int = 3
-    lease: timedelta = timedelta(minutes=5)
-    retry_after: timedelta = timedelta(minutes=1)
-    # How soon to look again when a message waits for its thread to be posted.
-    wait_for_thread: timedelta = timedelta(seconds=5)
+    context: EngineContext
+    # The trend trigger travels with it into every goal line and remediation parent.
+    policy: EvaluationPolicy = field(default_factory=EvaluationPolicy)
+    timing: SendTiming = field(default_factory=SendTiming)
     concurrency: int = 8
-    # A send gives up after send_timeout (shorter than the lease, so it ends before anyone may
-    # take it over); a transient failure is retried up to max_attempts times, backing off.
-    send_timeout: timedelta = timedelta(seconds=60)
-    max_attempts: int = 8
-    max_backoff: timedelta = timedelta(minutes=30)
     _goal_locks: defaultdict[int, asyncio.Lock] = field(
         default_factory=lambda: defaultdict(asyncio.Lock)
     )
@@ -80,37 +67,10 @@ class OutboxSender:
     self_check: SelfCheck = field(init=False)
 
     def __post_init__(self) -> None:
-        if self.send_timeout >= self.lease:
-            raise ValueError("send_timeout must be shorter than the lease")
-        self.self_check = SelfCheck(
-            database=self.database,
-            messenger=self.messenger,
-            catalog=self.catalog,
-            clock=self.clock,
-            worker=self.worker,
-            timezone=self.timezone,
-        )
-        self.problems = DeliveryProblems(
-            database=self.database, messenger=self.messenger, clock=self.clock
-        )
-        self.deliveries = Deliveries(
-            database=self.database,
-            messenger=self.messenger,
-            catalog=self.catalog,
-            timezone=self.timezone,
-            clock=self.clock,
-            trend_trigger=self.trend_trigger,
-            retry_after=self.retry_after,
-            wait_for_thread=self.wait_for_thread,
-        )
-        self.source_notices = SourceNotices(
-            database=self.database,
-            messenger=self.messenger,
-            catalog=self.catalog,
-            timezone=self.timezone,
-            clock=self.clock,
-            retry_after=self.retry_after,
-        )
+        self.self_check = SelfCheck(context=self.context)
+        self.problems = DeliveryProblems(context=self.context)
+        self.deliveries = Deliveries(context=self.context, policy=self.policy, timing=self.timing)
+        self.source_notices = SourceNotices(context=self.context, timing=self.timing)
 
     async def run_due(self, *, goal_id: int | None = None) -> list[TimerOutcome]:
         """Send what is due (for one goal, or all), and the follow-ups that sending queued (a
@@ -125,8 +85,8 @@ class OutboxSender:
 
     async def _one_pass(self, goal_id: int | None) -> list[TimerOutcome]:
         """Send what is due now; one goal's messages go out in order."""
-        async with self.database.transaction() as session:
-            due = await outbox.due(session=session, now=self.clock(), goal_id=goal_id)
+        async with self.context.database.transaction() as session:
+            due = await outbox.due(session=session, now=self.context.clock(), goal_id=goal_id)
         by_goal: defaultdict[int, list[OutboxMessage]] = defaultdict(list)
         for message in due:
             by_goal[message.goal_id].append(message)
@@ -154,21 +114,21 @@ class OutboxSender:
 
     async def _send_bound(self, message: OutboxMessage) -> TimerOutcome:
         assert message.id is not None
-        now = self.clock()
-        async with self.database.transaction() as session:
+        now = self.context.clock()
+        async with self.context.database.transaction() as session:
             token = await outbox.claim(
                 session=session,
                 message=message,
-                worker=self.worker,
+                worker=self.context.worker,
                 now=now,
-                lease_until=now + self.lease,
+                lease_until=now + self.timing.lease,
             )
         if token is None:
             return TimerOutcome(message.run_key, message.kind, "taken")
-        held = _Claim(message.id, self.worker, token)
+        held = _Claim(message.id, self.context.worker, token)
         try:
             # Shorter than the lease: a stalled send gives up before anyone else may take over.
-            async with asyncio.timeout(self.send_timeout.total_seconds()):
+            async with asyncio.timeout(self.timing.send_timeout.total_seconds()):
                 outcome = await self._handle(message)
         except DeliveryError as exc:
             return await self._failed(message, held, exc)
@@ -178,7 +138,7 @@ class OutboxSender:
             log.exception("%s failed unexpectedly", message.run_key)
             return await self._failed(message, held, TransientDeliveryError(type(exc).__name__))
         try:
-            async with self.database.transaction() as session:
+            async with self.context.database.transaction() as session:
                 return await self._record(session, message, held, outcome)
         except _LeaseLost:
             log.warning("%s: lease lost while sending; its new owner decides", message.run_key)
@@ -206,7 +166,7 @@ class OutboxSender:
                     await outbox.complete(
                         session=session,
                         **held.args,
-                        now=self.clock(),
+                        now=self.context.clock(),
                         result={"skipped": reason},
                         state="skipped",
                     )
@@ -215,7 +175,7 @@ class OutboxSender:
             case Done(result=result, apply=apply):
                 _check(
                     await outbox.complete(
-                        session=session, **held.args, now=self.clock(), result=result
+                        session=session, **held.args, now=self.context.clock(), result=result
                     )
                 )
                 follow_ups = await apply(session) if apply else []
@@ -227,16 +187,19 @@ class OutboxSender:
     ) -> TimerOutcome:
         """A permanent error, or the last retry: the row ends as failed and someone is told.
         Otherwise it is handed back for a later try, backing off."""
-        now = self.clock()
-        final = error.permanent or held.token >= self.max_attempts
-        async with self.database.transaction() as session:
+        now = self.context.clock()
+        final = error.permanent or held.token >= self.timing.max_attempts
+        async with self.context.database.transaction() as session:
             if final:
                 ended = await outbox.fail(session=session, **held.args, now=now, reason=str(error))
                 if ended and (notice := problem_notice(message, error, now=now)) is not None:
                     await outbox.enqueue(session=session, messages=[notice])
             else:
                 delay = backoff(
-                    held.token, base=self.retry_after, cap=self.max_backoff, hint=error.retry_after
+                    held.token,
+                    base=self.timing.retry_after,
+                    cap=self.timing.max_backoff,
+                    hint=error.retry_after,
                 )
                 await outbox.postpone(
                     session=session, **held.args, until=now + delay, error=str(error)

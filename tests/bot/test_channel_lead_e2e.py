@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from bot.runtime import RunningBot
-from storage import audit, workspace
+from storage import workspace
 from tests.support.conversation import CHANNEL, TEAM, run
 from tests.support.fake_slack import FakeSlack
+from tests.support.rows import audit_events
 from tests.support.signing import SignedSlack
 
 
@@ -25,7 +26,7 @@ async def lead_of(bot: RunningBot) -> str | None:
 
 async def config_events(bot: RunningBot) -> list[dict[str, Any]]:
     async with bot.services.database.transaction() as session:
-        events = await audit.list_events(session=session, team_id=TEAM)
+        events = await audit_events(session=session, team_id=TEAM)
     return [event.details for event in reversed(events) if event.action == "config.update"]
 
 

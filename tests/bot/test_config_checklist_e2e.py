@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bot.runtime import RunningBot
-from storage import audit, workspace
+from storage import workspace
 from tests.support.conversation import TEAM, audit_actions, reply_text, run
 from tests.support.fake_slack import FakeSlack
+from tests.support.rows import audit_events
 from tests.support.signing import SignedSlack
 
 ADMIN = "U0ADMIN"
@@ -34,7 +35,7 @@ async def test_admin_adds_an_item_and_sees_it_in_config(
     assert "add up to 6 more" in shown
     assert await audit_actions(bot) == ["config.update"]
     async with bot.services.database.transaction() as session:
-        [event] = await audit.list_events(session=session, team_id=TEAM)
+        [event] = await audit_events(session=session, team_id=TEAM)
     assert (event.actor_id, event.details) == (ADMIN, {"checklist_add": "User journey map review"})
 
 

@@ -31,9 +31,12 @@ from bot.demo import (
     script,
 )
 from bot.demo_messenger import SettableClock, TerminalMessenger
-from bot.services import Services
+from bot.services import Services, utc_now
+from jobs.context import EngineContext
+from jobs.engine import Engine
 from jobs.messages import Recovered
 from jobs.metrics.catalog import load_catalog
+from jobs.metrics.sources import SourceFetcher
 from storage import goals as goal_store
 from storage.db import Database
 from tests.bot.test_render_escalation import GOAL
@@ -217,7 +220,20 @@ def test_temporary_database_is_removed(tmp_path: Path, monkeypatch: pytest.Monke
 
 async def test_steps_store_goals_like_slash_commands(database: Database) -> None:
     """The demo's steps go through parse and execute, so the goals are stored as typed."""
-    services = Services(database=database, catalog=load_catalog(METRICS_PATH))
+    catalog = load_catalog(METRICS_PATH)
+    engine = Engine(
+        context=EngineContext(
+            database=database,
+            messenger=TerminalMessenger(
+                show=lambda where, blocks: None, clock=utc_now, channels={}, users={}
+            ),
+            catalog=catalog,
+            clock=utc_now,
+            timezone="UTC",
+        ),
+        fetcher=SourceFetcher(base_dir=METRICS_PATH.parent, env={}),
+    )
+    services = Services(database=database, catalog=catalog, engine=engine)
     for _, steps in script(services.today()):
         for step in steps:
             await run_step(step, services)

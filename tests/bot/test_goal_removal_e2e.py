@@ -21,7 +21,6 @@ from bot.constants import (
 from bot.render.blocks import KEEP_GOAL_ACTION, REMOVE_GOAL_ACTION
 from bot.runtime import RunningBot
 from bot.settings import Settings
-from storage import audit
 from storage import goals as goal_store
 from storage.models import Evaluation, Goal
 from tests.conftest import SIGNING_SECRET
@@ -30,6 +29,7 @@ from tests.support.clock import SettableClock
 from tests.support.conversation import TEAM, run, stored_goals
 from tests.support.fake_slack import FakeSlack
 from tests.support.questions import ask, press_in_reply, readable
+from tests.support.rows import audit_events
 from tests.support.signing import SignedSlack
 from tests.support.world import CHANNEL, World, at, text_of
 
@@ -92,7 +92,7 @@ async def evaluations(world: World, goal_id: int) -> int:
 
 async def last_audit(world: World) -> tuple[str, dict[str, Any]]:
     async with world.database.transaction() as session:
-        [event] = await audit.list_events(session=session, team_id=TEAM, limit=1)
+        [event] = await audit_events(session=session, team_id=TEAM, limit=1)
     return event.action, event.details
 
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from bot.app import SLACK_TIMEOUT_SECONDS, build_client, slack_session
 from bot.constants import CHECKLIST_ACTION, RESOLVE_ACTION
 from bot.runtime import RunningBot
 from bot.settings import Settings
+from bot.slack_client import SLACK_TIMEOUT_SECONDS, build_client, slack_session
 from bot.slack_errors import delivering
 from jobs.messenger import TransientDeliveryError
 from tests.bot.test_remediation_restart_e2e import (

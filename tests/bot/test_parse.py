@@ -25,7 +25,8 @@ from bot.commands.parse import (
     ShowHelp,
     parse_command,
 )
-from jobs.errors import GoalpulseError, NotFoundError, UsageError
+from bot.render.text import command_text, error_text
+from jobs.errors import CommandLine, GoalpulseError, NotFoundError, UsageError
 from jobs.goals.channel_settings import ChecklistChange, ConfigChange
 from jobs.goals.service import GoalChange, Thresholds
 from jobs.metrics.catalog import load_catalog
@@ -42,8 +43,9 @@ def parse(text: str) -> Command:
     return parse_command(text, catalog=CATALOG, today=TODAY)
 
 
-def as_typed(example: str) -> str:
+def as_typed(command: CommandLine) -> str:
     """An example command as Slack would send its text: `/goal ` dropped, `@ana` → a mention."""
+    example = command_text(command)
     assert example.startswith("/goal"), example
     text = example.removeprefix("/goal").lstrip()
     return re.sub(r"(?<![<\w])@(\w+)", lambda m: f"<@U0{m[1].upper()}|{m[1]}>", text)
@@ -322,7 +324,7 @@ def test_malformed_commands_say_what_is_wrong_and_how_to_fix_it(
     with pytest.raises(GoalpulseError) as caught:
         parse(text)
     assert type(caught.value) is error
-    assert fragment in caught.value.message
+    assert fragment in error_text(caught.value)
     assert caught.value.example is not None
     corrected = parse(as_typed(caught.value.example))
     assert isinstance(corrected, COMMAND_TYPES)
@@ -363,8 +365,8 @@ def test_user_text_in_errors_is_escaped(text: str, shown: str) -> None:
     """Mentions, broadcasts, links and `&` typed by a user come back escaped and inert."""
     with pytest.raises(GoalpulseError) as caught:
         parse(text)
-    assert shown in caught.value.message
-    assert_inert(caught.value.message)
+    assert shown in error_text(caught.value)
+    assert_inert(error_text(caught.value))
 
 
 @pytest.mark.parametrize(
@@ -374,16 +376,16 @@ def test_every_refusal_message_is_inert_mrkdwn(text: str) -> None:
     """No refusal message carries a raw `<`, `>` or `&` that Slack would act on."""
     with pytest.raises(GoalpulseError) as caught:
         parse(text)
-    assert_inert(caught.value.message)
+    assert_inert(error_text(caught.value))
 
 
 def test_long_user_text_is_shortened_in_the_message() -> None:
     """A long token is cut in the reply, without splitting an escape sequence."""
     with pytest.raises(UsageError) as caught:
         parse("show dau " + "<!channel>" * 40)
-    assert "…" in caught.value.message
-    assert len(caught.value.message) < 400
-    assert_inert(caught.value.message)
+    assert "…" in error_text(caught.value)
+    assert len(error_text(caught.value)) < 400
+    assert_inert(error_text(caught.value))
 
 
 def parse_outcome(text: str) -> str:
@@ -395,8 +397,8 @@ def parse_outcome(text: str) -> str:
         refusal = exc
     if refusal is None:
         return "parsed" if isinstance(result, COMMAND_TYPES) else f"unexpected {result!r}"
-    assert_inert(refusal.message)
-    assert refusal.example is not None, refusal.message
+    assert_inert(error_text(refusal))
+    assert refusal.example is not None, error_text(refusal)
     assert isinstance(parse(as_typed(refusal.example)), COMMAND_TYPES)
     return "refused"
 

@@ -9,12 +9,12 @@ from datetime import timedelta
 import pytest
 
 from bot.runtime import RunningBot
-from storage import audit
 from storage import points as point_store
 from storage.points import DailyValue
 from tests.bot.test_goal_modal_e2e import form, open_form, submission
 from tests.support.conversation import TEAM, reply_text, run, stored_goals
 from tests.support.fake_slack import FakeSlack
+from tests.support.rows import audit_events
 from tests.support.signing import SignedSlack
 
 REFUSAL = "would start this goal in red and page the CEO"
@@ -36,7 +36,7 @@ async def seed_dau(bot: RunningBot, value: float = 120_000) -> None:
 
 async def audit_actions(bot: RunningBot) -> list[str]:
     async with bot.services.database.transaction() as session:
-        events = await audit.list_events(session=session, team_id=TEAM)
+        events = await audit_events(session=session, team_id=TEAM)
     return [event.action for event in reversed(events)]
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from bot.settings import Settings
-from jobs.engine import Engine
+from jobs.context import SendTiming
 from tests.conftest import SIGNING_SECRET
 from tests.support.clock import SettableClock
 from tests.support.fake_slack import Call, FakeSlack
@@ -27,7 +27,7 @@ from tests.support.world import CHANNEL, World, at
 # way on any day of the life) and 15:00 in London (the people; outside their quiet hours).
 START = at(2026, 11, 25, 15)
 LEAD, CEO = "U0LI", "U0ADMIN"
-LEASE = Engine.lease
+LEASE = SendTiming.lease
 # Slack's 1 message/s per channel is paced in real time; these tests are about the clock.
 PACING = 0.01
 TICK = 0.02  # the bots' jobs run, and `settle` looks, this often (real seconds)

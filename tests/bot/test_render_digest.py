@@ -279,7 +279,7 @@ def escalated(
             "Escalated",
         ),
         (escalated(left=timedelta(minutes=35)), "1/3 done · 35m left", "0h"),
-        (escalated(left=timedelta(0)), "1/3 done · time is up", "left"),
+        (escalated(left=timedelta(0)), "1/3 done · past due", "left"),
         (escalated(acknowledged_by="<!channel>"), "· acknowledged ·", "<!channel>"),
     ],
     ids=[

@@ -24,9 +24,10 @@ from bot.constants import (
     parse_id,
     parse_owner_block_id,
 )
-from bot.render.alert_parts import local_time, time_left
 from bot.render.escalation import render
+from bot.render.times import local_time, time_left
 from jobs.errors import UsageError
+from jobs.escalation.flow import CONFIG_COMMANDS
 from jobs.escalation.remediation import ChecklistItem
 from jobs.messages import (
     Acknowledged,
@@ -167,7 +168,7 @@ EVERY_MESSAGE: list[Outgoing] = [
     view(items=tuple(replace(item, done_by=None, done_at=None) for item in ITEMS)),
     view(status="overdue", closed_by="U0LI"),
     LeadAlerted(GOAL, "U0LI", "lead"),
-    MissingRecipient(GOAL, "lead", "/goal config lead @someone"),
+    MissingRecipient(GOAL, "lead", CONFIG_COMMANDS["lead"]),
     BandChanged(RED, "orange", "red"),
     Recovered(replace(GOAL, band="yellow")),
     Acknowledged(GOAL, "U0LI"),
@@ -395,7 +396,7 @@ def test_long_checklist_stays_within_slack_limits() -> None:
 )
 def test_missing_recipient_says_who_and_how(role: str, who: str, command: str) -> None:
     """The note says which role is missing and the exact command that sets it."""
-    text, blocks = render(MissingRecipient(GOAL, role, command))
+    text, blocks = render(MissingRecipient(GOAL, role, CONFIG_COMMANDS[role]))
     shown = texts(blocks)
     assert who in shown
     assert "nobody was told" in shown

@@ -15,9 +15,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.app import build_client
 from bot.messenger import SlackMessenger
 from bot.settings import Settings
+from bot.slack_client import build_client
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.support.clock import SettableClock
 from tests.support.fake_slack import FakeSlack
@@ -119,7 +119,6 @@ async def test_a_source_failing_for_a_day_is_told_to_the_admin_once_a_day(
     await world.settle()  # its first pull read the CSV
     (metrics_path.parent / "dau.csv").unlink()
     engine = world.bots[0].services.engine
-    assert engine is not None
     world.clock.advance(timedelta(hours=1))
     await engine.pull(["dau"])
     await world.settle()

@@ -7,10 +7,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.app import build_client
 from bot.messenger import SlackMessenger
 from bot.runtime import build_engine
 from bot.settings import DEFAULT_SLACK_POSTS_PER_SECOND, Settings, load_settings
+from bot.slack_client import build_client
 from jobs.errors import ConfigError
 from jobs.metrics.catalog import load_catalog
 from storage.db import Database

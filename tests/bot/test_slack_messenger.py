@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.app import build_client
 from bot.messenger import ChannelPacer, SlackMessenger, WorkspacePacer
 from bot.render.digest import digest_text
 from bot.render.escalation import render
+from bot.slack_client import build_client
 from jobs.digest.model import ChannelDigest
 from jobs.escalation.remediation import ChecklistItem
 from jobs.messages import ChecklistView, EscalationDm, LeadAlerted

@@ -105,7 +105,7 @@ async def pull_everywhere(world: World, *, hours: int) -> None:
     """Every bot pulls dau at the same moment (as their schedules would), then they settle."""
     world.clock.set(START + timedelta(hours=hours))
     engines = [bot.services.engine for bot in world.bots]
-    await asyncio.gather(*(engine.pull(["dau"]) for engine in engines if engine is not None))
+    await asyncio.gather(*(engine.pull(["dau"]) for engine in engines))
     await world.settle()
 
 

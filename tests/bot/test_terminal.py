@@ -28,7 +28,7 @@ from bot.render.terminal import (
     display_width,
     mrkdwn_to_text,
 )
-from jobs.errors import UsageError
+from jobs.errors import CommandLine, UsageError
 from jobs.escalation.remediation import ChecklistItem
 from jobs.messages import ChecklistView
 from tests.bot.test_render_escalation import GOAL
@@ -178,7 +178,9 @@ def test_long_text_wraps_without_splitting_code() -> None:
 
 def test_real_error_reply_renders() -> None:
     """The bot's own error reply reads as a warning line and a corrected example."""
-    blocks = error_blocks(UsageError("`dau` is a count metric.", example="/goal set dau 150k"))
+    blocks = error_blocks(
+        UsageError("`dau` is a count metric.", example=CommandLine("set", "dau", "150k"))
+    )
     assert blocks_to_text(blocks) == "⚠️ `dau` is a count metric.\nTry: `/goal set dau 150k`"
 
 

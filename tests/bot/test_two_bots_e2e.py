@@ -89,9 +89,7 @@ async def until(world: World, hours: float) -> None:
     """Move the clock to START + `hours`; both bots' timers then start at the same moment on
     the same due messages (besides their scheduled ticks), and everything is let out."""
     world.clock.set(START + timedelta(hours=hours))
-    await asyncio.gather(
-        *(bot.services.engine.timers_tick() for bot in world.bots if bot.services.engine)
-    )
+    await asyncio.gather(*(bot.services.engine.timers_tick() for bot in world.bots))
     await catch_up(world)
 
 
@@ -169,11 +167,7 @@ async def test_both_bots_evaluating_the_same_check_in_open_one_episode(world: Wo
 
     async def both_evaluate() -> None:
         await asyncio.gather(
-            *(
-                bot.services.engine.evaluate_goals(team_id=TEAM)
-                for bot in world.bots
-                if bot.services.engine is not None
-            )
+            *(bot.services.engine.evaluate_goals(team_id=TEAM) for bot in world.bots)
         )
         await catch_up(world)
 

@@ -9,14 +9,14 @@ from typing import Any
 
 from sqlalchemy import insert
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jobs.evaluation.classify import EvaluationPolicy
 from jobs.evaluation.service import evaluate
 from storage import evaluations as evaluation_store
 from storage import points as point_store
 from storage.db import Database
-from storage.evaluations import RESULT_FIELDS
-from storage.models import Evaluation, Goal
+from storage.models import RESULT_FIELDS, Evaluation, Goal
 from storage.points import DailyValue
 from tests.jobs.reference_evaluation import reference_classify
 
@@ -207,14 +207,24 @@ async def test_narrowed_to_a_workspace_a_channel_or_metrics(database: Database) 
     ) | set(ids(metric="dau"))
 
 
+async def previous_bands(
+    *, session: AsyncSession, goal_ids: list[int], before: date
+) -> dict[int, str]:
+    """Each goal's band on its latest evaluated day before `before`, by the rule
+    goals_to_evaluate uses (storage/evaluations.py `band_before`), for any goal status."""
+    statement = select(col(Goal.id), evaluation_store.band_before(before)).where(
+        col(Goal.id).in_(goal_ids)
+    )
+    rows = (await session.exec(statement)).all()
+    return {goal_id: band for goal_id, band in rows if goal_id is not None and band is not None}
+
+
 async def test_previous_bands_are_the_latest_before_the_day(database: Database) -> None:
     """Hysteresis reads each goal's band on its latest evaluated day before the one evaluated."""
     by_id = await seed(database)
     async with database.transaction() as session:
-        bands = await evaluation_store.previous_bands(
-            session=session, goal_ids=list(by_id), before=DAY
-        )
-        before_old = await evaluation_store.previous_bands(
+        bands = await previous_bands(session=session, goal_ids=list(by_id), before=DAY)
+        before_old = await previous_bands(
             session=session, goal_ids=list(by_id), before=DAY - timedelta(days=5)
         )
         goals = await evaluation_store.goals_to_evaluate(session=session, before=DAY)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.commands.parse import SetGoal, parse_command
+from bot.render.text import error_text, example_text
 from jobs.errors import UsageError
 from jobs.metrics.catalog import Metric, Unit, load_catalog
 from jobs.metrics.quantities import (
@@ -188,8 +189,8 @@ def test_target_for_refuses_targets_that_do_not_fit_the_metric(
     assert quantity is not None
     with pytest.raises(UsageError) as caught:
         target_for(metric(key), quantity)
-    assert fragment in caught.value.message
-    example = caught.value.example
+    assert fragment in error_text(caught.value)
+    example = example_text(caught.value)
     assert example is not None
     assert example.startswith(f"/goal set {key} ")
     if key in CATALOG:

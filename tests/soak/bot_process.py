@@ -40,7 +40,7 @@ async def serve() -> None:
     tick = float(os.environ.get("SOAK_TICK_SECONDS", "0.1"))
     running = await start_bot(settings, host="127.0.0.1", clock=clock, tick_seconds=tick)
     engine = running.services.engine
-    if engine is not None and isinstance(engine.messenger, SlackMessenger):
+    if isinstance(engine.messenger, SlackMessenger):
         # Slack's one message a second per channel is real time; the soak's time is not.
         engine.messenger.pacer = ChannelPacer(interval=0.01)
     port_file = Path(os.environ["SOAK_PORT_FILE"])

@@ -11,6 +11,7 @@ from storage import audit, workspace
 from storage import goals as goal_store
 from storage.db import Database
 from storage.models import Goal
+from tests.support.rows import audit_events
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 
@@ -123,6 +124,6 @@ async def test_audit_events_are_listed_newest_first_per_workspace(database: Data
                 at=NOW + timedelta(minutes=minute),
             )
     async with database.transaction() as session:
-        events = await audit.list_events(session=session, team_id="T1")
+        events = await audit_events(session=session, team_id="T1")
     assert [e.action for e in events] == ["goal.update.3", "goal.update.1"]
     assert events[0].details == {"changed": {"target": [1, 3]}}

@@ -9,6 +9,7 @@ import pytest
 from storage import outbox
 from storage.db import Database
 from storage.models import OutboxMessage
+from tests.support.rows import sent_rows
 
 NOW = datetime(2026, 11, 25, 9, tzinfo=UTC)
 LEASE = timedelta(minutes=5)
@@ -66,7 +67,7 @@ async def test_a_lapsed_claim_taken_over_cannot_complete(database: Database) -> 
             now=later,
             result={"ts": "B"},
         )
-        [stored] = await outbox.sent(session=session, team_id="T1")
+        [stored] = await sent_rows(session=session, team_id="T1")
     assert (late, on_time) == (False, True)
     assert (stored.state, stored.result) == ("sent", {"ts": "B"})
 
@@ -105,5 +106,5 @@ async def test_an_ended_row_is_never_due_again(database: Database, ending: str, 
             )
     async with database.transaction() as session:
         assert await outbox.due(session=session, now=NOW + timedelta(days=1)) == []
-        [stored] = await outbox.sent(session=session, team_id="T1")
+        [stored] = await sent_rows(session=session, team_id="T1")
     assert stored.state == state

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from bot.runtime import RunningBot
-from storage import audit
 from storage import goals as goal_store
 from storage.models import Goal
 from tests.support.fake_slack import FakeSlack
+from tests.support.rows import audit_events
 from tests.support.signing import SignedSlack
 
 TEAM, CHANNEL = "T0001", "C0GROWTH"
@@ -61,5 +61,5 @@ async def stored_goals(bot: RunningBot, channel: str = CHANNEL) -> list[Goal]:
 
 async def audit_actions(bot: RunningBot) -> list[str]:
     async with bot.services.database.transaction() as session:
-        events = await audit.list_events(session=session, team_id=TEAM)
+        events = await audit_events(session=session, team_id=TEAM)
     return [event.action for event in reversed(events)]

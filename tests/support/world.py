@@ -67,7 +67,7 @@ class World:
             running = await start_bot(
                 self.settings, host="127.0.0.1", clock=self.clock, tick_seconds=self.tick
             )
-            messenger = running.services.engine.messenger if running.services.engine else None
+            messenger = running.services.engine.messenger
             if self.pacing is not None and isinstance(messenger, SlackMessenger):
                 messenger.pacer = ChannelPacer(interval=self.pacing)
             self.bots.append(running)

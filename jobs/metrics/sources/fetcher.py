@@ -53,7 +53,7 @@ class SourceFetcher:
             )
         if isinstance(source, HttpSource):
             return await fetch_http(metric.key, source, session=self._session(), since=since)
-        raise ValueError(f"{metric.key} is a manual metric: its values come from /goal checkin")
+        raise ValueError(f"{metric.key} is a manual metric: people check its values in")
 
     async def close(self) -> None:
         """Dispose SQL engines; close the HTTP session if this fetcher made it."""

@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
-import asyncpg
 import pandas as pd
 from sqlalchemy import Date, bindparam, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql.elements import TextClause
@@ -26,6 +25,12 @@ from sqlalchemy.sql.elements import TextClause
 from jobs.metrics.catalog import SqlSource
 from jobs.metrics.sources.errors import SourceError
 from jobs.metrics.sources.points import MAX_DAYS, listing, to_points
+from jobs.metrics.sources.sql_failures import (
+    QUERY_FAILURES,
+    QueryInterrupted,
+    QueryReport,
+    describe_failure,
+)
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _ASYNC_DRIVERS = {
@@ -35,15 +40,6 @@ _ASYNC_DRIVERS = {
     "postgres": "postgresql+asyncpg",
     "postgresql+asyncpg": "postgresql+asyncpg",
 }
-_CLASS_PREFIX = re.compile(r"^\([\w.]+\)\s*")
-_DRIVER_PREFIX = re.compile(r"^<class '[\w.]+'>:\s*")
-_STATEMENT_TIMEOUT = "57014"  # PostgreSQL query_canceled
-# SQLAlchemy wraps driver errors, except some raised while streaming asyncpg rows.
-_DATABASE_ERRORS: tuple[type[Exception], ...] = (
-    DBAPIError,
-    asyncpg.PostgresError,
-    asyncpg.InterfaceError,
-)
 
 
 def fill_in(metric_key: str, template: str, env: Mapping[str, str]) -> str:
@@ -134,38 +130,19 @@ class SqlRunner:
         secrets = [(url.render_as_string(hide_password=False), shown)]
         if url.password:
             secrets.append((str(url.password), "***"))
+        report = QueryReport(metric_key, shown, tuple(secrets), f"{source.timeout_seconds:g}")
         try:
             statement = text(source.query).bindparams(bindparam("since", type_=Date))
         except ArgumentError as exc:
             raise SourceError(f"{metric_key}: the query cannot be used ({exc})") from None
-        seconds = f"{source.timeout_seconds:g}"
         try:
             async with asyncio.timeout(source.timeout_seconds):
                 keys, rows = await self._run(url, statement, since, source.timeout_seconds)
-        except TimeoutError:
-            raise SourceError(f"{metric_key}: query timed out after {seconds} s") from None
-        except _Interrupted:
-            raise SourceError(f"{metric_key}: query timed out after {seconds} s") from None
-        except _DATABASE_ERRORS as exc:
-            driver_error = exc.orig if isinstance(exc, DBAPIError) else exc
-            if _sqlstate(driver_error) == _STATEMENT_TIMEOUT:
-                raise SourceError(f"{metric_key}: query timed out after {seconds} s") from None
-            problem = _scrub(_driver_message(driver_error or exc), secrets)
-            raise SourceError(f"{metric_key}: query failed on {shown}: {problem}") from None
-        except SQLAlchemyError as exc:
-            problem = _scrub(_first_line(str(exc)), secrets)
-            raise SourceError(f"{metric_key}: query failed on {shown}: {problem}") from None
-        except OSError as exc:
-            problem = _scrub(_first_line(str(exc)) or type(exc).__name__, secrets)
-            raise SourceError(f"{metric_key}: cannot connect to {shown}: {problem}") from None
-        except TypeError as exc:
-            # URL options become driver arguments; asyncpg refuses ones it does not know.
-            if "unexpected keyword argument" not in str(exc):
+        except QUERY_FAILURES as exc:
+            error = describe_failure(report, exc)
+            if error is None:
                 raise
-            problem = _scrub(_first_line(str(exc)), secrets)
-            raise SourceError(
-                f"{metric_key}: the source url has an option the driver does not accept: {problem}"
-            ) from None
+            raise error from None
         if len(rows) > MAX_DAYS:
             raise SourceError(
                 f"{metric_key}: the query returned more than {MAX_DAYS} rows (five years of"
@@ -224,10 +201,6 @@ class SqlRunner:
             return await _sqlite_rows(connection, statement, since, limit_seconds)
 
 
-class _Interrupted(Exception):
-    """The SQLite query was interrupted at its deadline."""
-
-
 async def _rows(
     connection: AsyncConnection, statement: TextClause, since: date
 ) -> tuple[list[str], list[Sequence[Any]]]:
@@ -261,7 +234,7 @@ async def _sqlite_rows(
         return await _rows(connection, statement, since)
     except DBAPIError:
         if fired.is_set():
-            raise _Interrupted from None
+            raise QueryInterrupted from None
         raise
     finally:
         task.cancel()
@@ -285,36 +258,3 @@ def _pick_columns(metric_key: str, keys: list[str]) -> tuple[int, int]:
         f"{metric_key}: the query returns {len(keys)} column{'s' if len(keys) != 1 else ''}"
         f" ({named}); it needs a day and a value"
     )
-
-
-def _driver_message(error: BaseException) -> str:
-    # str() of a DBAPIError carries the SQL and its parameters; the driver's own message is
-    # what people need, without the `<class 'asyncpg.exceptions.X'>:` the adapter puts first.
-    message = _DRIVER_PREFIX.sub("", _first_line(str(error)))
-    name = type(error).__name__
-    cause = error.__cause__
-    if cause is not None and type(cause).__module__.startswith("asyncpg"):
-        name = type(cause).__name__
-    return f"{message} ({name})" if message else name
-
-
-def _sqlstate(error: BaseException | None) -> str | None:
-    while error is not None:
-        for attribute in ("sqlstate", "pgcode"):
-            code = getattr(error, attribute, None)
-            if isinstance(code, str):
-                return code
-        error = error.__cause__
-    return None
-
-
-def _first_line(message: str) -> str:
-    lines = message.strip().splitlines()
-    # SQLAlchemy prefixes its own messages with the exception class: `(sqlalchemy.exc.X) …`.
-    return _CLASS_PREFIX.sub("", lines[0].strip()) if lines else ""
-
-
-def _scrub(message: str, secrets: list[tuple[str, str]]) -> str:
-    for secret, mask in secrets:
-        message = message.replace(secret, mask)
-    return message

@@ -12,13 +12,13 @@ import pytest
 from jobs.metrics.catalog import load_catalog
 from jobs.metrics.sources import SourceFetcher
 
-PLAYBOOK_EXAMPLE = Path(__file__).parents[1] / "data" / "playbook_metrics.yml"
+PLAYBOOK_EXAMPLE = Path(__file__).parents[2] / "data" / "playbook_metrics.yml"
 
 
 @pytest.mark.parametrize(
     ("key", "fault"),
     [
-        ("nps", "nps is a manual metric: its values come from /goal checkin"),
+        ("nps", "nps is a manual metric: people check its values in"),
         ("health_index", "health_index is a formula metric: compute it with derive()"),
     ],
     ids=["manual", "formula"],
