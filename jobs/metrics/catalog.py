@@ -16,6 +16,8 @@ import yaml
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from jobs.customers.datasets import Benchmark, Datasets, DatasetSource
+from jobs.customers.measures import MEASURES
 from jobs.errors import ConfigError
 
 METRIC_KEY = re.compile(r"[a-z][a-z0-9_]{0,63}")
@@ -80,7 +82,9 @@ class ManualSource(_Strict):
     kind: Literal["manual"]
 
 
-Source = Annotated[SqlSource | CsvSource | HttpSource | ManualSource, Field(discriminator="kind")]
+Source = Annotated[
+    SqlSource | CsvSource | HttpSource | ManualSource | DatasetSource, Field(discriminator="kind")
+]
 
 
 class Metric(_Strict):
@@ -95,6 +99,7 @@ class Metric(_Strict):
     schedule: str = "0 6 * * *"
     source: Source | None = None
     formula: str | None = None
+    benchmark: Benchmark | None = None
 
     @field_validator("schedule")
     @classmethod
@@ -120,6 +125,11 @@ class Metric(_Strict):
         return self
 
     @property
+    def measure(self) -> str | None:
+        """The built-in measure this metric is, when it is computed from the datasets."""
+        return self.source.measure if isinstance(self.source, DatasetSource) else None
+
+    @property
     def is_percent(self) -> bool:
         return self.unit is Unit.PERCENT
 
@@ -137,9 +147,16 @@ class Metric(_Strict):
 class MetricCatalog:
     """The metrics this deployment knows, by key."""
 
-    def __init__(self, metrics: dict[str, Metric], *, path: Path | None = None) -> None:
+    def __init__(
+        self,
+        metrics: dict[str, Metric],
+        *,
+        path: Path | None = None,
+        datasets: Datasets | None = None,
+    ) -> None:
         self._metrics = dict(metrics)
         self.path = path
+        self.datasets = datasets or Datasets()
 
     def __contains__(self, key: object) -> bool:
         return key in self._metrics
@@ -218,9 +235,11 @@ def _find_cycle(metrics: dict[str, Metric]) -> list[str] | None:
 
 def parse_catalog(document: object, *, path: Path) -> MetricCatalog:
     """Validate a loaded metrics.yml document; errors name the file, the metric and the fault."""
+    datasets = _datasets_section(document, path)
     metrics: dict[str, Metric] = {}
     for key, body in _metrics_section(document, path).items():
         metric = _parse_metric(key, body, path)
+        _check_measure(metric, datasets, path)
         metrics[metric.key] = metric
     known = set(metrics)
     for key, metric in metrics.items():
@@ -231,7 +250,38 @@ def parse_catalog(document: object, *, path: Path) -> MetricCatalog:
                 raise ConfigError(f"{path}: metric {key!r}: {exc}") from None
     if (cycle := _find_cycle(metrics)) is not None:
         raise ConfigError(f"{path}: formulas form a cycle: {' -> '.join(cycle)}")
-    return MetricCatalog(metrics, path=path)
+    return MetricCatalog(metrics, path=path, datasets=datasets)
+
+
+def _datasets_section(document: object, path: Path) -> Datasets:
+    """The document's optional `datasets:` section."""
+    raw = document.get("datasets") if isinstance(document, dict) else None
+    if raw is None:
+        return Datasets()
+    try:
+        return Datasets.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: datasets: {_describe(exc)}") from None
+
+
+def _check_measure(metric: Metric, datasets: Datasets, path: Path) -> None:
+    """A dataset metric names a built-in measure whose datasets are declared."""
+    if metric.measure is None:
+        return
+    measure = MEASURES.get(metric.measure)
+    if measure is None:
+        known = ", ".join(MEASURES)
+        raise ConfigError(
+            f"{path}: metric {metric.key!r}: source.measure: {metric.measure!r} is not a "
+            f"built-in measure (one of {known})"
+        )
+    needed = ("orders", "activity") if measure.needs == "both" else (measure.needs,)
+    missing = [name for name in needed if getattr(datasets, name) is None]
+    if missing:
+        raise ConfigError(
+            f"{path}: metric {metric.key!r}: {metric.measure} needs the "
+            f"{' and '.join(missing)} dataset under `datasets:`"
+        )
 
 
 def _metrics_section(document: object, path: Path) -> dict[object, object]:
@@ -255,8 +305,15 @@ def _parse_metric(key: object, body: object, path: Path) -> Metric:
     for setting in body:
         if not isinstance(setting, str) or setting == "key":
             raise ConfigError(f"{path}: metric {key!r}: {setting}: unknown setting")
+    defaults: dict[str, object] = {"title": key.replace("_", " ")}
+    source = body.get("source")
+    if isinstance(source, dict) and source.get("kind") == "dataset":
+        # A built-in measure brings its own unit and direction unless the file says otherwise.
+        measure = MEASURES.get(str(source.get("measure")))
+        if measure is not None:
+            defaults |= {"unit": measure.unit, "direction": measure.direction}
     try:
-        return Metric.model_validate({"title": key.replace("_", " "), **body, "key": key})
+        return Metric.model_validate({**defaults, **body, "key": key})
     except ValidationError as exc:
         raise ConfigError(f"{path}: metric {key!r}: {_describe(exc)}") from None
 
