@@ -20,7 +20,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
-from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.sql.base import Executable
 
 from jobs.metrics.catalog import SqlSource
 from jobs.metrics.sources.errors import SourceError
@@ -108,6 +108,16 @@ def redacted(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
+def query_report(metric_key: str, url: URL, timeout_seconds: float) -> QueryReport:
+    """How failures of queries on `url` name it, with its secrets to mask."""
+    shown = redacted(url)
+    # Belt and braces: should a driver ever echo the URL or password, it is masked.
+    secrets = [(url.render_as_string(hide_password=False), shown)]
+    if url.password:
+        secrets.append((str(url.password), "***"))
+    return QueryReport(metric_key, shown, tuple(secrets), f"{timeout_seconds:g}")
+
+
 class SqlRunner:
     """Runs source queries; keeps one engine per URL until `close()`."""
 
@@ -125,19 +135,16 @@ class SqlRunner:
     ) -> pd.DataFrame:
         """The query's days since `since`, checked."""
         url = async_url(metric_key, source.url, env, base_dir=base_dir)
-        shown = redacted(url)
-        # Belt and braces: should a driver ever echo the URL or password, it is masked.
-        secrets = [(url.render_as_string(hide_password=False), shown)]
-        if url.password:
-            secrets.append((str(url.password), "***"))
-        report = QueryReport(metric_key, shown, tuple(secrets), f"{source.timeout_seconds:g}")
+        report = query_report(metric_key, url, source.timeout_seconds)
         try:
             statement = text(source.query).bindparams(bindparam("since", type_=Date))
         except ArgumentError as exc:
             raise SourceError(f"{metric_key}: the query cannot be used ({exc})") from None
         try:
             async with asyncio.timeout(source.timeout_seconds):
-                keys, rows = await self._run(url, statement, since, source.timeout_seconds)
+                [(keys, rows)] = await self.read(
+                    url, [statement], {"since": since}, source.timeout_seconds
+                )
         except QUERY_FAILURES as exc:
             error = describe_failure(report, exc)
             if error is None:
@@ -188,34 +195,57 @@ class SqlRunner:
             self._engines[key] = engine
         return engine
 
-    async def _run(
-        self, url: URL, statement: TextClause, since: date, limit_seconds: float
-    ) -> tuple[list[str], list[Sequence[Any]]]:
+    async def read(
+        self,
+        url: URL,
+        statements: Sequence[Executable],
+        params: Mapping[str, Any],
+        limit_seconds: float,
+        *,
+        time_zone: str | None = None,
+    ) -> list[tuple[list[str], list[Sequence[Any]]]]:
+        """Run `statements` read-only in one transaction, each within `limit_seconds`: the
+        column names and first MAX_DAYS + 1 rows of each. `time_zone` is PostgreSQL's TimeZone
+        for the transaction (how it reads timestamps without a zone)."""
         engine = self._engine(url)
         async with engine.connect() as connection:
             if connection.dialect.name == "postgresql":
                 await connection.execute(text("SET TRANSACTION READ ONLY"))
                 milliseconds = max(1, int(limit_seconds * 1000))
                 await connection.execute(text(f"SET LOCAL statement_timeout = {milliseconds}"))
-                return await _rows(connection, statement, since)
-            return await _sqlite_rows(connection, statement, since, limit_seconds)
+                if time_zone is not None:
+                    await connection.execute(
+                        text("SELECT set_config('TimeZone', :zone, true)"), {"zone": time_zone}
+                    )
+                return await _all_rows(connection, statements, params)
+            return await _sqlite_rows(connection, statements, params, limit_seconds)
+
+
+async def _all_rows(
+    connection: AsyncConnection, statements: Sequence[Executable], params: Mapping[str, Any]
+) -> list[tuple[list[str], list[Sequence[Any]]]]:
+    results = [await _rows(connection, statement, params) for statement in statements]
+    await connection.rollback()
+    return results
 
 
 async def _rows(
-    connection: AsyncConnection, statement: TextClause, since: date
+    connection: AsyncConnection, statement: Executable, params: Mapping[str, Any]
 ) -> tuple[list[str], list[Sequence[Any]]]:
-    result = await connection.stream(statement, {"since": since})
+    result = await connection.stream(statement, dict(params))
     names = result.keys()
     keys = [str(name) for name in names]
     rows: list[Sequence[Any]] = list(await result.fetchmany(MAX_DAYS + 1))
     await result.close()
-    await connection.rollback()
     return keys, rows
 
 
 async def _sqlite_rows(
-    connection: AsyncConnection, statement: TextClause, since: date, limit_seconds: float
-) -> tuple[list[str], list[Sequence[Any]]]:
+    connection: AsyncConnection,
+    statements: Sequence[Executable],
+    params: Mapping[str, Any],
+    limit_seconds: float,
+) -> list[tuple[list[str], list[Sequence[Any]]]]:
     # Cancelling the await does not stop SQLite working in aiosqlite's thread (and closing the
     # connection would wait for it), so a watchdog interrupts the query at the deadline.
     raw = await connection.get_raw_connection()
@@ -231,7 +261,7 @@ async def _sqlite_rows(
 
     task = asyncio.create_task(watchdog())
     try:
-        return await _rows(connection, statement, since)
+        return await _all_rows(connection, statements, params)
     except DBAPIError:
         if fired.is_set():
             raise QueryInterrupted from None

@@ -1,0 +1,152 @@
+"""compute_measures: the built-in measures for every day, aggregated where the data lives.
+
+The aggregate statements (aggregates.py) run in the dataset's database (sql_aggregates.py) or
+in DuckDB over its files (file_aggregates.py) and return per-day counts and sums; daily.py
+turns them into measures. No raw row ever reaches Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import date
+from functools import partial
+from pathlib import Path
+from typing import Literal, TypeVar
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from jobs.customers.aggregates import Window, activity_statements, order_statements
+from jobs.customers.daily import (
+    LOOKBACK_DAYS,
+    activity_measures,
+    health_measures,
+    order_measures,
+)
+from jobs.customers.datasets import ActivityDataset, Datasets, OrdersDataset
+from jobs.customers.file_aggregates import file_aggregates
+from jobs.customers.local_day import day_number, day_of, zone_of
+from jobs.customers.measures import MEASURES, Needs
+from jobs.customers.sql_aggregates import Build, sql_aggregates
+from jobs.metrics.sources.errors import SourceError
+from jobs.metrics.sources.points import MAX_DAYS
+from jobs.metrics.sources.sql import SqlRunner
+
+DatasetName = Literal["orders", "activity"]
+D = TypeVar("D", OrdersDataset, ActivityDataset)
+
+
+async def compute_measures(
+    datasets: Datasets,
+    *,
+    measures: Collection[str],
+    since: date,
+    until: date,
+    timezone: str,
+    base_dir: Path,
+    env: Mapping[str, str],
+) -> pd.DataFrame:
+    """Every day from `since` to `until` (index, dates ascending) × the asked measures (float64
+    columns, NaN where a measure has no value that day).
+
+    A day is a local date in `timezone`. Raises SourceError (one line naming the dataset) when
+    a dataset cannot be read, and ValueError for a measure that is not built in.
+    """
+    names = list(dict.fromkeys(measures))
+    unknown = [name for name in names if name not in MEASURES]
+    if unknown:
+        raise ValueError(f"not built-in measures: {', '.join(unknown)}")
+    zone = zone_of(timezone)
+    window = Window(day_number(since) - LOOKBACK_DAYS, day_number(until))
+    days = pd.Index([day_of(n) for n in range(day_number(since), window.hi + 1)], name="day")
+    if window.hi - window.lo + 2 > MAX_DAYS:
+        raise SourceError(f"datasets: {since} … {until} is more than five years of days")
+    needs = {MEASURES[name].needs for name in names}
+    table = await _all_measures(datasets, needs, zone, window, base_dir, env)
+    table = table.loc[day_number(since) :]
+    return pd.DataFrame(
+        table.reindex(columns=names).to_numpy(dtype="float64"), index=days, columns=names
+    )
+
+
+async def _all_measures(
+    datasets: Datasets,
+    needs: set[Needs],
+    zone: ZoneInfo,
+    window: Window,
+    base_dir: Path,
+    env: Mapping[str, str],
+) -> pd.DataFrame:
+    """Every measure the needed datasets give, for every day of the window (day numbers)."""
+    parts = [pd.DataFrame(index=pd.RangeIndex(window.lo, window.hi + 1))]
+    runner = SqlRunner()
+    aggregate = partial(
+        _aggregates, zone=zone, window=window, runner=runner, base_dir=base_dir, env=env
+    )
+    try:
+        if needs & {"activity", "both"}:
+            frames = await aggregate("activity", _needed(datasets.activity, "activity"))
+            parts.append(activity_measures(frames, window))
+        if needs & {"orders", "both"}:
+            frames = await aggregate("orders", _needed(datasets.orders, "orders"))
+            parts.append(order_measures(frames, window))
+    finally:
+        await runner.close()
+    table = pd.concat(parts, axis=1)
+    if "both" in needs:
+        table = table.join(health_measures(table))
+    return table
+
+
+def _needed(dataset: D | None, name: DatasetName) -> D:
+    if dataset is None:
+        raise SourceError(f"{name} dataset: not declared under datasets: in metrics.yml")
+    return dataset
+
+
+def _builder(dataset: OrdersDataset | ActivityDataset, window: Window) -> Build:
+    if isinstance(dataset, OrdersDataset):
+        orders = dataset
+        return lambda rows, day: order_statements(rows, orders, day, window)
+    activity = dataset
+    return lambda rows, day: activity_statements(rows, activity, day, window)
+
+
+async def _aggregates(
+    name: DatasetName,
+    dataset: OrdersDataset | ActivityDataset,
+    *,
+    zone: ZoneInfo,
+    window: Window,
+    runner: SqlRunner,
+    base_dir: Path,
+    env: Mapping[str, str],
+) -> dict[str, pd.DataFrame]:
+    """The dataset's aggregate frames by statement name, from its database or its files."""
+    label = f"{name} dataset"
+    columns = [value for value in dataset.columns.model_dump().values() if value is not None]
+    build = _builder(dataset, window)
+    if dataset.sql is not None:
+        return await sql_aggregates(
+            label,
+            dataset.sql,
+            build,
+            columns,
+            timestamps=dataset.timestamps,
+            zone=zone,
+            window=window,
+            runner=runner,
+            env=env,
+            base_dir=base_dir,
+        )
+    assert dataset.files is not None  # a dataset has exactly one of sql and files
+    return await file_aggregates(
+        label,
+        dataset.files,
+        build,
+        columns,
+        view=name,
+        timestamps=dataset.timestamps,
+        zone=zone,
+        base_dir=base_dir,
+    )
