@@ -37,6 +37,9 @@ KINDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r": CSV file .* is empty \(no header line\)", "CSV file is empty"),
         (r": CSV file .* is not valid CSV", "not valid CSV"),
         (r": cannot read CSV file ", "cannot read CSV file"),
+        # Customer datasets (CSV or Parquet files)
+        (r": no (?P<format>csv|parquet) files match ", "no {format} files found"),
+        (r": cannot read \S", "cannot read dataset files"),
         # SQL
         (r": environment variable \S+ is not set", "environment variable not set"),
         (r": the source url is not a database URL", "bad source url"),

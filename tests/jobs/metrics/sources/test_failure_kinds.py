@@ -60,6 +60,22 @@ LINES = [
         "not valid CSV",
         id="csv-invalid",
     ),
+    # Customer datasets
+    pytest.param(
+        "orders dataset: no parquet files match /data/orders-*.parquet",
+        "no parquet files found",
+        id="dataset-no-files",
+    ),
+    pytest.param(
+        "activity dataset: cannot read events-*.csv: Invalid Input Error: not UTF-8",
+        "cannot read dataset files",
+        id="dataset-unreadable",
+    ),
+    pytest.param(
+        "orders dataset: column 'amount' is missing from orders-*.csv",
+        "missing column",
+        id="dataset-missing-column",
+    ),
     # SQL
     pytest.param(
         "dau: environment variable WAREHOUSE_URL is not set (the source url uses it)",
