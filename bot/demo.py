@@ -7,7 +7,6 @@ metrics with their data dated back from today, and each reply's Block Kit render
 from __future__ import annotations
 
 import asyncio
-import csv
 import logging
 import os
 import shutil
@@ -16,11 +15,12 @@ import textwrap
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import TextIO
 
 import aiohttp
+import pandas as pd
 from slack_sdk.models.blocks import Block
 
 from bot.commands.handlers import Where, execute
@@ -83,7 +83,7 @@ def script(today: date) -> list[tuple[str, list[Step]]]:
                 Step(GROWTH, "U0LI", f"set gmv ¥2.5M by {due}"),
                 Step(GROWTH, "U0LI", "set active_rate_30d 40%"),
                 Step(GROWTH, "U0LI", "set retention_7d 20%"),
-                Step(GROWTH, "U0LI", "set aov ¥175"),
+                Step(GROWTH, "U0LI", "set aov_30d ¥175"),
             ],
         ),
         (
@@ -107,18 +107,24 @@ REVIEW = [
 
 
 def materialise(folder: Path, today: date) -> Path:
-    """Copy metrics.yml and the CSVs into `folder`, `days_ago` becoming dates; the yml's path."""
+    """Copy metrics.yml and the data into `folder`, `days_ago` becoming dates (with a `time`
+    of day, naive UTC timestamps in `occurred_at`); the yml's path."""
     for bundled in sorted(DATA_DIR.glob("*.csv")):
-        with bundled.open(encoding="utf-8", newline="") as src:
-            rows = list(csv.DictReader(src))
-        with (folder / bundled.name).open("w", encoding="utf-8", newline="") as dst:
-            fields = ["day", *(k for k in rows[0] if k != "days_ago")]
-            writer = csv.DictWriter(dst, fieldnames=fields)
-            writer.writeheader()
-            for row in rows:
-                day = today - timedelta(days=int(row.pop("days_ago")))
-                writer.writerow({"day": day.isoformat(), **row})
+        frame = _dated(pd.read_csv(bundled, dtype=str, keep_default_na=False), today)
+        frame.to_csv(folder / bundled.name, index=False)
+    for bundled in sorted(DATA_DIR.glob("*.parquet")):
+        _dated(pd.read_parquet(bundled), today).to_parquet(folder / bundled.name, index=False)
     return Path(shutil.copy(METRICS_PATH, folder / METRICS_PATH.name))
+
+
+def _dated(frame: pd.DataFrame, today: date) -> pd.DataFrame:
+    """`days_ago` as a `day` column first, or with `time` as an `occurred_at` timestamp."""
+    days = pd.Timestamp(today) - pd.to_timedelta(frame.pop("days_ago").astype(int), unit="D")
+    if "time" not in frame:
+        frame.insert(0, "day", days.dt.date.map(date.isoformat))
+        return frame
+    frame.insert(0, "occurred_at", days + pd.to_timedelta(frame.pop("time")))
+    return frame
 
 
 async def run_demo(stream: TextIO, *, charts_dir: Path | None = None) -> None:
@@ -288,7 +294,11 @@ class _Transcript:
         self.line("People: @ana (growth), @li (team lead), @mei (operations), @wei (CEO).")
         self.line()
         self.line(f"Sample metrics, from {METRICS_PATH.relative_to(DATA_DIR.parent.parent)}.")
-        self.line(f"The CSVs hold made-up data for the 30 days up to today, {today.isoformat()}:")
+        self.line(
+            "The CSVs hold made-up daily values for the 30 days up to today, "
+            f"{today.isoformat()};\nthe datasets, made-up orders and activity events of "
+            "the last 60 days:"
+        )
         metrics: list[Metric] = list(catalog)  # in the file's order
         width = max(len(m.key) for m in metrics) + 2
         for metric in metrics:
@@ -324,6 +334,8 @@ class _Transcript:
 def _origin(metric: Metric) -> str:
     if isinstance(metric.source, CsvSource):
         return f"{metric.source.path}, column {metric.source.value_column}"
+    if metric.measure is not None:
+        return f"computed from the datasets: {metric.measure}"
     if metric.source is None:
         return f"formula: {metric.formula}"
     return (

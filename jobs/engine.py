@@ -95,7 +95,9 @@ class Engine:
         return self.context.today()
 
     async def pull(self, metric_keys: Sequence[str] | None = None) -> list[PullResult]:
-        """Pull metrics (all, or those named), then evaluate the goals on what changed."""
+        """Pull metrics (all, or those named), then evaluate the goals on what changed.
+
+        Naming any dataset metric pulls the datasets once, which computes all of them."""
         results = await pull(
             database=self.context.database,
             fetcher=self.fetcher,
@@ -103,6 +105,7 @@ class Engine:
             today=self.today(),
             now=self.context.clock(),
             metric_keys=metric_keys,
+            timezone=self.context.timezone,
         )
         await self.evaluate(metric_keys=[r.metric_key for r in results])
         return results
@@ -145,6 +148,7 @@ class Engine:
             team_id=team_id,
             channel_id=channel_id,
             metric_keys=metric_keys,
+            catalog=self.context.catalog,
         )
         await self.escalate(rows)
         return rows

@@ -25,6 +25,8 @@ JOB_DEFAULTS = {
 }
 # How often (seconds) goalpulse checks on itself (jobs/self_check.py).
 SELF_CHECK_SECONDS = 5 * 60
+# The job that pulls the datasets, computing every dataset metric (metrics.yml `datasets:`).
+DATASETS_JOB = "pull:datasets"
 
 
 class JobMetrics(Protocol):
@@ -53,16 +55,7 @@ class EngineScheduler:
         self._running: set[asyncio.Task[Any]] = set()
         self._stopping = False
         self.metrics = metrics
-        for metric in engine.context.catalog:
-            if metric.source is None or metric.source.kind == "manual":
-                continue
-            self.scheduler.add_job(
-                self._tracked(engine.pull, f"pull:{metric.key}"),
-                CronTrigger.from_crontab(metric.schedule, timezone=timezone),
-                kwargs={"metric_keys": [metric.key]},
-                id=f"pull:{metric.key}",
-                name=f"pull {metric.key}",
-            )
+        self._add_pulls(engine)
         self.scheduler.add_job(
             self._tracked(engine.digest_tick, "digest_tick"),
             IntervalTrigger(seconds=tick_seconds, timezone=timezone),
@@ -85,6 +78,29 @@ class EngineScheduler:
             id="self_check",
             name="self-check",
         )
+
+    def _add_pulls(self, engine: Engine) -> None:
+        """A pull per fetched metric on its cron, and one of the datasets on theirs."""
+        catalog, timezone = engine.context.catalog, engine.context.timezone
+        for metric in catalog:
+            if metric.source is None or metric.source.kind in ("manual", "dataset"):
+                continue
+            self.scheduler.add_job(
+                self._tracked(engine.pull, f"pull:{metric.key}"),
+                CronTrigger.from_crontab(metric.schedule, timezone=timezone),
+                kwargs={"metric_keys": [metric.key]},
+                id=f"pull:{metric.key}",
+                name=f"pull {metric.key}",
+            )
+        # Every dataset metric comes from one computation: one job, on the datasets' cron.
+        if keys := [metric.key for metric in catalog if metric.measure is not None]:
+            self.scheduler.add_job(
+                self._tracked(engine.pull, DATASETS_JOB),
+                CronTrigger.from_crontab(catalog.datasets.schedule, timezone=timezone),
+                kwargs={"metric_keys": keys},
+                id=DATASETS_JOB,
+                name="pull datasets",
+            )
 
     @property
     def running(self) -> bool:
@@ -143,6 +159,7 @@ class EngineScheduler:
 def build_scheduler(
     engine: Engine, *, tick_seconds: float = 60, metrics: JobMetrics | None = None
 ) -> EngineScheduler:
-    """A pull per sourced metric on its cron (evaluation follows each pull), a digest tick,
-    a timers tick (DMs, thread posts, reminders and close-outs) and the self-check."""
+    """A pull per sourced metric on its cron and one of the datasets on theirs (evaluation
+    follows each pull), a digest tick, a timers tick (DMs, thread posts, reminders and
+    close-outs) and the self-check."""
     return EngineScheduler(engine, tick_seconds=tick_seconds, metrics=metrics)

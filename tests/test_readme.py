@@ -11,6 +11,7 @@ import yaml
 from bot.cli import main
 from bot.commands.parse import SUBCOMMANDS
 from bot.settings import Settings
+from jobs.customers.measures import MEASURES
 from jobs.metrics.catalog import parse_catalog
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,3 +102,35 @@ def test_make_targets_exist() -> None:
     named = set(re.findall(r"\bmake ([a-z][a-z-]*)", README))
     assert named
     assert named <= targets, named - targets
+
+
+def _measure_table() -> dict[str, tuple[str, str, str]]:
+    """measure -> (needs, "unit, direction", definition) from the README's measure table."""
+    rows = re.findall(
+        r"^\| `([a-z0-9_]+)` \| (\w+) \| (\w+, \w+) \| (.*?) \|$",
+        _section("Customer datasets"),
+        re.MULTILINE,
+    )
+    return {name: (needs, shown, definition) for name, needs, shown, definition in rows}
+
+
+def test_measure_table_lists_exactly_the_built_in_measures() -> None:
+    """Every built-in measure is in the README's table, in order, with its exact definition."""
+    table = _measure_table()
+    assert list(table) == list(MEASURES)
+    for name, measure in MEASURES.items():
+        shown = f"{measure.unit}, {measure.direction}"
+        assert table[name] == (measure.needs, shown, measure.definition), name
+
+
+def test_datasets_example_loads() -> None:
+    """The README's datasets example validates, with both datasets and metrics on measures."""
+    [example] = [
+        body for body in _metrics_examples() if re.search(r"^datasets:", body, re.MULTILINE)
+    ]
+    catalog = parse_catalog(yaml.safe_load(example), path=Path("README.md"))
+    assert catalog.datasets.orders is not None
+    assert catalog.datasets.activity is not None
+    measures = {metric.measure for metric in catalog}
+    assert measures <= set(MEASURES)
+    assert "health_index" in measures

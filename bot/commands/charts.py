@@ -30,6 +30,6 @@ async def send_goal_chart(
         channel=opened["channel"]["id"],
         content=chart,
         filename=f"{metric_key}-{services.today().isoformat()}.png",
-        title=f"{metric_key}: last 30 days",
+        title=f"{metric_key}: last 30 days" + (", benchmark dotted" if lines[0].benchmark else ""),
     )
     return True

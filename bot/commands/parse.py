@@ -304,7 +304,13 @@ def _parse_checkin(args: list[str], catalog: MetricCatalog, today: date) -> Chec
     metric = require_metric(catalog, key)
     example = CommandLine("checkin", key, example_target(metric))
     if metric.source is None or metric.source.kind != "manual":
-        where = "is computed from other metrics" if metric.formula else "is pulled from its source"
+        where = (
+            "is computed from other metrics"
+            if metric.formula
+            else "is computed from the customer datasets"
+            if metric.measure is not None
+            else "is pulled from its source"
+        )
         raise UsageError(
             f"`{key}` {where}; check-ins are for metrics with `source: {{kind: manual}}` "
             f"({', '.join(f'`{k}`' for k in manual) or 'none are defined'}).",

@@ -17,8 +17,9 @@ from slack_sdk.models.blocks import (
 
 from bot.constants import SLASH_COMMAND
 from bot.render.block_kit import MAX_BLOCKS, context_block, section_block
-from bot.render.digest import band_emoji, escalation_note
+from bot.render.digest import band_emoji, escalation_note, whole_percent
 from bot.render.text import command_code, error_text, escape_mrkdwn, mention
+from jobs.digest.dashboard import benchmark_gap
 from jobs.digest.model import EscalationStatus
 from jobs.errors import GoalpulseError
 from jobs.escalation.remediation import DEFAULT_ITEMS
@@ -182,6 +183,8 @@ def goal_detail_blocks(
         f"{percent(goal.orange)} · :red_circle: {percent(goal.red)}",
         f"*Due · status*\n{due} · {goal.status}",
     ]
+    if metric is not None and (benchmark := _benchmark_field(metric, latest)):
+        fields.append(benchmark)
     blocks: list[Block] = [
         HeaderBlock(text=f"{(metric.title if metric else goal.metric_key)[:140]}"),
         SectionBlock(fields=[MarkdownTextObject(text=f) for f in fields]),
@@ -215,6 +218,27 @@ def goal_detail_blocks(
         )
     )
     return blocks
+
+
+def _benchmark_field(metric: Metric, latest: Evaluation | None) -> str | None:
+    """`*Benchmark*` 35% · now −17%, and what its warning does: the field `/goal show` adds."""
+    if metric.benchmark is None:
+        return None
+    benchmark = metric.benchmark
+    gap = benchmark_gap(benchmark, latest.value if latest else None)
+    text = f"*Benchmark*\n{format_metric_value(metric, benchmark.value)}"
+    if gap is not None and gap.gap is not None:
+        text += f" · now {whole_percent(gap.gap)}"
+    warns = []
+    if benchmark.warn_below is not None:
+        warns.append(f"{percent(benchmark.warn_below)} under")
+    if benchmark.warn_above is not None:
+        warns.append(f"{percent(benchmark.warn_above)} over")
+    if not warns:
+        return text
+    if gap is not None and gap.breached:
+        return f"{text}\n:warning: more than {' or '.join(warns)}: at least {benchmark.band}"
+    return f"{text}\nmore than {' or '.join(warns)} makes the goal {benchmark.band}"
 
 
 def goal_saved_blocks(goal: Goal, metric: Metric, *, created: bool) -> list[Block]:

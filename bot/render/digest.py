@@ -21,7 +21,14 @@ from bot.render.lines import escaped_line
 from bot.render.text import escape_mrkdwn, mention
 from bot.render.times import time_left
 from jobs.digest.chart import STATES, display_state, worst_first
-from jobs.digest.model import ChannelDigest, EscalationStatus, GoalLine, HealthIndex
+from jobs.digest.model import (
+    BenchmarkGap,
+    ChannelDigest,
+    EscalationStatus,
+    GoalLine,
+    HealthIndex,
+    Reading,
+)
 from jobs.metrics.quantities import format_value
 
 # Under Slack's 3000: it may count some characters (astral emoji in titles) twice.
@@ -51,6 +58,13 @@ LABELS = {
     "failing": "source failing",
     "green": "green",
 }
+# The dashboard's words for the health index's factors (jobs.customers.measures.HEALTH_FACTORS).
+FACTOR_WORDS = {
+    "active_rate_30d": "the 30-day active rate",
+    "retention_7d": "the 7-day retention",
+    "aov_30d": "the 30-day AOV",
+}
+MAX_BENCHMARKS = 10  # benchmark gaps listed in the dashboard; the rest are counted
 # The playbook's response to each level.
 RESPONSES = {"yellow": "routine review", "orange": "task force", "red": "CEO in charge"}
 
@@ -263,7 +277,30 @@ def reading_parts(line: GoalLine) -> list[str]:
     parts = [f"{line_value(line, line.value)} vs {target}"]
     if line.deviation is not None and math.isfinite(line.deviation):
         parts.append(signed_percent(line.deviation))
+    if line.benchmark is not None and line.benchmark.gap is not None:
+        parts.append(benchmark_note(line.benchmark, line_value(line, line.benchmark.benchmark)))
     return parts
+
+
+def benchmark_note(gap: BenchmarkGap, benchmark: str) -> str:
+    """`benchmark 35% (−17%)` (`benchmark` is its value as shown); a breach, which raises the
+    goal's band, says so: `:warning: below benchmark 35% (−17%)`."""
+    text = f"benchmark {benchmark}"
+    if gap.gap is not None:
+        text += f" ({whole_percent(gap.gap)})"
+    if gap.breached:
+        side = "below" if gap.gap is not None and gap.gap < 0 else "above"
+        return f":warning: {side} {text}"
+    return text
+
+
+def whole_percent(fraction: float) -> str:
+    """`−17%`, `+4%`: a gap to the nearest percent (to a tenth under 1%), real minus sign."""
+    size = abs(fraction) * 100
+    text = f"{size:.0f}%" if size >= 0.95 else f"{size:.1f}%"
+    if text in ("0%", "0.0%"):
+        return "0%"
+    return f"{MINUS if fraction < 0 else '+'}{text}"
 
 
 def _notes(line: GoalLine, state: str) -> list[str]:
@@ -285,6 +322,73 @@ def _notes(line: GoalLine, state: str) -> list[str]:
 
 
 def _health_text(health: HealthIndex, lines: Sequence[GoalLine]) -> str:
+    """A formula's index (its inputs in `components`), else the measure-based dashboard."""
+    return _formula_health_text(health, lines) if health.components else dashboard_text(health)
+
+
+def dashboard_text(health: HealthIndex) -> str:
+    """The measure-based dashboard: the index and its trend, its factors with their
+    week-over-week change, AOV volatility in words, each benchmark gap, and what is missing.
+
+    `*User health index* ¥7.41 · ▃▅▆█ · −3.2% w/w`
+    `30-day active rate 29% (−1.5% w/w) × 7-day retention 21.1% (+0.4% w/w) × 30-day AOV ¥178`
+    `AOV swings ±18% day to day`
+    `:warning: Active rate 29% · below benchmark 35% (−17%)`
+    """
+    index = health.index
+    value = _reading_value(index) if index is not None else "not computed"
+    first = f"*User health index* {value}"
+    if spark := sparkline(health.sparkline):
+        first += f" · {spark}"
+    if index is not None and index.change_wow is not None:
+        first += f" · {signed_percent(index.change_wow)} w/w"
+    lines = [first]
+    if health.factors:
+        lines.append(" × ".join(_factor(reading) for reading in health.factors))
+    if health.aov_volatility is not None and math.isfinite(health.aov_volatility):
+        lines.append(f"AOV swings ±{whole_percent(health.aov_volatility).lstrip('+')} day to day")
+    lines += [_benchmark_line(reading) for reading in health.benchmarks[:MAX_BENCHMARKS]]
+    if len(health.benchmarks) > MAX_BENCHMARKS:
+        lines.append(f"…and {len(health.benchmarks) - MAX_BENCHMARKS} more benchmarks")
+    if health.undeclared:
+        missing = ", ".join(
+            f"{FACTOR_WORDS.get(name, name)} (`{escape_mrkdwn(name)}`)"
+            for name in health.undeclared
+        )
+        lines.append(f"_No metric in metrics.yml computes {missing}._")
+    return "\n".join(lines)
+
+
+def _reading_value(reading: Reading) -> str:
+    if reading.value is None or not math.isfinite(reading.value):
+        return "no data"
+    return format_value(reading.unit, reading.value, scale=reading.scale, currency=reading.currency)
+
+
+def _factor(reading: Reading) -> str:
+    """`30-day active rate 29% (−1.5% w/w)`."""
+    text = f"{escaped_line(reading.title, TITLE_CHARS)} {_reading_value(reading)}"
+    if reading.change_wow is not None and math.isfinite(reading.change_wow):
+        text += f" ({signed_percent(reading.change_wow)} w/w)"
+    return text
+
+
+def _benchmark_line(reading: Reading) -> str:
+    """`Active rate 29% · benchmark 35% (−17%)`, with `:warning:` and the side when breached."""
+    gap = reading.benchmark
+    assert gap is not None, "only metrics with a benchmark are listed"
+    shown = format_value(
+        reading.unit, gap.benchmark, scale=reading.scale, currency=reading.currency
+    )
+    note = benchmark_note(gap, shown)
+    title = escaped_line(reading.title, TITLE_CHARS)
+    if note.startswith(":warning: "):
+        return f":warning: {title} {_reading_value(reading)} · {note.removeprefix(':warning: ')}"
+    return f"{title} {_reading_value(reading)} · {note}"
+
+
+def _formula_health_text(health: HealthIndex, lines: Sequence[GoalLine]) -> str:
+    """A `health_index` formula metric's value, sparkline and inputs."""
     by_key = {line.metric_key: line for line in lines}
     value = "no data" if health.value is None else format_value("ratio", health.value)
     first = f"*User health index* {value}"

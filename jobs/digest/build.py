@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from jobs.digest.model import ChannelDigest, EscalationStatus, GoalLine, HealthIndex
+from jobs.digest.dashboard import benchmark_gap, channel_health, dashboard_keys
+from jobs.digest.model import ChannelDigest, EscalationStatus, GoalLine
 from jobs.digest.week import Week, week_ending
 from jobs.evaluation.classify import EvaluationPolicy
 from jobs.goals.channel_settings import DEFAULT_DIGEST_TIME
@@ -30,7 +31,6 @@ from storage.models import (
     WorkspaceSettings,
 )
 
-HEALTH_INDEX_KEY = "health_index"
 CHART_DAYS = 30
 
 
@@ -145,10 +145,7 @@ async def build_digest(
     goal_ids = [g.id for g in goals if g.id is not None]
     evaluations = await evaluation_store.evaluations_on(session=session, goal_ids=goal_ids, day=day)
     metric_keys = sorted({g.metric_key for g in goals})
-    health_metric = catalog.get(HEALTH_INDEX_KEY)
-    health_inputs = sorted(health_metric.formula_inputs()) if health_metric else []
-    has_health = bool(health_inputs) and set(health_inputs) <= set(metric_keys)
-    wanted = sorted(set(metric_keys) | ({HEALTH_INDEX_KEY} if has_health else set()))
+    wanted = sorted(set(metric_keys) | dashboard_keys(catalog, metric_keys))
     rows = await point_store.point_rows(
         session=session,
         team_ids=[team_id],
@@ -178,15 +175,9 @@ async def build_digest(
         )
         for goal in goals
     )
-    health = None
-    if has_health:
-        series = history.get(HEALTH_INDEX_KEY, {})
-        latest = series.get(day) or series.get(day - timedelta(days=1))
-        health = HealthIndex(
-            value=latest,
-            components={key: _latest(history.get(key, {}), day) for key in health_inputs},
-            sparkline=week_ending(series, day),
-        )
+    health = channel_health(
+        catalog, metric_keys, history, day=day, staleness_days=policy.staleness_days
+    )
     return ChannelDigest(
         team_id=team_id,
         channel_id=channel_id,
@@ -213,6 +204,7 @@ def goal_line(
     `timed out`), since what a source answered may hold anything and channels see this.
     """
     metric = catalog.get(goal.metric_key)
+    value = evaluation.value if evaluation else None
     return GoalLine(
         goal_id=goal.id or 0,
         metric_key=goal.metric_key,
@@ -233,6 +225,7 @@ def goal_line(
         owner_id=goal.owner_id,
         source_error=failure_kind(source_error) if source_error else None,
         escalation=escalation,
+        benchmark=benchmark_gap(metric.benchmark if metric else None, value),
     )
 
 
@@ -263,8 +256,3 @@ async def goal_escalation(
         session=session, team_id=team_id, goal_ids=[goal_id]
     )
     return escalation_status(*found[goal_id], now) if goal_id in found else None
-
-
-def _latest(history: dict[date, float], day: date) -> float | None:
-    past = [d for d in history if d <= day]
-    return history[max(past)] if past else None

@@ -34,6 +34,7 @@ COLOURS = {
     "failing": "#7f7f7f",
     "green": "#2ca02c",
 }
+BENCHMARK_COLOUR = "#1f5fa8"  # the benchmark's dotted line, apart from every band colour
 COLUMNS = 3
 PANEL_INCHES = (3.3, 2.1)
 DPI = 80
@@ -145,8 +146,9 @@ def _panel(ax: Axes, line: GoalLine, points: Sequence[tuple[date, float]], end: 
     # Markers keep lone points visible between missing days, where the line breaks.
     ax.plot(range(CHART_DAYS), values, color="#333333", linewidth=1.2, marker="o", markersize=2)
     ax.axhline(line.target, color="#555555", linestyle="--", linewidth=0.8)
+    levels = [line.target, *_benchmark_line(ax, line)]
     present = [v for v in values if math.isfinite(v)]
-    low, high = min([*present, line.target]), max([*present, line.target])
+    low, high = min([*present, *levels]), max([*present, *levels])
     pad = (high - low) * 0.15 or abs(line.target) * 0.05 or 1.0
     limits = (low - pad, high + pad)
     _shade(ax, line, limits)
@@ -173,6 +175,25 @@ def _panel(ax: Axes, line: GoalLine, points: Sequence[tuple[date, float]], end: 
         color=COLOURS[display_state(line)],
         parse_math=False,
     )
+
+
+def _benchmark_line(ax: Axes, line: GoalLine) -> list[float]:
+    """The metric's benchmark as a dotted, labelled line; the levels drawn (none without one)."""
+    if line.benchmark is None or not math.isfinite(line.benchmark.benchmark):
+        return []
+    level = line.benchmark.benchmark
+    ax.axhline(level, color=BENCHMARK_COLOUR, linestyle=":", linewidth=1.0, label="benchmark")
+    ax.text(
+        CHART_DAYS - 0.5,
+        level,
+        "benchmark",
+        fontsize=6,
+        color=BENCHMARK_COLOUR,
+        ha="right",
+        va="bottom",
+        parse_math=False,
+    )
+    return [level]
 
 
 def _tick_formatter(line: GoalLine) -> Formatter:

@@ -20,6 +20,15 @@ class EscalationStatus:
 
 
 @dataclass(frozen=True)
+class BenchmarkGap:
+    """A metric's value against its industry benchmark (metrics.yml `benchmark:`)."""
+
+    benchmark: float  # in the metric's unit, as its values
+    gap: float | None  # value ÷ benchmark − 1 (−0.17 is 17% under); None without a value
+    breached: bool  # further off than the benchmark's warning allows: the band was raised
+
+
+@dataclass(frozen=True)
 class GoalLine:
     """One goal's line in a digest."""
 
@@ -44,15 +53,45 @@ class GoalLine:
     # Set when the metric's source is failing: what went wrong, in one line.
     source_error: str | None = None
     escalation: EscalationStatus | None = None
+    benchmark: BenchmarkGap | None = None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A metric's latest value, shown in its own unit, with its week-over-week change."""
+
+    metric_key: str
+    title: str
+    unit: str
+    scale: str
+    currency: str
+    value: float | None  # None when the metric has no recent value
+    change_wow: float | None = None  # value ÷ the value seven days before − 1
+    benchmark: BenchmarkGap | None = None
 
 
 @dataclass(frozen=True)
 class HealthIndex:
-    """The user-health index (activity × retention × AOV) when the channel has its parts."""
+    """The user-health index (activity × retention × AOV) when the channel has its parts.
+
+    Built from the built-in measures (jobs/customers/measures.py) when the channel has goals on
+    dataset metrics: then `index`, `factors` and the rest are set and `components` is empty.
+    Otherwise from a `health_index` formula metric over the channel's goals: `components` holds
+    its inputs' latest values by metric key.
+    """
 
     value: float | None
     components: dict[str, float | None]
     sparkline: tuple[float | None, ...] = ()
+    index: Reading | None = None  # the index itself, as its metric (or the factors) give it
+    # HEALTH_FACTORS in order, for each one declared in metrics.yml; `undeclared` names the
+    # measures no metric computes.
+    factors: tuple[Reading, ...] = ()
+    undeclared: tuple[str, ...] = ()
+    # The aov_volatility measure: the coefficient of variation of daily AOV over 30 days.
+    aov_volatility: float | None = None
+    # Every metric shown here or set as a goal in the channel that has a benchmark.
+    benchmarks: tuple[Reading, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,9 @@ per day, one column per goal); every per-goal figure is then a handful of whole-
 across all goals at once: the latest point, runs of adverse moves, and window sums added day
 by day, in the order a per-goal loop adds them. Few large temporaries are made, as each costs
 more in fresh memory than in arithmetic.
+
+A goal whose metric has an industry benchmark (optional goal columns BENCHMARK_COLUMNS) and
+whose latest value breaches it is raised to at least the benchmark's band, never lowered.
 """
 
 from __future__ import annotations
@@ -27,6 +30,9 @@ Bools = npt.NDArray[np.bool_]
 # What classify returns: the goal and day, what an evaluation stores of them, and whether the
 # trend raises an alert (which is not stored).
 COLUMNS = ("goal_id", "day", *RESULT_FIELDS, "trend_alert")
+# Optional goal columns: the metric's benchmark value, its warn_below and warn_above fractions
+# (NaN when not set) and the band a breach raises the goal to (blank: no benchmark).
+BENCHMARK_COLUMNS = ("benchmark", "benchmark_below", "benchmark_above", "benchmark_band")
 
 # Colour bands indexed by rank, mildest first: hysteresis compares ranks.
 _COLOURS = np.array(
@@ -46,6 +52,7 @@ _PREVIOUS = {str(colour): rank for rank, colour in enumerate(_COLOURS)} | {
     Band.NO_DATA.value: -1,
     Band.INVALID.value: -1,
 }
+_RAISED_TO = {Band.YELLOW.value: 1, Band.ORANGE.value: 2, Band.RED.value: 3}
 # Adverse deviations are compared at 9 decimals so that exactly 10 % off is yellow.
 _DECIMALS = 9
 _NAT = int(np.iinfo(np.int64).min)  # NaT's ticks, whatever the unit
@@ -65,6 +72,26 @@ class EvaluationPolicy:
     forecast_window: int = 14  # days of history for the linear fit
     forecast_horizon: int = 30  # only report red_in_days up to this many days
     volatility_window: int = 30  # days for the coefficient of variation
+
+
+@dataclass(frozen=True)
+class _Benchmarks:
+    """Each goal's benchmark: NaN value and bounds and a zero rank where it has none."""
+
+    value: Floats
+    below: Floats
+    above: Floats
+    rank: Ints  # the colour rank a breach raises the goal to
+
+    def floor(self, block: slice | Ints, latest: Floats, measured: Bools) -> Ints:
+        """The rank each measured goal in `block` is raised to: 0 unless its value breaches.
+
+        The same comparisons as `Benchmark.breached`: under value × (1 − below) or over
+        value × (1 + above), exactly (a NaN bound or value never breaches).
+        """
+        value, below, above = self.value[block], self.below[block], self.above[block]
+        breached = (latest < value * (1 - below)) | (latest > value * (1 + above))
+        return np.where(measured & breached, self.rank[block], 0)
 
 
 @dataclass(frozen=True)
@@ -110,6 +137,7 @@ def classify(
     edges = goals[["yellow", "orange", "red"]].to_numpy(np.float64)
     direction = _codes(goals["direction"], _DIRECTIONS, "direction")
     previous = _codes(goals["previous_band"], _PREVIOUS, "previous_band", missing=-1)
+    benchmarks = _benchmarks(goals)
     usable = (target != 0) & np.isfinite(target)
 
     latest_offset = np.full(count, np.iinfo(np.int64).min, dtype=np.int64)
@@ -135,6 +163,7 @@ def classify(
             direction[block],
             previous[block],
             policy.hysteresis,
+            benchmarks.floor(block, latest_value, measured),
         )
         latest_offset[block], value[block] = offset, latest_value
         deviation[block], adverse[block], rank[block] = judged
@@ -185,15 +214,28 @@ def _judge(
     direction: Ints,
     previous: Ints,
     hysteresis: float,
+    floor: Ints,
 ) -> tuple[Floats, Floats, Ints]:
-    """Each goal's deviation, its adverse part, and its colour rank after hysteresis."""
+    """Each goal's deviation, its adverse part, and its colour rank after hysteresis, raised
+    to `floor` (a breached benchmark's band) where that is higher."""
     deviation = np.full(len(value), np.nan)
     deviation[measured] = (value[measured] - target[measured]) / np.abs(target[measured])
     adverse = _adverse(deviation, direction)
     rank = _raw_rank(adverse, edges)
     relaxed = _raw_rank(adverse + hysteresis, edges)
     rank = np.where(previous >= 0, np.maximum(rank, np.minimum(previous, relaxed)), rank)
-    return deviation, adverse, rank
+    return deviation, adverse, np.maximum(rank, floor)
+
+
+def _benchmarks(goals: pd.DataFrame) -> _Benchmarks:
+    """The goals' benchmarks from BENCHMARK_COLUMNS; none for a frame without them."""
+    count = len(goals)
+    if "benchmark" not in goals:
+        nothing = np.full(count, np.nan)
+        return _Benchmarks(nothing, nothing, nothing, np.zeros(count, dtype=np.int64))
+    value, below, above = (goals[name].to_numpy(np.float64) for name in BENCHMARK_COLUMNS[:3])
+    rank = _codes(goals["benchmark_band"], _RAISED_TO, "benchmark_band", missing=0)
+    return _Benchmarks(value=value, below=below, above=above, rank=rank)
 
 
 def _codes(

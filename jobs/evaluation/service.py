@@ -4,6 +4,9 @@ Built for every goal at once (20,000 goals read, classified and stored in a few 
 well under the bot's memory budget): goals and points are read as tuples, not ORM objects;
 points arrive joined to their goals, in partitions turned straight into numpy arrays; results
 are stored by one statement executed for many rows.
+
+Given the catalog, each goal carries its metric's benchmark (metrics.yml `benchmark:`), which
+raises the band of a goal whose value breaches it (jobs/evaluation/classify.py).
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ import numpy.typing as npt
 import pandas as pd
 from sqlalchemy import Row
 
-from jobs.evaluation.classify import EvaluationPolicy, classify
+from jobs.customers.datasets import Benchmark
+from jobs.evaluation.classify import BENCHMARK_COLUMNS, EvaluationPolicy, classify
+from jobs.metrics.catalog import MetricCatalog
 from storage import evaluations as evaluation_store
 from storage import points as point_store
 from storage.db import Database
@@ -36,7 +41,16 @@ _GOAL_COLUMNS = [
     "red",
     "previous_band",
 ]
-_CLASSIFIED = ["goal_id", "target", "direction", "yellow", "orange", "red", "previous_band"]
+_CLASSIFIED = [
+    "goal_id",
+    "target",
+    "direction",
+    "yellow",
+    "orange",
+    "red",
+    "previous_band",
+    *BENCHMARK_COLUMNS,
+]
 _EPOCH = date(1970, 1, 1).toordinal()
 # One partition of points: goal ids, day ordinals, values.
 _PointArrays = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]
@@ -51,8 +65,13 @@ async def evaluate(
     team_id: str | None = None,
     channel_id: str | None = None,
     metric_keys: list[str] | None = None,
+    catalog: MetricCatalog | None = None,
 ) -> list[dict[str, Any]]:
-    """Evaluate the active goals (all, or a workspace's, channel's or metrics') and store them."""
+    """Evaluate the active goals (all, or a workspace's, channel's or metrics') and store them.
+
+    With `catalog`, a goal whose metric has a benchmark is raised to the benchmark's band
+    while its value breaches it; without, benchmarks are not applied.
+    """
     narrowed: dict[str, Any] = {
         "team_id": team_id,
         "channel_id": channel_id,
@@ -67,7 +86,7 @@ async def evaluate(
             session=session, since=day - timedelta(days=HISTORY_DAYS), until=day, **narrowed
         ):
             parts.append(_arrays(partition))
-    goal_frame = pd.DataFrame(goals, columns=_GOAL_COLUMNS)
+    goal_frame = _with_benchmarks(pd.DataFrame(goals, columns=_GOAL_COLUMNS), catalog)
     point_frame = _point_frame(parts)
     del parts
     results = await asyncio.to_thread(
@@ -78,6 +97,30 @@ async def evaluate(
     async with database.transaction() as session:
         await evaluation_store.upsert_evaluations(session=session, rows=rows)
     return rows
+
+
+def benchmark_columns(benchmark: Benchmark | None) -> dict[str, Any]:
+    """A goal's BENCHMARK_COLUMNS for classify: NaN and None where there is no benchmark."""
+    if benchmark is None:
+        return dict.fromkeys(BENCHMARK_COLUMNS[:3], np.nan) | {"benchmark_band": None}
+    return {
+        "benchmark": benchmark.value,
+        "benchmark_below": np.nan if benchmark.warn_below is None else benchmark.warn_below,
+        "benchmark_above": np.nan if benchmark.warn_above is None else benchmark.warn_above,
+        "benchmark_band": benchmark.band,
+    }
+
+
+def _with_benchmarks(goals: pd.DataFrame, catalog: MetricCatalog | None) -> pd.DataFrame:
+    """The goals with their metrics' benchmark columns, looked up once per metric key."""
+    by_key: dict[str, dict[str, Any]] = {}
+    for key in goals["metric_key"].unique().tolist():
+        metric = catalog.get(key) if catalog is not None else None
+        by_key[key] = benchmark_columns(metric.benchmark if metric is not None else None)
+    keys = goals["metric_key"]
+    return goals.assign(
+        **{name: keys.map({k: c[name] for k, c in by_key.items()}) for name in BENCHMARK_COLUMNS}
+    )
 
 
 def _arrays(partition: Sequence[Row[int | None, date, float]]) -> _PointArrays:

@@ -43,6 +43,15 @@ def sourced_inputs(catalog: MetricCatalog, metric: Metric) -> list[str]:
     return sorted(keys)
 
 
+def pulled_together(catalog: MetricCatalog, keys: Sequence[str]) -> list[str]:
+    """The metrics one pull of `keys` brings: a dataset metric brings every dataset metric, so
+    goals on different dataset metrics share one pull of the datasets."""
+    datasets = [metric.key for metric in catalog if metric.measure is not None]
+    if any(key in datasets for key in keys):
+        return sorted(set(keys) | set(datasets))
+    return sorted(keys)
+
+
 class PullCoalescer:
     """One pull per set of metrics at a time, remembered for `remember` seconds after it ends.
 
@@ -94,7 +103,7 @@ async def first_pull(
     keys = sourced_inputs(catalog, metric) if metric is not None else []
     if not keys or goal.id is None:
         return None
-    results = await coalescer.pull(keys)
+    results = await coalescer.pull(pulled_together(catalog, keys))
     errors = [r.error for r in results if r.error and r.metric_key in keys]
     async with database.transaction() as session:
         latest = await evaluation_store.latest_evaluations(session=session, goal_ids=[goal.id])

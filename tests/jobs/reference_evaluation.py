@@ -59,6 +59,8 @@ def reference_classify(
         if isinstance(previous, str) and previous in COLOURS:
             relaxed = raw_rank(adverse + policy.hysteresis, goal)
             rank = max(rank, min(COLOURS.index(previous), relaxed))
+        if benchmark_breached(goal, value):
+            rank = max(rank, COLOURS.index(goal["benchmark_band"]))
         band = COLOURS[rank]
 
     streak = 0
@@ -102,6 +104,20 @@ def reference_classify(
         "red_in_days": red_in_days,
         "volatility": volatility,
     }
+
+
+def benchmark_breached(goal: dict[str, Any], value: float) -> bool:
+    """Whether the value is further from the goal's benchmark (if it has one) than its warning
+    allows: under benchmark × (1 − warn_below), or over benchmark × (1 + warn_above)."""
+    band = goal.get("benchmark_band")
+    if not isinstance(band, str) or band not in COLOURS:
+        return False
+    benchmark = float(goal["benchmark"])
+    below = goal.get("benchmark_below")
+    above = goal.get("benchmark_above")
+    if below is not None and not math.isnan(below) and value < benchmark * (1 - below):
+        return True
+    return above is not None and not math.isnan(above) and value > benchmark * (1 + above)
 
 
 def adverse_part(deviation: float, direction: str) -> float:

@@ -15,8 +15,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from jobs.customers.datasets import Benchmark
 from jobs.evaluation import classify as evaluate_module
-from jobs.evaluation.classify import COLUMNS, EvaluationPolicy, classify
+from jobs.evaluation.classify import BENCHMARK_COLUMNS, COLUMNS, EvaluationPolicy, classify
+from jobs.evaluation.service import benchmark_columns
 from tests.jobs.reference_evaluation import reference_classify
 
 DAY = date(2025, 6, 30)
@@ -431,6 +433,92 @@ def test_volatility(history: History, volatility: float) -> None:
     assert same(evaluate(goal(), history)["volatility"], volatility)
 
 
+PLAYBOOK = Benchmark(value=0.35, warn_below=0.15)  # warn 15% under a 35% benchmark
+BENCHMARKS = [
+    # (goal, benchmark, history, band, whether the latest value breaches the benchmark)
+    (goal(0.30), PLAYBOOK, [(0, 0.29)], "orange", True),
+    (goal(0.30), PLAYBOOK, [(0, 0.2975)], "green", False),
+    (goal(0.30), PLAYBOOK, [(0, 0.35 * (1 - 0.15))], "green", False),
+    (goal(0.30), PLAYBOOK, [(0, 0.30)], "green", False),
+    (goal(0.30), Benchmark(value=0.35, warn_below=0.15, band="yellow"), [(0, 0.2)], "red", True),
+    (
+        goal(0.30),
+        Benchmark(value=0.35, warn_below=0.15, band="yellow"),
+        [(0, 0.29)],
+        "yellow",
+        True,
+    ),
+    (goal(0.30), Benchmark(value=0.35, warn_below=0.15, band="red"), [(0, 0.29)], "red", True),
+    (goal(0.30, "either"), Benchmark(value=0.35, warn_below=0.15), [(0, 0.29)], "orange", True),
+    (goal(0.2, "lower"), Benchmark(value=0.16, warn_above=0.25), [(0, 0.21)], "orange", True),
+    (goal(0.2, "lower"), Benchmark(value=0.16, warn_above=0.25), [(0, 0.19)], "green", False),
+    (goal(0.30), Benchmark(value=0.35), [(0, 0.01)], "red", False),
+    (goal(0.30), Benchmark(value=0.35), [(0, 0.29)], "green", False),
+    (goal(0.30), PLAYBOOK, [(3, 0.29)], "no_data", True),
+    (goal(0.0), PLAYBOOK, [(0, 0.29)], "invalid", True),
+    (goal(0.30, previous="orange"), PLAYBOOK, [(0, 0.2976)], "green", False),
+    (goal(0.30, previous="orange"), PLAYBOOK, [(0, 0.25)], "orange", True),
+    (goal(0.30), None, [(0, 0.29)], "green", False),
+]
+
+
+@pytest.mark.parametrize(
+    ("the_goal", "benchmark", "history", "band", "breached"),
+    BENCHMARKS,
+    ids=[
+        "green-goal-17%-under-benchmark-raised-to-orange",
+        "just-within-the-warning-stays-green",
+        "exactly-15%-under-is-not-more-than-15%",
+        "on-target-and-near-benchmark-green",
+        "never-lowered-below-the-goal's-own-red",
+        "yellow-benchmark-raises-green-to-yellow",
+        "red-benchmark-raises-green-to-red",
+        "either-direction-goal-raised-too",
+        "lower-is-better-over-warn-above-raised",
+        "lower-is-better-within-warn-above-green",
+        "no-warning-bounds-never-breach",
+        "no-warning-bounds-green-stays-green",
+        "stale-value-stays-no-data",
+        "invalid-target-stays-invalid",
+        "recovered-drops-as-hysteresis-allows",
+        "still-breached-stays-orange",
+        "no-benchmark-as-before",
+    ],
+)
+def test_benchmark_raises_the_band(
+    the_goal: dict[str, Any],
+    benchmark: Benchmark | None,
+    history: History,
+    band: str,
+    breached: bool,
+) -> None:
+    """A value breaching its metric's benchmark raises the goal to at least the benchmark's band
+    (never lower); classify, the plain reference and `Benchmark.breached` agree."""
+    the_goal = the_goal | benchmark_columns(benchmark)
+    row = evaluate(the_goal, history)
+    assert row["band"] == band
+    points = [(DAY - timedelta(days=ago), value) for ago, value in history]
+    want = reference_classify(the_goal, points, day=DAY, policy=DEFAULT)
+    assert all(same(_plain(row[key]), want[key]) for key in COLUMNS), (row, want)
+    if benchmark is not None:
+        assert benchmark.breached(history[-1][1]) is breached
+
+
+def test_benchmark_red_has_no_forecast() -> None:
+    """A goal raised to red by its benchmark is red now: no "red in N days" forecast."""
+    the_goal = goal() | benchmark_columns(Benchmark(value=200.0, warn_below=0.2, band="red"))
+    assert evaluate(the_goal, falling(1.0))["band"] == "red"
+    assert math.isnan(evaluate(the_goal, falling(1.0))["red_in_days"])
+    assert same(evaluate(goal(), falling(1.0))["red_in_days"], 25.0)
+
+
+def test_unknown_benchmark_band_is_refused() -> None:
+    """A benchmark band other than yellow, orange or red breaks the contract."""
+    the_goal = goal() | benchmark_columns(PLAYBOOK) | {"benchmark_band": "purple"}
+    with pytest.raises(ValueError, match="benchmark_band"):
+        classify(pd.DataFrame([the_goal]), points_frame([]), day=DAY)
+
+
 DTYPES = {
     "goal_id": "int64",
     "day": "object",
@@ -465,6 +553,14 @@ def test_output_order_and_dtypes() -> None:
 def test_empty_goals() -> None:
     """No goals gives an empty frame with the same columns and dtypes."""
     goals = pd.DataFrame(columns=list(goal()))
+    result = classify(goals, points_frame([(1, DAY, 5.0)]), day=DAY)
+    assert result.empty
+    assert {name: str(dtype) for name, dtype in result.dtypes.items()} == DTYPES
+
+
+def test_empty_goals_with_benchmark_columns() -> None:
+    """No goals, benchmark columns included, still gives the empty frame."""
+    goals = pd.DataFrame(columns=[*goal(), *BENCHMARK_COLUMNS])
     result = classify(goals, points_frame([(1, DAY, 5.0)]), day=DAY)
     assert result.empty
     assert {name: str(dtype) for name, dtype in result.dtypes.items()} == DTYPES
@@ -545,7 +641,27 @@ def random_goal(
         else:
             value *= 1 + drift + rng.gauss(0, 0.01)
         history.append((DAY - timedelta(days=ago), value))
-    return the_goal, history
+    return the_goal | random_benchmark(goal_id, the_goal, history), history
+
+
+def random_benchmark(
+    goal_id: int, the_goal: dict[str, Any], history: list[tuple[date, float]]
+) -> dict[str, Any]:
+    """Half the goals get a benchmark near their values, some exactly on a warning edge.
+
+    Drawn from a generator of its own, so the histories are those drawn without benchmarks.
+    """
+    rng = random.Random(f"benchmark-{goal_id}")
+    if rng.random() < 0.5:
+        return benchmark_columns(None)
+    last = history[-1][1] if history else abs(the_goal["target"] or 1.0)
+    below = rng.choice([None, 0.15, rng.uniform(0.01, 0.5)])
+    above = rng.choice([None, 0.25, rng.uniform(0.01, 1.0)])
+    value = last * rng.uniform(0.7, 1.4)
+    if below is not None and rng.random() < 0.2:
+        value = last / (1 - below)  # the latest value lands on the edge
+    band = rng.choice(["yellow", "orange", "red"])
+    return benchmark_columns(Benchmark(value=value, warn_below=below, warn_above=above, band=band))
 
 
 CUSTOM = EvaluationPolicy(
@@ -583,6 +699,9 @@ def test_agrees_with_reference(policy: EvaluationPolicy, datetimes: bool) -> Non
         assert not mismatched, (want["goal_id"], {k: (got[k], want[k]) for k in mismatched})
     bands = {row["band"] for row in expected}
     assert bands == {"green", "yellow", "orange", "red", "no_data", "invalid"}
+    unraised = [reference_classify(g | benchmark_columns(None), h, day=DAY, policy=policy)
+                for g, h in cases]  # fmt: skip
+    assert sum(a["band"] != b["band"] for a, b in zip(expected, unraised, strict=True)) >= 20
     assert any(row["trend_alert"] for row in expected)
     assert sum(not math.isnan(row["red_in_days"]) for row in expected) >= 10
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import aiohttp
 import pandas as pd
 
+from jobs.customers.datasets import DatasetSource
 from jobs.metrics.catalog import CsvSource, HttpSource, Metric, SqlSource
 from jobs.metrics.sources.csv import fetch_csv
 from jobs.metrics.sources.http import fetch_http
@@ -17,6 +18,9 @@ from jobs.metrics.sources.sql import SqlRunner
 
 class SourceFetcher:
     """Fetches sourced metrics (SQL, CSV, HTTP); holds SQL engines and an HTTP session.
+
+    Dataset metrics are not fetched one by one: a pull computes them together
+    (jobs/metrics/pull.py `pull_datasets`), from this fetcher's `base_dir` and `env`.
 
     `base_dir` is the folder of metrics.yml (relative CSV and SQLite paths resolve against
     it); `env` fills `${NAME}` in SQL URLs; `http` is the shared session (one is made, and
@@ -36,15 +40,30 @@ class SourceFetcher:
         self._own_http: aiohttp.ClientSession | None = None
         self._sql = SqlRunner()
 
+    @property
+    def base_dir(self) -> Path:
+        """The folder of metrics.yml: relative paths (CSV files, dataset globs) start here."""
+        return self._base_dir
+
+    @property
+    def env(self) -> Mapping[str, str]:
+        """Where `${NAME}` in a URL is looked up."""
+        return self._env
+
     async def fetch(self, metric: Metric, *, since: date) -> pd.DataFrame:
         """Columns `day` (datetime.date) and `value` (float): one row per day >= since, sorted.
 
         Raises SourceError (one line, starting with the metric key) when the source fails or
-        gives bad data, and ValueError for a manual or formula metric, which are not fetched.
+        gives bad data, and ValueError for a manual, formula or dataset metric, which are not
+        fetched.
         """
         source = metric.source
         if source is None:
             raise ValueError(f"{metric.key} is a formula metric: compute it with derive()")
+        if isinstance(source, DatasetSource):
+            raise ValueError(
+                f"{metric.key} is computed from the datasets: pull it with pull_datasets()"
+            )
         if isinstance(source, CsvSource):
             return await fetch_csv(metric.key, source, base_dir=self._base_dir, since=since)
         if isinstance(source, SqlSource):
