@@ -44,6 +44,7 @@ from bot.render.block_kit import context_block, section_block
 from bot.render.blocks import DIRECTION_WORDS
 from bot.render.digest import (
     band_emoji,
+    benchmark_note,
     goal_title,
     line_value,
     short_day,
@@ -161,6 +162,10 @@ def _numbers(line: GoalLine) -> SectionBlock:
         f"*Deviation*\n{deviation}",
         f"*Trend*\n{trend}",
     ]
+    if line.benchmark is not None and line.benchmark.gap is not None:
+        # A band the benchmark raised says so, or the DM reads "orange" at a small deviation.
+        shown = line_value(line, line.benchmark.benchmark)
+        fields.append(f"*Benchmark*\n{benchmark_note(line.benchmark, shown)}")
     return SectionBlock(fields=[MarkdownTextObject(text=f) for f in fields])
 
 

@@ -312,10 +312,23 @@ def _parse_metric(key: object, body: object, path: Path) -> Metric:
         measure = MEASURES.get(str(source.get("measure")))
         if measure is not None:
             defaults |= {"unit": measure.unit, "direction": measure.direction}
+    body = _benchmark_in_scale(body)
     try:
         return Metric.model_validate({**defaults, **body, "key": key})
     except ValidationError as exc:
         raise ConfigError(f"{path}: metric {key!r}: {_describe(exc)}") from None
+
+
+def _benchmark_in_scale(body: dict[object, object]) -> dict[object, object]:
+    """A benchmark value typed as `35%` on a metric whose values are whole percents
+    (`scale: percent`) is 35, not 0.35: values and benchmark share one scale."""
+    benchmark = body.get("benchmark")
+    if body.get("scale") != "percent" or not isinstance(benchmark, dict):
+        return body
+    value = benchmark.get("value")
+    if isinstance(value, str) and value.strip().endswith("%"):
+        return {**body, "benchmark": {**benchmark, "value": value.strip()[:-1]}}
+    return body
 
 
 def load_catalog(path: Path) -> MetricCatalog:

@@ -348,3 +348,30 @@ def test_parse_catalog_refuses_documents_that_are_not_mappings(document: object)
         ConfigError, match=r"^metrics\.yml: expected a top-level `metrics:` mapping$"
     ):
         parse_catalog(document, path=Path("metrics.yml"))
+
+
+@pytest.mark.parametrize(
+    ("scale", "typed", "stored"),
+    [
+        pytest.param("fraction", "35%", 0.35, id="fraction-percent-text"),
+        pytest.param("fraction", 0.35, 0.35, id="fraction-number"),
+        pytest.param("percent", "35%", 35.0, id="whole-percent-text"),
+        pytest.param("percent", 35, 35.0, id="whole-percent-number"),
+    ],
+)
+def test_a_benchmark_shares_its_metrics_scale(scale: str, typed: object, stored: float) -> None:
+    """`benchmark: 35%` means 35% of whatever scale the metric's values are stored in."""
+    document = {
+        "metrics": {
+            "active_rate": {
+                "unit": "percent",
+                "scale": scale,
+                "source": {"kind": "manual"},
+                "benchmark": {"value": typed, "warn_below": "15%"},
+            }
+        }
+    }
+    metric = parse_catalog(document, path=Path("metrics.yml")).get("active_rate")
+    assert metric is not None
+    assert metric.benchmark is not None
+    assert (metric.benchmark.value, metric.benchmark.warn_below) == (stored, 0.15)
