@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from math import isfinite
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
@@ -17,7 +18,7 @@ from slack_sdk.models.blocks import (
 
 from bot.constants import SLASH_COMMAND
 from bot.render.block_kit import MAX_BLOCKS, context_block, section_block
-from bot.render.digest import band_emoji, escalation_note, whole_percent
+from bot.render.digest import band_emoji, escalation_note, swing_words, whole_percent
 from bot.render.text import command_code, error_text, escape_mrkdwn, mention
 from jobs.digest.dashboard import benchmark_gap
 from jobs.digest.model import EscalationStatus
@@ -185,6 +186,8 @@ def goal_detail_blocks(
     ]
     if metric is not None and (benchmark := _benchmark_field(metric, latest)):
         fields.append(benchmark)
+    if latest is not None and latest.volatility is not None and isfinite(latest.volatility):
+        fields.append(f"*Volatility (30 days)*\n{swing_words(latest.volatility)}")
     blocks: list[Block] = [
         HeaderBlock(text=f"{(metric.title if metric else goal.metric_key)[:140]}"),
         SectionBlock(fields=[MarkdownTextObject(text=f) for f in fields]),

@@ -294,6 +294,11 @@ def benchmark_note(gap: BenchmarkGap, benchmark: str) -> str:
     return text
 
 
+def swing_words(volatility: float) -> str:
+    """`swings ±18% day to day`: a coefficient of variation as a reader says it."""
+    return f"swings ±{whole_percent(volatility).lstrip('+')} day to day"
+
+
 def whole_percent(fraction: float) -> str:
     """`−17%`, `+4%`: a gap to the nearest percent (to a tenth under 1%), real minus sign."""
     size = abs(fraction) * 100
@@ -346,7 +351,7 @@ def dashboard_text(health: HealthIndex) -> str:
     if health.factors:
         lines.append(" × ".join(_factor(reading) for reading in health.factors))
     if health.aov_volatility is not None and math.isfinite(health.aov_volatility):
-        lines.append(f"AOV swings ±{whole_percent(health.aov_volatility).lstrip('+')} day to day")
+        lines.append(f"AOV {swing_words(health.aov_volatility)}")
     lines += [_benchmark_line(reading) for reading in health.benchmarks[:MAX_BENCHMARKS]]
     if len(health.benchmarks) > MAX_BENCHMARKS:
         lines.append(f"…and {len(health.benchmarks) - MAX_BENCHMARKS} more benchmarks")

@@ -272,3 +272,29 @@ def test_chart_draws_the_benchmark() -> None:
     )
     assert without is not None
     assert [x for x in without.axes[0].get_lines() if x.get_label() == "benchmark"] == []
+
+
+@pytest.mark.parametrize(
+    ("volatility", "expected"),
+    [
+        pytest.param(0.18, "*Volatility (30 days)*\\nswings ±18% day to day", id="swings"),
+        pytest.param(0.004, "*Volatility (30 days)*\\nswings ±0.4% day to day", id="steady"),
+        pytest.param(None, None, id="too-few-days"),
+    ],
+)
+def test_show_says_how_much_the_metric_swings(
+    volatility: float | None, expected: str | None
+) -> None:
+    """The coefficient of variation every evaluation computes is shown in words."""
+    goal = Goal(
+        id=1, team_id="T0001", channel_id="C0001", metric_key="dau", target=0.3,
+        direction="higher", unit="count", created_by="U0ANA", created_at=NOW, updated_at=NOW,
+    )  # fmt: skip
+    latest = evaluation(0.31, "green")
+    latest.volatility = volatility
+    blocks: list[Block] = goal_detail_blocks(goal, CATALOG.get("dau"), [latest])
+    shown = json.dumps([block.to_dict() for block in blocks], ensure_ascii=False)
+    if expected is None:
+        assert "Volatility" not in shown
+    else:
+        assert expected in shown
