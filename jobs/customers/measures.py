@@ -66,7 +66,7 @@ MEASURES: dict[str, Measure] = {
             "percent",
             "higher",
             "of the users whose first activity was on d−7, the share active on d itself "
-            "(day 7 after joining)",
+            "(day 7 after joining); no value when d−7 had no new users",
         ),
         Measure("orders", "orders", "count", "higher", "orders placed on d"),
         Measure("gmv", "orders", "currency", "higher", "the sum of the amounts of d's orders"),
