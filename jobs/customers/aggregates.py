@@ -1,17 +1,27 @@
-"""The aggregate queries behind every measure, as SQLAlchemy Core statements.
+"""The aggregate query behind every measure, one per dataset, as SQLAlchemy Core statements.
 
 One definition serves every engine: compiled for PostgreSQL and SQLite, and with the PostgreSQL
-dialect for DuckDB over files. Each statement returns at most one row per day (days are
-numbers, see local_day.py), never a raw row; jobs/customers/daily.py turns them into measures.
+dialect for DuckDB over files. Each dataset is read in one statement: its rows are reduced once
+to small materialised CTEs (distinct (user, day) pairs of the window, each user's first day,
+the window's orders), and the parts below are computed from those and `UNION ALL`-ed, each row
+tagged with its part. Days are numbers (see local_day.py); no raw row is ever returned.
+jobs/customers/daily.py turns the parts into measures.
 
-Columns of the rows each statement returns, by name:
-  dau         day, users        distinct active users
-  new_users   day, users        users by first active day; day `lo − 1` holds everyone earlier
-  active_30d  day, starts, stops  intervals of days a user counts as active in 30 days
-  retention   day, returned, on_day_7  of day's new users: active again on days 1–7, on day 7
-  orders      day, orders, gmv, buyers
-  buyers_30d  day, starts, stops  intervals of days a customer has an order in the 30 days
-  repeat_30d  day, starts, stops  intervals of days a customer has two orders in the 30 days
+Only the first-day aggregates (and orders with a line near the window) read the whole history;
+every other read is limited to the window's days by a filter on the raw timestamp column
+(widened by two days for any UTC offset), which Parquet row-group statistics and a timestamp
+index can use. Nothing before `lo` is read, so a part looking back 30 days (active_30d,
+buyers_30d, repeat_30d) is right from `lo + 29` on: the caller starts the window early enough
+(daily.py's LOOKBACK_DAYS).
+
+The parts and their value columns, by name:
+  dau         users        distinct active users
+  new_users   users        users by first active day; day `lo − 1` holds everyone earlier
+  active_30d  starts, stops  intervals of days a user counts as active in 30 days
+  retention   returned, on_day_7  of day's new users: active again on days 1–7, on day 7
+  orders      orders, gmv, buyers
+  buyers_30d  starts, stops  intervals of days a customer has an order in the 30 days
+  repeat_30d  starts, stops  intervals of days a customer has two orders in the 30 days
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import (
     CTE,
+    CompoundSelect,
     Double,
     Integer,
     Select,
@@ -40,11 +51,15 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Subquery
 
 from jobs.customers.datasets import ActivityDataset, OrdersDataset
-from jobs.customers.local_day import DayOf
+from jobs.customers.local_day import LocalDays, day_of
+from jobs.customers.parts import combined
 
 # Every CTE and subquery is named gp_…, so none shadows the dataset's own table.
 WINDOW_DAYS = 30
 RETENTION_DAYS = 7
+# A local day lies within 14 hours of the UTC day of the same date: two days either side of a
+# window hold every row whose local day is in it, whatever the stored offset.
+_MARGIN_DAYS = 2
 
 
 @dataclass(frozen=True)
@@ -61,44 +76,70 @@ def source_table(name: str, columns: list[str]) -> TableClause:
     return table(bare, *(column(c) for c in dict.fromkeys(columns)), schema=schema or None)
 
 
-def activity_statements(
-    rows: TableClause, dataset: ActivityDataset, day_of: DayOf, window: Window
-) -> dict[str, Select[tuple[object, ...]]]:
-    """The statements over the activity dataset, by name (see the module docstring)."""
+def _materialised(cte: CTE) -> CTE:
+    # PostgreSQL (and DuckDB) compute it once, however often the statement refers to it.
+    return cte.prefix_with("MATERIALIZED", dialect="postgresql")
+
+
+def _moment(day: int) -> ColumnElement[object]:
+    """The start of day number `day` as a literal the column's own type reads (timestamp,
+    timestamp with zone in the session's zone, ISO text compared as text)."""
+    text = f"{day_of(day).isoformat()} 00:00:00"
+    return literal_column(f"'{text}'")
+
+
+def _near(at: ColumnElement[object], first: int, last: int) -> list[ColumnElement[bool]]:
+    """Raw-column bounds keeping every row whose local day is in first … last (and a few more)."""
+    return [at >= _moment(first - _MARGIN_DAYS), at < _moment(last + 1 + _MARGIN_DAYS)]
+
+
+def activity_statement(
+    rows: TableClause, dataset: ActivityDataset, days: LocalDays, window: Window
+) -> CompoundSelect[tuple[object, ...]]:
+    """The statement over the activity dataset (see the module docstring)."""
     names = dataset.columns
-    user = rows.c[names.user]
-    events = select(user.label("who"), day_of(rows.c[names.at]).label("day")).where(
-        user.is_not(None)
-    )
+    user, at = rows.c[names.user], rows.c[names.at]
+    kept = [user.is_not(None)]
     if dataset.events is not None and names.event is not None:
-        events = events.where(rows.c[names.event].in_(dataset.events))
-    listed = events.cte("gp_events")
-    # Distinct (user, day) pairs up to the window's end, from the whole history before it:
-    # a user's first active day may lie long before the window.
-    active = (
-        select(listed.c.who, listed.c.day)
-        .where(listed.c.day <= window.hi)
+        kept.append(rows.c[names.event].in_(dataset.events))
+    first = window.lo
+    recent = (
+        select(user.label("who"), days.day(at).label("day"))
+        .where(*kept, *_near(at, first, window.hi))
+        .subquery("gp_events")
+    )
+    # Distinct (user, day) pairs of the days any part looks at.
+    active = _materialised(
+        select(recent.c.who, recent.c.day)
+        .where(recent.c.day.between(first, window.hi))
         .distinct()
         .cte("gp_active_days")
     )
-    joined = (
-        select(active.c.who, func.min(active.c.day).label("joined"))
-        .group_by(active.c.who)
-        .cte("gp_joined")
+    # Each user's first active day up to the window's end, from the whole history before it.
+    firsts = (
+        select(user.label("who"), days.first_day(at).label("joined"))
+        .where(*kept, _near(at, first, window.hi)[1])
+        .group_by(user)
+        .subquery("gp_firsts")
     )
-    return {
-        "dau": _dau(active, window),
-        "new_users": _new_users(joined, window),
-        "active_30d": _coverage(active, window, lambda spans: spans.c.day + (WINDOW_DAYS - 1)),
-        "retention": _retention(active, joined, window),
-    }
+    joined = _materialised(
+        select(firsts.c.who, firsts.c.joined).where(firsts.c.joined <= window.hi).cte("gp_joined")
+    )
+    return combined(
+        {
+            "dau": _dau(active, window),
+            "new_users": _new_users(joined, window),
+            "active_30d": _coverage("active_30d", active, window, _own_reach),
+            "retention": _retention(active, joined, window),
+        }
+    )
 
 
-def order_statements(
-    rows: TableClause, dataset: OrdersDataset, day_of: DayOf, window: Window
-) -> dict[str, Select[tuple[object, ...]]]:
-    """The statements over the orders dataset, by name (see the module docstring)."""
-    orders = _orders(rows, dataset, day_of)
+def order_statement(
+    rows: TableClause, dataset: OrdersDataset, days: LocalDays, window: Window
+) -> CompoundSelect[tuple[object, ...]]:
+    """The statement over the orders dataset (see the module docstring)."""
+    orders = _materialised(_orders(rows, dataset, days, window))
     daily = (
         select(
             orders.c.day,
@@ -106,57 +147,74 @@ def order_statements(
             func.sum(orders.c.amount).label("gmv"),
             func.count(orders.c.who.distinct()).label("buyers"),
         )
-        .where(orders.c.day.between(window.lo, window.hi))
+        .where(orders.c.day >= window.lo)
         .group_by(orders.c.day)
     )
-    customer_days = (
+    customer_days = _materialised(
         select(orders.c.who, orders.c.day, func.count().label("n_orders"))
-        .where(
-            orders.c.who.is_not(None),
-            orders.c.day.between(window.lo - (WINDOW_DAYS - 1), window.hi),
-        )
+        .where(orders.c.who.is_not(None))
         .group_by(orders.c.who, orders.c.day)
         .cte("gp_customer_days")
     )
-    return {
-        "orders": daily,
-        "buyers_30d": _coverage(
-            customer_days, window, lambda spans: spans.c.day + (WINDOW_DAYS - 1)
-        ),
-        "repeat_30d": _coverage(customer_days, window, _second_order_reach),
-    }
+    return combined(
+        {
+            "orders": daily,
+            "buyers_30d": _coverage("buyers_30d", customer_days, window, _own_reach),
+            "repeat_30d": _coverage("repeat_30d", customer_days, window, _second_order_reach),
+        }
+    )
 
 
-def _orders(rows: TableClause, dataset: OrdersDataset, day_of: DayOf) -> CTE:
-    """One row per order (who, day, amount), excluded statuses dropped.
+def _orders(rows: TableClause, dataset: OrdersDataset, days: LocalDays, kept: Window) -> CTE:
+    """One row per order (who, day, amount) whose day is in `kept`, excluded statuses dropped.
 
     With `order_id`, rows sharing an id are the lines of one order: its amount is their sum,
-    its day the earliest, its customer the least.
+    its day the earliest, its customer the least. Its lines may lie anywhere in the history, so
+    the orders with a line near the window are grouped from all their rows; without ids only
+    the window's rows are read.
     """
     names = dataset.columns
-    picked = [
-        rows.c[names.customer].label("who"),
-        day_of(rows.c[names.at]).label("day"),
-        # Double precision everywhere: a header-only CSV file reads every column as text.
-        cast(rows.c[names.amount], Double).label("amount"),
-    ]
-    if names.order_id is not None:
-        picked.append(rows.c[names.order_id].label("order_key"))
-    lines = select(*picked)
+    at = rows.c[names.at]
+    # Double precision everywhere: a header-only CSV file reads every column as text.
+    amount = cast(rows.c[names.amount], Double)
+    dropped = []
     if names.status is not None and dataset.exclude_statuses:
         status = rows.c[names.status]
         # NOT IN is unknown for a missing status: such an order is not excluded, so it counts.
-        lines = lines.where(or_(status.is_(None), status.not_in(dataset.exclude_statuses)))
+        dropped.append(or_(status.is_(None), status.not_in(dataset.exclude_statuses)))
     if names.order_id is None:
-        return lines.cte("gp_orders")
-    listed = lines.cte("gp_order_lines")
-    return (
-        select(
-            func.min(listed.c.who).label("who"),
-            func.min(listed.c.day).label("day"),
-            func.sum(listed.c.amount).label("amount"),
+        listed = (
+            select(
+                rows.c[names.customer].label("who"),
+                days.day(at).label("day"),
+                amount.label("amount"),
+            )
+            .where(*dropped, *_near(at, kept.lo, kept.hi))
+            .subquery("gp_order_lines")
         )
-        .group_by(listed.c.order_key)
+    else:
+        key = rows.c[names.order_id]
+        # Only an order with a line near the window can fall in it; a missing id is one order.
+        near = (
+            select(key.label("order_key"))
+            .where(*dropped, *_near(at, kept.lo, kept.hi))
+            .distinct()
+            .subquery("gp_near_orders")
+        )
+        listed = (
+            select(
+                func.min(rows.c[names.customer]).label("who"),
+                days.first_day(at).label("day"),
+                func.sum(amount).label("amount"),
+            )
+            .select_from(rows.outerjoin(near, key == near.c.order_key))
+            .where(*dropped, or_(near.c.order_key.is_not(None), key.is_(None)))
+            .group_by(key)
+            .subquery("gp_order_lines")
+        )
+    return (
+        select(listed.c.who, listed.c.day, listed.c.amount)
+        .where(listed.c.day.between(kept.lo, kept.hi))
         .cte("gp_orders")
     )
 
@@ -199,6 +257,10 @@ Reach = Callable[[Subquery], ColumnElement[int]]
 """The last day one (who, day) row keeps its `who` counted by its own rule (NULL: none)."""
 
 
+def _own_reach(spans: Subquery) -> ColumnElement[int]:
+    return spans.c.day + (WINDOW_DAYS - 1)
+
+
 def _second_order_reach(spans: Subquery) -> ColumnElement[int]:
     # Two orders within the 30 days ending d: both on this row's day, or this row's day and the
     # customer's previous order day (the 30 days must reach back to it).
@@ -208,7 +270,7 @@ def _second_order_reach(spans: Subquery) -> ColumnElement[int]:
     )
 
 
-def _coverage(days: CTE, window: Window, reach: Reach) -> Select[tuple[object, ...]]:
+def _coverage(name: str, days: CTE, window: Window, reach: Reach) -> Select[tuple[object, ...]]:
     """For distinct (who, day) rows: per day, how many intervals start and how many stop.
 
     A row covers the days from its own day to its reach, cut short the day before the next
@@ -222,7 +284,7 @@ def _coverage(days: CTE, window: Window, reach: Reach) -> Select[tuple[object, .
             func.lag(day).over(partition_by=who, order_by=day).label("prior_day"),
             func.lead(day).over(partition_by=who, order_by=day).label("next_day"),
         )
-        .where(days.c.day >= window.lo - (WINDOW_DAYS - 1))
+        .where(days.c.day >= window.lo)
         .subquery("gp_spans")
     )
     own = reach(spans)
@@ -232,10 +294,10 @@ def _coverage(days: CTE, window: Window, reach: Reach) -> Select[tuple[object, .
         else_=own,
     )
     start = case((spans.c.day < window.lo, window.lo), else_=spans.c.day)
-    intervals = (
+    intervals = _materialised(
         select(start.label("start"), stop.label("stop"))
         .where(stop >= spans.c.day, stop >= window.lo)
-        .subquery("gp_intervals")
+        .cte(f"gp_{name}_intervals")
     )
     one, zero = literal_column("1", Integer), literal_column("0", Integer)
     ends = union_all(

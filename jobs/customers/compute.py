@@ -1,8 +1,8 @@
 """compute_measures: the built-in measures for every day, aggregated where the data lives.
 
-The aggregate statements (aggregates.py) run in the dataset's database (sql_aggregates.py) or
-in DuckDB over its files (file_aggregates.py) and return per-day counts and sums; daily.py
-turns them into measures. No raw row ever reaches Python.
+One aggregate statement per dataset (aggregates.py) runs in the dataset's database
+(sql_aggregates.py) or in DuckDB over its files (file_aggregates.py) and returns per-day counts
+and sums; daily.py turns them into measures. No raw row ever reaches Python.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from jobs.customers.aggregates import Window, activity_statements, order_statements
+from jobs.customers.aggregates import Window, activity_statement, order_statement
 from jobs.customers.daily import (
     LOOKBACK_DAYS,
     activity_measures,
@@ -107,9 +107,9 @@ def _needed(dataset: D | None, name: DatasetName) -> D:
 def _builder(dataset: OrdersDataset | ActivityDataset, window: Window) -> Build:
     if isinstance(dataset, OrdersDataset):
         orders = dataset
-        return lambda rows, day: order_statements(rows, orders, day, window)
+        return lambda rows, days: order_statement(rows, orders, days, window)
     activity = dataset
-    return lambda rows, day: activity_statements(rows, activity, day, window)
+    return lambda rows, days: activity_statement(rows, activity, days, window)
 
 
 async def _aggregates(
@@ -145,8 +145,10 @@ async def _aggregates(
         dataset.files,
         build,
         columns,
+        at=dataset.columns.at,
         view=name,
         timestamps=dataset.timestamps,
         zone=zone,
+        window=window,
         base_dir=base_dir,
     )

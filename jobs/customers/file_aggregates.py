@@ -1,35 +1,69 @@
-"""The aggregate statements run over CSV or Parquet files by DuckDB, in-process, in a worker
-thread, within FILES_TIMEOUT_SECONDS. The statements are the same ones SQL datasets run,
-compiled with the PostgreSQL dialect, which DuckDB speaks."""
+"""The aggregate statement run over CSV or Parquet files by DuckDB, in-process, in a worker
+thread, within FILES_TIMEOUT_SECONDS. The statement is the same one SQL datasets run, compiled
+with the PostgreSQL dialect, which DuckDB speaks.
+
+DuckDB runs with a memory limit (beyond it, it spills to a temporary folder of its own) and as
+many threads as the process may use, so a backfill stays small inside the bot's process.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import glob
+import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
-from sqlalchemy import Select
+from sqlalchemy import CompoundSelect
 from sqlalchemy.dialects import postgresql
 
-from jobs.customers.aggregates import source_table
+from jobs.customers.aggregates import Window, source_table
 from jobs.customers.datasets import Files
-from jobs.customers.local_day import native_day
+from jobs.customers.local_day import Stored, day_of, local_days
+from jobs.customers.parts import split
 from jobs.customers.sql_aggregates import Build
 from jobs.metrics.sources.errors import SourceError
 
 FILES_TIMEOUT_SECONDS = 120.0
+MEMORY_LIMIT = "256MB"
+MAX_THREADS = 4
 _DIALECT = postgresql.dialect(paramstyle="qmark")  # type: ignore[no-untyped-call]
 
 
-def compiled(statement: Select[tuple[object, ...]]) -> tuple[str, list[Any]]:
+def compiled(statement: CompoundSelect[tuple[object, ...]]) -> tuple[str, list[Any]]:
     """The statement as DuckDB runs it: PostgreSQL SQL with `?` parameters, in order."""
     done = statement.compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True})
     return str(done), [done.params[name] for name in done.positiontup or ()]
+
+
+def _connect(session_zone: str, spill: str) -> duckdb.DuckDBPyConnection:
+    threads = max(1, min(len(os.sched_getaffinity(0)), MAX_THREADS))
+    connection = duckdb.connect(
+        config={
+            "memory_limit": MEMORY_LIMIT,
+            "threads": threads,
+            "preserve_insertion_order": False,
+            "temp_directory": spill,
+        }
+    )
+    connection.execute("SET enable_progress_bar = false")
+    # Values without a zone are UTC or local as the dataset says; see local_days.
+    connection.execute("SET TimeZone = ?", [session_zone])
+    return connection
+
+
+def _stored(type_name: str) -> Stored:
+    if type_name.startswith("TIMESTAMP WITH TIME ZONE"):
+        return "aware"
+    if type_name in ("TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS"):
+        return "naive"
+    return "any"
 
 
 async def file_aggregates(
@@ -38,37 +72,48 @@ async def file_aggregates(
     build: Build,
     columns: list[str],
     *,
+    at: str,
     view: str,
     timestamps: Literal["utc", "local"],
     zone: ZoneInfo,
+    window: Window,
     base_dir: Path,
     timeout_seconds: float = FILES_TIMEOUT_SECONDS,
 ) -> dict[str, pd.DataFrame]:
-    """Each statement's rows as a frame, by name; a failure is a SourceError naming `label`."""
+    """Each part's rows as a frame, by name; a failure is a SourceError naming `label`."""
     pattern = str(base_dir / files.path)
     paths = sorted(glob.glob(pattern, recursive=True))
     if not paths:
         raise SourceError(f"{label}: no {files.file_format} files match {pattern}")
-    statements = build(source_table(view, columns), native_day(zone.key))
-    # Values without a zone are UTC or local as the dataset says; see native_day.
-    session_zone = "UTC" if timestamps == "utc" else zone.key
-    connection = duckdb.connect()
+    spill = tempfile.mkdtemp(prefix="goalpulse-duckdb-")
+    connection = _connect("UTC" if timestamps == "utc" else zone.key, spill)
 
-    def work() -> dict[str, pd.DataFrame]:
-        with connection:
-            connection.execute("SET TimeZone = ?", [session_zone])
+    def work() -> pd.DataFrame:
+        # The worker closes the connection and removes its spill folder, even after a timeout.
+        with contextlib.ExitStack() as done:
+            done.callback(shutil.rmtree, spill, ignore_errors=True)
+            done.enter_context(connection)
             read = connection.read_csv if files.file_format == "csv" else connection.read_parquet
             rows = read(paths, union_by_name=True)
-            _check_columns(label, rows.columns, columns, files.path)
-            rows.create_view(view)
-            return {
-                name: connection.execute(*compiled(statement)).df()
-                for name, statement in statements.items()
+            types = {
+                name.lower(): str(kind) for name, kind in zip(rows.columns, rows.types, strict=True)
             }
+            _check_columns(label, list(types), columns, files.path)
+            rows.create_view(view)
+            days = local_days(
+                zone,
+                day_of(window.lo),
+                day_of(window.hi),
+                timestamps=timestamps,
+                engine="duckdb",
+                stored=_stored(types[at.lower()]),
+            )
+            statement = build(source_table(view, columns), days)
+            return connection.execute(*compiled(statement)).df()
 
     try:
         async with asyncio.timeout(timeout_seconds):
-            return await asyncio.to_thread(work)
+            return split(await asyncio.to_thread(work))
     except TimeoutError:
         _interrupt(connection)
         raise SourceError(f"{label}: query timed out after {timeout_seconds:g} s") from None

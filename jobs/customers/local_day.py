@@ -1,8 +1,9 @@
 """A row's day as a number: the local date of its timestamp, in days since 1970-01-01.
 
 Days are integers in every query so that windows (`day + 29`, the next active day) are plain
-integer arithmetic on every database. PostgreSQL and DuckDB convert time zones themselves;
-SQLite cannot, so there the UTC offset comes from a CASE over the zone's offset periods.
+integer arithmetic on every database. No engine converts time zones row by row: a day is
+`floor((epoch seconds + offset) / 86400)`, the offset a CASE over the zone's UTC-offset periods
+in the window (a few integer comparisons a row, where a zone conversion costs a lookup).
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from itertools import pairwise
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import TIMESTAMP, Date, Integer, String, bindparam, case, cast, func, literal_column
+from sqlalchemy import TIMESTAMP, Double, Integer, case, cast, func, literal_column
 from sqlalchemy.sql.elements import ColumnElement
 
 from jobs.metrics.sources.errors import SourceError
@@ -42,22 +44,6 @@ def zone_of(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise SourceError(f"datasets: time zone {name!r} is not known") from None
-
-
-def native_day(zone: str) -> DayOf:
-    """The local day on PostgreSQL and DuckDB (both compiled with the PostgreSQL dialect).
-
-    The session's TimeZone must be UTC for `timestamps: utc` and the zone for `local`: a value
-    without a zone is read in the session's zone, one with a zone (timestamptz, `…+02:00` text)
-    keeps it, and both are then shown in `zone`.
-    """
-    zone_param = bindparam("zone", zone, type_=String)
-
-    def day(at: ColumnElement[object]) -> ColumnElement[int]:
-        local = func.timezone(zone_param, cast(at, TIMESTAMP(timezone=True)))
-        return cast(local, Date) - literal_column("DATE '1970-01-01'", Date)  # type: ignore[return-value]
-
-    return day
 
 
 @dataclass(frozen=True)
@@ -103,30 +89,111 @@ def _change_between(zone: ZoneInfo, before: datetime, after: datetime) -> Offset
     return OffsetPeriod(high, _offset(zone, after))
 
 
-def sqlite_day(
-    zone: ZoneInfo, first: date, last: date, timestamps: Literal["utc", "local"]
-) -> DayOf:
-    """The local day on SQLite, for ISO-8601 text timestamps (`2024-03-31 01:30:00`, with
-    an optional `T`, fraction and `+02:00`/`Z`, which SQLite turns into UTC).
+Engine = Literal["postgresql", "duckdb", "sqlite"]
+Stored = Literal["naive", "aware", "any"]
+"""How the engine stores the timestamp column: `timestamp`, `timestamptz`, or anything else
+(text, or a type not known when the query is built), which is cast to a timestamp with zone."""
 
-    Exact for rows from two days before `first` to two days after `last`.
+
+@dataclass(frozen=True)
+class LocalDays:
+    """How a query reads local days off a timestamp column, exact from two days before `first`
+    to two days after `last` (rows further out keep to their side of the window)."""
+
+    day: DayOf
+    """A row's local day."""
+    first_day: DayOf
+    """The aggregate: the earliest local day of a group's rows."""
+
+
+def local_days(
+    zone: ZoneInfo,
+    first: date,
+    last: date,
+    *,
+    timestamps: Literal["utc", "local"],
+    engine: Engine,
+    stored: Stored = "any",
+) -> LocalDays:
+    """Local days on `engine`. PostgreSQL and DuckDB read a value without a zone in the
+    session's TimeZone, which must be UTC for `timestamps: utc` and the zone for `local`.
+
+    SQLite reads ISO-8601 text (`2024-03-31 01:30:00`, with an optional `T`, fraction and
+    `+02:00`/`Z`, which SQLite turns into UTC).
     """
     periods = offset_periods(zone, first, last)
+    if engine == "sqlite":
+        by_row = _day_from(_sqlite_seconds, periods if timestamps == "utc" else None, exact=True)
+        return LocalDays(by_row, lambda at: func.min(by_row(at)))
+    # A naive value is already local with `local`: its own date, no offset.
+    wall = stored == "naive" and timestamps == "local"
+    day = _day_from(partial(_epoch, stored), None if wall else periods, exact=False)
+    if not _days_follow_instants(periods):
+        return LocalDays(day, lambda at: func.min(day(at)))
+    # The first day is the day of the earliest moment: one conversion per group, not per row.
+    instant = partial(_instant, stored)
+    return LocalDays(day, lambda at: day(func.min(instant(at))))
+
+
+def _sqlite_seconds(at: ColumnElement[object]) -> ColumnElement[int]:
+    return cast(func.strftime("%s", at), Integer)
+
+
+def _instant(stored: Stored, at: ColumnElement[object]) -> ColumnElement[object]:
+    """`at` as a value whose order is the order of moments (naive ones read as the session's)."""
+    return at if stored != "any" else cast(at, TIMESTAMP(timezone=True))
+
+
+def _epoch(stored: Stored, at: ColumnElement[object]) -> ColumnElement[float]:
+    """Seconds since the epoch, UTC; a naive timestamp's own seconds, as if it were UTC."""
+    return func.date_part(literal_column("'epoch'"), _instant(stored, at), type_=Double)
+
+
+def _day_from(
+    seconds_of: Callable[[ColumnElement[object]], ColumnElement[Any]],
+    periods: list[OffsetPeriod] | None,
+    *,
+    exact: bool,
+) -> DayOf:
+    """day = (seconds + offset) ÷ 86400 rounded down; no offset without periods.
+
+    `exact`: the seconds are integers and `//` truncates (SQLite); else they are fractional
+    and the quotient is floored and cast.
+    """
 
     def day(at: ColumnElement[object]) -> ColumnElement[int]:
-        seconds = cast(func.strftime("%s", at), Integer)
-        if timestamps == "local":
-            return seconds // _SECONDS_A_DAY
-        if len(periods) == 1:
-            return (seconds + periods[0].offset) // _SECONDS_A_DAY
-        # The WHENs are in time order: the first whose next period starts later applies.
-        offset = case(
-            *(
-                (seconds < following.starts, period.offset)
-                for period, following in pairwise(periods)
-            ),
-            else_=periods[-1].offset,
-        )
-        return (seconds + offset) // _SECONDS_A_DAY
+        seconds = seconds_of(at)
+        shifted = seconds if periods is None else seconds + _offset_case(seconds, periods)
+        if exact:
+            return shifted // _SECONDS_A_DAY
+        return cast(func.floor(shifted / literal_column("86400.0", Double)), Integer)
 
     return day
+
+
+def _offset_case(seconds: ColumnElement[Any], periods: list[OffsetPeriod]) -> ColumnElement[Any]:
+    if len(periods) == 1:
+        return _number(periods[0].offset)
+    # The WHENs are in time order: the first whose next period starts later applies.
+    return case(
+        *(
+            (seconds < _number(following.starts), _number(period.offset))
+            for period, following in pairwise(periods)
+        ),
+        else_=_number(periods[-1].offset),
+    )
+
+
+def _number(value: int) -> ColumnElement[int]:
+    """A literal integer in the SQL text (ours, never user input): constants, not parameters."""
+    return literal_column(str(value), Integer)
+
+
+def _days_follow_instants(periods: list[OffsetPeriod]) -> bool:
+    """Whether a later moment never has an earlier local day: no change of offset turns the
+    clocks back across a midnight (then the earliest moment has the earliest day)."""
+    return all(
+        (following.starts + following.offset) // _SECONDS_A_DAY
+        >= (following.starts - 1 + period.offset) // _SECONDS_A_DAY
+        for period, following in pairwise(periods)
+    )

@@ -203,9 +203,10 @@ class SqlRunner:
         limit_seconds: float,
         *,
         time_zone: str | None = None,
+        max_rows: int = MAX_DAYS + 1,
     ) -> list[tuple[list[str], list[Sequence[Any]]]]:
         """Run `statements` read-only in one transaction, each within `limit_seconds`: the
-        column names and first MAX_DAYS + 1 rows of each. `time_zone` is PostgreSQL's TimeZone
+        column names and first `max_rows` rows of each. `time_zone` is PostgreSQL's TimeZone
         for the transaction (how it reads timestamps without a zone)."""
         engine = self._engine(url)
         async with engine.connect() as connection:
@@ -217,25 +218,28 @@ class SqlRunner:
                     await connection.execute(
                         text("SELECT set_config('TimeZone', :zone, true)"), {"zone": time_zone}
                     )
-                return await _all_rows(connection, statements, params)
-            return await _sqlite_rows(connection, statements, params, limit_seconds)
+                return await _all_rows(connection, statements, params, max_rows)
+            return await _sqlite_rows(connection, statements, params, limit_seconds, max_rows)
 
 
 async def _all_rows(
-    connection: AsyncConnection, statements: Sequence[Executable], params: Mapping[str, Any]
+    connection: AsyncConnection,
+    statements: Sequence[Executable],
+    params: Mapping[str, Any],
+    max_rows: int,
 ) -> list[tuple[list[str], list[Sequence[Any]]]]:
-    results = [await _rows(connection, statement, params) for statement in statements]
+    results = [await _rows(connection, statement, params, max_rows) for statement in statements]
     await connection.rollback()
     return results
 
 
 async def _rows(
-    connection: AsyncConnection, statement: Executable, params: Mapping[str, Any]
+    connection: AsyncConnection, statement: Executable, params: Mapping[str, Any], max_rows: int
 ) -> tuple[list[str], list[Sequence[Any]]]:
     result = await connection.stream(statement, dict(params))
     names = result.keys()
     keys = [str(name) for name in names]
-    rows: list[Sequence[Any]] = list(await result.fetchmany(MAX_DAYS + 1))
+    rows: list[Sequence[Any]] = list(await result.fetchmany(max_rows))
     await result.close()
     return keys, rows
 
@@ -245,6 +249,7 @@ async def _sqlite_rows(
     statements: Sequence[Executable],
     params: Mapping[str, Any],
     limit_seconds: float,
+    max_rows: int,
 ) -> list[tuple[list[str], list[Sequence[Any]]]]:
     # Cancelling the await does not stop SQLite working in aiosqlite's thread (and closing the
     # connection would wait for it), so a watchdog interrupts the query at the deadline.
@@ -261,7 +266,7 @@ async def _sqlite_rows(
 
     task = asyncio.create_task(watchdog())
     try:
-        return await _all_rows(connection, statements, params)
+        return await _all_rows(connection, statements, params, max_rows)
     except DBAPIError:
         if fired.is_set():
             raise QueryInterrupted from None
