@@ -43,16 +43,20 @@ from storage.db import Database
 
 
 def register(app: AsyncApp) -> None:
-    """Attach one listener for every escalation and remediation element, and goal removal's."""
-    app.action(CHECKLIST_ACTION)(tick_item)
-    app.action(ITEM_OWNER_ACTION)(assign_item_owner)
-    app.action(RESOLVE_ACTION)(resolve_remediation)
-    app.action(ACKNOWLEDGE_ACTION)(acknowledge_episode)
-    app.action(SNOOZE_ACTION)(snooze_episode)
+    """Attach the click listener to every escalation and remediation element, and goal
+    removal's listeners."""
+    for action_id in (
+        CHECKLIST_ACTION,
+        ITEM_OWNER_ACTION,
+        RESOLVE_ACTION,
+        ACKNOWLEDGE_ACTION,
+        SNOOZE_ACTION,
+    ):
+        app.action(action_id)(remediation_click)
     remove_goal.register(app)
 
 
-async def tick_item(
+async def remediation_click(
     ack: AsyncAck,
     body: dict[str, Any],
     action: dict[str, Any],
@@ -60,59 +64,8 @@ async def tick_item(
     respond: AsyncRespond,
     context: AsyncBoltContext,
 ) -> None:
-    """A checklist box ticked or unticked (several, when clicked again before a redraw)."""
-    await ack()
-    take_click(services_of(context), body, action, client, respond)
-
-
-async def assign_item_owner(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: AsyncWebClient,
-    respond: AsyncRespond,
-    context: AsyncBoltContext,
-) -> None:
-    """An owner picked for a checklist item."""
-    await ack()
-    take_click(services_of(context), body, action, client, respond)
-
-
-async def resolve_remediation(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: AsyncWebClient,
-    respond: AsyncRespond,
-    context: AsyncBoltContext,
-) -> None:
-    """Resolve pressed under a checklist."""
-    await ack()
-    take_click(services_of(context), body, action, client, respond)
-
-
-async def acknowledge_episode(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: AsyncWebClient,
-    respond: AsyncRespond,
-    context: AsyncBoltContext,
-) -> None:
-    """Acknowledge pressed on an escalation DM."""
-    await ack()
-    take_click(services_of(context), body, action, client, respond)
-
-
-async def snooze_episode(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: AsyncWebClient,
-    respond: AsyncRespond,
-    context: AsyncBoltContext,
-) -> None:
-    """Snooze pressed on an escalation DM."""
+    """A checklist box, an item's owner, Resolve, Acknowledge or Snooze: acked at once, then
+    read (bot/actions/parse.py) and applied in the background."""
     await ack()
     take_click(services_of(context), body, action, client, respond)
 
