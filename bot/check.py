@@ -1,7 +1,6 @@
 """`goalpulse check`: settings, metrics.yml, database, Slack token and every source, read-only.
 
-Each customer dataset is read once (its days with rows and the latest), and each dataset
-metric is fine when the datasets its measure needs are."""
+Customer datasets are checked in check_datasets.py; the table is check_table.py's."""
 
 from __future__ import annotations
 
@@ -12,7 +11,6 @@ import os
 import re
 import sys
 from collections.abc import Awaitable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
@@ -20,39 +18,27 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import aiohttp
-import pandas as pd
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from bot.check_datasets import check_datasets, dataset_metric_lines
+from bot.check_table import FAIL, OK, SKIP, Line, format_table, how_old, plural
 from bot.constants import BOT_SCOPES
 from bot.settings import DatabaseSettings, EngineSettings, Settings, load_settings
 from bot.slack_client import build_client, slack_session
-from jobs.customers.compute import compute_measures
-from jobs.customers.datasets import Datasets
-from jobs.customers.measures import MEASURES
 from jobs.metrics.catalog import Metric, MetricCatalog, load_catalog
 from jobs.metrics.pull import HISTORY_DAYS
 from jobs.metrics.sources import SourceError, SourceFetcher
 from storage import migrate
 from storage.db import redacted
 
-OK, FAIL, SKIP = "OK", "FAIL", "SKIP"
 NETWORK_TIMEOUT = 10  # seconds for one connection or request
 SECRET_SETTINGS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN")
 _URL_PASSWORD = re.compile(r"(://[^\s/:@]*:)[^\s@]+@")
 S = TypeVar("S", bound=DatabaseSettings)
-
-
-@dataclass(frozen=True)
-class Line:
-    """One row of the table: what was checked, OK/FAIL/SKIP, and what was found."""
-
-    check: str
-    status: str
-    detail: str
 
 
 async def check_command(_args: argparse.Namespace) -> int:
@@ -78,20 +64,6 @@ async def run_checks(env: Mapping[str, str]) -> list[Line]:
         lines += await _safely("metrics", _sources(catalog, engine_settings, env, http))
     secrets = _secrets(env, settings, database_settings)
     return [Line(line.check, line.status, scrub(line.detail, secrets)) for line in lines]
-
-
-def format_table(lines: Iterable[Line]) -> str:
-    """Aligned columns, then a one-line verdict."""
-    rows = list(lines)
-    width = max(len(line.check) for line in rows)
-    table = [f"{line.check:<{width}}  {line.status:<4}  {line.detail}" for line in rows]
-    failed = sum(line.status == FAIL for line in rows)
-    skipped = sum(line.status == SKIP for line in rows)
-    if failed:
-        verdict = f"{_count(failed, 'check')} failed" + (f", {skipped} skipped" if skipped else "")
-    else:
-        verdict = f"all {_count(len(rows), 'check')} passed"
-    return "\n".join([*table, "", verdict])
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
@@ -142,7 +114,7 @@ def _catalog(settings: EngineSettings | None) -> tuple[MetricCatalog | None, Lin
     counts = ", ".join(
         f"{kinds.count(k)} {k}" for k in ("sourced", "dataset", "manual", "formula") if k in kinds
     )
-    detail = f"{catalog.path}: {_count(len(catalog), 'metric')} ({counts})"
+    detail = f"{catalog.path}: {plural(len(catalog), 'metric')} ({counts})"
     return catalog, Line("metrics.yml", OK, detail)
 
 
@@ -267,11 +239,13 @@ async def _sources(
     sourced = [metric for metric in catalog if _kind(metric) == "sourced"]
     try:
         fetched = await asyncio.gather(*(_fetch(fetcher, m, today) for m in sourced))
-        datasets = await _datasets(catalog.datasets, fetcher, today, settings.goalpulse_timezone)
+        datasets = await check_datasets(
+            catalog.datasets, fetcher, today, settings.goalpulse_timezone
+        )
     finally:
         await fetcher.close()
     lines = {metric.key: line for metric, line in zip(sourced, fetched, strict=True)}
-    lines |= _dataset_metric_lines(catalog, datasets)
+    lines |= dataset_metric_lines(catalog, datasets)
 
     def line_for(metric: Metric) -> Line:
         name = f"metric {metric.key}"
@@ -292,68 +266,6 @@ async def _sources(
     return [*datasets.values(), *(line_for(metric) for metric in catalog)]
 
 
-# The measure a dataset's check computes: a count of its rows on each day.
-_PROBES = {"orders": "orders", "activity": "dau"}
-
-
-async def _datasets(
-    datasets: Datasets, fetcher: SourceFetcher, today: date, timezone: str
-) -> dict[str, Line]:
-    """Each declared dataset read once over its history: the days with rows, the latest."""
-    since = today - timedelta(days=datasets.history_days - 1)
-    lines = {}
-    for name, probe in _PROBES.items():
-        if getattr(datasets, name) is None:
-            continue
-        alone = datasets.model_copy(update={other: None for other in _PROBES if other != name})
-        try:
-            frame = await compute_measures(
-                alone,
-                measures=[probe],
-                since=since,
-                until=today,
-                timezone=timezone,
-                base_dir=fetcher.base_dir,
-                env=fetcher.env,
-            )
-        except SourceError as exc:
-            lines[name] = Line(f"dataset {name}", FAIL, exc.message)
-        except Exception as exc:  # one broken dataset never stops the other checks
-            lines[name] = Line(f"dataset {name}", FAIL, f"unexpected error ({type(exc).__name__})")
-        else:
-            lines[name] = _dataset_line(name, frame[probe], today, datasets.history_days)
-    return lines
-
-
-def _dataset_line(name: str, counts: pd.Series, today: date, days: int) -> Line:
-    """`orders on 85 of 90 days, latest 2026-11-24 (1 day old)`, or FAIL when there are none."""
-    with_rows = counts[counts.fillna(0) > 0]
-    if with_rows.empty:
-        return Line(f"dataset {name}", FAIL, f"no rows in the last {_count(days, 'day')}")
-    latest: date = with_rows.index[-1]
-    return Line(
-        f"dataset {name}",
-        OK,
-        f"{name} on {len(with_rows)} of {_count(days, 'day')}, "
-        f"latest {latest.isoformat()} ({_age(today, latest)})",
-    )
-
-
-def _dataset_metric_lines(catalog: MetricCatalog, datasets: dict[str, Line]) -> dict[str, Line]:
-    """A dataset metric is fine when the datasets its measure needs are."""
-    lines = {}
-    for metric in catalog:
-        if metric.measure is None:
-            continue
-        needs = MEASURES[metric.measure].needs
-        names = ["orders", "activity"] if needs == "both" else [needs]
-        broken = [name for name in names if name in datasets and datasets[name].status != OK]
-        detail = f"dataset measure {metric.measure}, from {' and '.join(names)}"
-        status, note = (SKIP, f" ({' and '.join(broken)} failed)") if broken else (OK, "")
-        lines[metric.key] = Line(f"metric {metric.key}", status, detail + note)
-    return lines
-
-
 async def _fetch(fetcher: SourceFetcher, metric: Metric, today: date) -> Line:
     name = f"metric {metric.key}"
     since = today - timedelta(days=HISTORY_DAYS)
@@ -366,13 +278,8 @@ async def _fetch(fetcher: SourceFetcher, metric: Metric, today: date) -> Line:
     if frame.empty:
         return Line(name, FAIL, f"no rows since {since.isoformat()} ({HISTORY_DAYS} days ago)")
     latest: date = frame["day"].iloc[-1]
-    old = _age(today, latest)
-    return Line(name, OK, f"{_count(len(frame), 'row')}, latest {latest.isoformat()} ({old})")
-
-
-def _age(today: date, latest: date) -> str:
-    age = (today - latest).days
-    return "today" if age == 0 else f"{_count(abs(age), 'day')} {'old' if age > 0 else 'ahead'}"
+    old = how_old(today, latest)
+    return Line(name, OK, f"{plural(len(frame), 'row')}, latest {latest.isoformat()} ({old})")
 
 
 def _secrets(
@@ -405,8 +312,4 @@ def _kind(metric: Metric) -> str:
 
 
 def _behind(pending: list[str]) -> str:
-    return f"{_count(len(pending), 'migration')} behind: run goalpulse migrate"
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+    return f"{plural(len(pending), 'migration')} behind: run goalpulse migrate"

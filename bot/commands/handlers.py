@@ -31,7 +31,9 @@ from bot.commands.parse import (
 )
 from bot.constants import SLASH_COMMAND
 from bot.render import blocks as render
-from bot.render.digest import band_emoji, digest_blocks, sparkline
+from bot.render.digest import band_emoji, digest_blocks
+from bot.render.figures import sparkline
+from bot.render.goal_detail import goal_detail_blocks
 from bot.render.text import escape_mrkdwn
 from bot.services import Services
 from jobs.digest.build import goal_escalation
@@ -149,7 +151,7 @@ async def _show_goal(command: ShowGoal, call: _Call) -> list[Block]:
         escalation = await goal_escalation(
             session=session, team_id=team_id, goal_id=goal.id or -1, now=call.now
         )
-        return render.goal_detail_blocks(
+        return goal_detail_blocks(
             goal, call.services.catalog.get(key), history, sparkline(weeks[key]), escalation
         )
 

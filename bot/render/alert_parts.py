@@ -12,13 +12,8 @@ from slack_sdk.models.blocks import (
     ConfirmObject,
 )
 
-from bot.render.digest import (
-    EMOJI,
-    LABELS,
-    goal_title,
-    reading_parts,
-    signed_percent,
-)
+from bot.render.digest import EMOJI, LABELS, reading_parts
+from bot.render.figures import goal_title, signed_percent
 from bot.render.text import escape_mrkdwn
 from jobs.digest.model import GoalLine
 from jobs.escalation.episode import EscalationPolicy

@@ -1,10 +1,10 @@
-"""Pure Block Kit renderers for `/goal` replies. Text from users is escaped before it lands here."""
+"""Pure Block Kit renderers for `/goal` replies (`/goal show`: goal_detail.py). Text from users
+is escaped before it lands here."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from math import isfinite
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
@@ -18,10 +18,8 @@ from slack_sdk.models.blocks import (
 
 from bot.constants import SLASH_COMMAND
 from bot.render.block_kit import MAX_BLOCKS, context_block, section_block
-from bot.render.digest import band_emoji, escalation_note, swing_words, whole_percent
+from bot.render.digest import band_emoji
 from bot.render.text import command_code, error_text, escape_mrkdwn, mention
-from jobs.digest.dashboard import benchmark_gap
-from jobs.digest.model import EscalationStatus
 from jobs.errors import GoalpulseError
 from jobs.escalation.remediation import DEFAULT_ITEMS
 from jobs.goals.channel_settings import MAX_EXTRA_ITEMS, EffectiveConfig
@@ -106,7 +104,7 @@ def help_blocks(catalog: MetricCatalog) -> list[Block]:
     ]
 
 
-def _measured(goal: Goal, metric: Metric | None, evaluation: Evaluation | None) -> str:
+def measured_value(goal: Goal, metric: Metric | None, evaluation: Evaluation | None) -> str:
     """`120k (−20%)`, or why there is no value."""
     if evaluation is None:
         return "no data yet"
@@ -126,7 +124,7 @@ def _goal_line(goal: Goal, metric: Metric | None, evaluation: Evaluation | None)
     emoji = band_emoji(evaluation.band if evaluation else None)
     return (
         f"{emoji} *{title}* (`{goal.metric_key}`){paused}\n"
-        f"{_measured(goal, metric, evaluation)} · target {target}, "
+        f"{measured_value(goal, metric, evaluation)} · target {target}, "
         f"{DIRECTION_WORDS[goal.direction]} · owner {mention(goal.owner_id)}"
     )
 
@@ -161,87 +159,6 @@ def goal_list_blocks(
         chunk = f"{chunk}\n\n{line}" if chunk else line
     packed.append(section_block(chunk))
     return packed[:MAX_BLOCKS]
-
-
-def goal_detail_blocks(
-    goal: Goal,
-    metric: Metric | None,
-    history: Sequence[Evaluation] = (),
-    sparkline: str = "",
-    escalation: EscalationStatus | None = None,
-) -> list[Block]:
-    """One goal in full: now, any open episode/remediation, the last evaluations, settings."""
-    title = escape_mrkdwn(metric.title) if metric else goal.metric_key
-    target = format_metric_value(metric, goal.target) if metric else f"{goal.target:g}"
-    due = goal.due_date.isoformat() if goal.due_date else "no due date"
-    latest = history[-1] if history else None
-    fields = [
-        f"*Now*\n{band_emoji(latest.band if latest else None)} {_measured(goal, metric, latest)}",
-        f"*Target*\n{target} ({DIRECTION_WORDS[goal.direction]})",
-        f"*Owner*\n{mention(goal.owner_id)}",
-        f"*Lead*\n{mention(goal.lead_id)}",
-        f"*Bands*\n:large_yellow_circle: {percent(goal.yellow)} · :large_orange_circle: "
-        f"{percent(goal.orange)} · :red_circle: {percent(goal.red)}",
-        f"*Due · status*\n{due} · {goal.status}",
-    ]
-    if metric is not None and (benchmark := _benchmark_field(metric, latest)):
-        fields.append(benchmark)
-    if latest is not None and latest.volatility is not None and isfinite(latest.volatility):
-        fields.append(f"*Volatility (30 days)*\n{swing_words(latest.volatility)}")
-    blocks: list[Block] = [
-        HeaderBlock(text=f"{(metric.title if metric else goal.metric_key)[:140]}"),
-        SectionBlock(fields=[MarkdownTextObject(text=f) for f in fields]),
-    ]
-    if escalation is not None:
-        blocks.append(section_block(escalation_note(escalation)))
-    if history:
-        bands = "".join(band_emoji(e.band) for e in history)
-        trend = f"  `{sparkline}`" if sparkline else ""
-        blocks.append(
-            section_block(
-                f"*Last {len(history)} evaluations* ({history[0].day:%d %b} → "
-                f"{history[-1].day:%d %b}){trend}\n{bands}"
-            )
-        )
-        if latest is not None and latest.consecutive_adverse >= 3:
-            blocks.append(
-                section_block(
-                    f":chart_with_downwards_trend: {latest.consecutive_adverse} "
-                    "adverse days in a row."
-                )
-            )
-        if latest is not None and latest.red_in_days:
-            blocks.append(
-                section_block(f":hourglass: At this pace, red in ~{latest.red_in_days:.0f} days.")
-            )
-    blocks.append(
-        context_block(
-            f"`{goal.metric_key}` · {title} · created by "
-            f"{mention(goal.created_by)} on {goal.created_at:%Y-%m-%d}"
-        )
-    )
-    return blocks
-
-
-def _benchmark_field(metric: Metric, latest: Evaluation | None) -> str | None:
-    """`*Benchmark*` 35% · now −17%, and what its warning does: the field `/goal show` adds."""
-    if metric.benchmark is None:
-        return None
-    benchmark = metric.benchmark
-    gap = benchmark_gap(benchmark, latest.value if latest else None)
-    text = f"*Benchmark*\n{format_metric_value(metric, benchmark.value)}"
-    if gap is not None and gap.gap is not None:
-        text += f" · now {whole_percent(gap.gap)}"
-    warns = []
-    if benchmark.warn_below is not None:
-        warns.append(f"{percent(benchmark.warn_below)} under")
-    if benchmark.warn_above is not None:
-        warns.append(f"{percent(benchmark.warn_above)} over")
-    if not warns:
-        return text
-    if gap is not None and gap.breached:
-        return f"{text}\n:warning: more than {' or '.join(warns)}: at least {benchmark.band}"
-    return f"{text}\nmore than {' or '.join(warns)} makes the goal {benchmark.band}"
 
 
 def goal_saved_blocks(goal: Goal, metric: Metric, *, created: bool) -> list[Block]:

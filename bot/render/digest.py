@@ -1,4 +1,5 @@
-"""A channel's daily digest as Block Kit: one line per goal, worst first, condensed to fit.
+"""A channel's daily digest as Block Kit: one line per goal, worst first, condensed to fit,
+then the user-health dashboard (dashboard.py).
 
 Slack refuses a message with more than 50 blocks or a section over 3000 characters, so long
 digests degrade step by step: every goal in its own section; then the goals that need attention
@@ -17,28 +18,18 @@ from itertools import pairwise
 from slack_sdk.models.blocks import Block, HeaderBlock
 
 from bot.render.block_kit import MAX_BLOCKS, context_block, section_block
+from bot.render.dashboard import benchmark_note, health_text
+from bot.render.figures import goal_title, line_value, signed_percent, sparkline
 from bot.render.lines import escaped_line
 from bot.render.text import escape_mrkdwn, mention
 from bot.render.times import time_left
 from jobs.digest.chart import STATES, display_state, worst_first
-from jobs.digest.model import (
-    BenchmarkGap,
-    ChannelDigest,
-    EscalationStatus,
-    GoalLine,
-    HealthIndex,
-    Reading,
-)
-from jobs.metrics.quantities import format_value
+from jobs.digest.model import ChannelDigest, EscalationStatus, GoalLine
 
 # Under Slack's 3000: it may count some characters (astral emoji in titles) twice.
 SECTION_CHARS = 2900
 CONTEXT_CHARS = 1900
-TITLE_CHARS = 100
 ERROR_CHARS = 200
-BARS = "▁▂▃▄▅▆▇█"
-GAP = "·"
-MINUS = "\u2212"
 
 EMOJI = {
     "red": ":red_circle:",
@@ -58,13 +49,6 @@ LABELS = {
     "failing": "source failing",
     "green": "green",
 }
-# The dashboard's words for the health index's factors (jobs.customers.measures.HEALTH_FACTORS).
-FACTOR_WORDS = {
-    "active_rate_30d": "the 30-day active rate",
-    "retention_7d": "the 7-day retention",
-    "aov_30d": "the 30-day AOV",
-}
-MAX_BENCHMARKS = 10  # benchmark gaps listed in the dashboard; the rest are counted
 # The playbook's response to each level.
 RESPONSES = {"yellow": "routine review", "orange": "task force", "red": "CEO in charge"}
 
@@ -72,23 +56,6 @@ RESPONSES = {"yellow": "routine review", "orange": "task force", "red": "CEO in 
 def band_emoji(band: str | None) -> str:
     """The one emoji for a band or display state; a white circle for anything else."""
     return EMOJI.get(band or "", EMOJI["no_data"])
-
-
-def sparkline(values: Sequence[float | None]) -> str:
-    """`▁▂▃▄▅▆▇█` scaled to the series, `·` for a missing day; "" when every day is missing."""
-    present = [v for v in values if v is not None and math.isfinite(v)]
-    if not present:
-        return ""
-    low, high = min(present), max(present)
-
-    def bar(value: float | None) -> str:
-        if value is None or not math.isfinite(value):
-            return GAP
-        if high == low:
-            return BARS[len(BARS) // 2 - 1]
-        return BARS[round((value - low) / (high - low) * (len(BARS) - 1))]
-
-    return "".join(bar(v) for v in values)
 
 
 def digest_text(digest: ChannelDigest) -> str:
@@ -106,7 +73,7 @@ def digest_blocks(digest: ChannelDigest) -> list[Block]:
         HeaderBlock(text=f"Goal health · {short_day(digest.local_date)}"),
         context_block(summary or "No goals in this channel yet."),
     ]
-    tail = [section_block(_health_text(digest.health, lines))] if digest.health else []
+    tail = [section_block(health_text(digest.health, lines))] if digest.health else []
     room = MAX_BLOCKS - len(blocks) - len(tail)
     if len(lines) <= room:
         blocks += [section_block(full_line(line)) for line in lines]
@@ -282,32 +249,6 @@ def reading_parts(line: GoalLine) -> list[str]:
     return parts
 
 
-def benchmark_note(gap: BenchmarkGap, benchmark: str) -> str:
-    """`benchmark 35% (−17%)` (`benchmark` is its value as shown); a breach, which raises the
-    goal's band, says so: `:warning: below benchmark 35% (−17%)`."""
-    text = f"benchmark {benchmark}"
-    if gap.gap is not None:
-        text += f" ({whole_percent(gap.gap)})"
-    if gap.breached:
-        side = "below" if gap.gap is not None and gap.gap < 0 else "above"
-        return f":warning: {side} {text}"
-    return text
-
-
-def swing_words(volatility: float) -> str:
-    """`swings ±18% day to day`: a coefficient of variation as a reader says it."""
-    return f"swings ±{whole_percent(volatility).lstrip('+')} day to day"
-
-
-def whole_percent(fraction: float) -> str:
-    """`−17%`, `+4%`: a gap to the nearest percent (to a tenth under 1%), real minus sign."""
-    size = abs(fraction) * 100
-    text = f"{size:.0f}%" if size >= 0.95 else f"{size:.1f}%"
-    if text in ("0%", "0.0%"):
-        return "0%"
-    return f"{MINUS if fraction < 0 else '+'}{text}"
-
-
 def _notes(line: GoalLine, state: str) -> list[str]:
     notes = []
     if line.trend_alert:
@@ -326,113 +267,9 @@ def _notes(line: GoalLine, state: str) -> list[str]:
     return notes
 
 
-def _health_text(health: HealthIndex, lines: Sequence[GoalLine]) -> str:
-    """A formula's index (its inputs in `components`), else the measure-based dashboard."""
-    return _formula_health_text(health, lines) if health.components else dashboard_text(health)
-
-
-def dashboard_text(health: HealthIndex) -> str:
-    """The measure-based dashboard: the index and its trend, its factors with their
-    week-over-week change, AOV volatility in words, each benchmark gap, and what is missing.
-
-    `*User health index* ¥7.41 · ▃▅▆█ · −3.2% w/w`
-    `30-day active rate 29% (−1.5% w/w) × 7-day retention 21.1% (+0.4% w/w) × 30-day AOV ¥178`
-    `AOV swings ±18% day to day`
-    `:warning: Active rate 29% · below benchmark 35% (−17%)`
-    """
-    index = health.index
-    value = _reading_value(index) if index is not None else "not computed"
-    first = f"*User health index* {value}"
-    if spark := sparkline(health.sparkline):
-        first += f" · {spark}"
-    if index is not None and index.change_wow is not None:
-        first += f" · {signed_percent(index.change_wow)} w/w"
-    lines = [first]
-    if health.factors:
-        lines.append(" × ".join(_factor(reading) for reading in health.factors))
-    if health.aov_volatility is not None and math.isfinite(health.aov_volatility):
-        lines.append(f"AOV {swing_words(health.aov_volatility)}")
-    lines += [_benchmark_line(reading) for reading in health.benchmarks[:MAX_BENCHMARKS]]
-    if len(health.benchmarks) > MAX_BENCHMARKS:
-        lines.append(f"…and {len(health.benchmarks) - MAX_BENCHMARKS} more benchmarks")
-    if health.undeclared:
-        missing = ", ".join(
-            f"{FACTOR_WORDS.get(name, name)} (`{escape_mrkdwn(name)}`)"
-            for name in health.undeclared
-        )
-        lines.append(f"_No metric in metrics.yml computes {missing}._")
-    return "\n".join(lines)
-
-
-def _reading_value(reading: Reading) -> str:
-    if reading.value is None or not math.isfinite(reading.value):
-        return "no data"
-    return format_value(reading.unit, reading.value, scale=reading.scale, currency=reading.currency)
-
-
-def _factor(reading: Reading) -> str:
-    """`30-day active rate 29% (−1.5% w/w)`."""
-    text = f"{escaped_line(reading.title, TITLE_CHARS)} {_reading_value(reading)}"
-    if reading.change_wow is not None and math.isfinite(reading.change_wow):
-        text += f" ({signed_percent(reading.change_wow)} w/w)"
-    return text
-
-
-def _benchmark_line(reading: Reading) -> str:
-    """`Active rate 29% · benchmark 35% (−17%)`, with `:warning:` and the side when breached."""
-    gap = reading.benchmark
-    assert gap is not None, "only metrics with a benchmark are listed"
-    shown = format_value(
-        reading.unit, gap.benchmark, scale=reading.scale, currency=reading.currency
-    )
-    note = benchmark_note(gap, shown)
-    title = escaped_line(reading.title, TITLE_CHARS)
-    if note.startswith(":warning: "):
-        return f":warning: {title} {_reading_value(reading)} · {note.removeprefix(':warning: ')}"
-    return f"{title} {_reading_value(reading)} · {note}"
-
-
-def _formula_health_text(health: HealthIndex, lines: Sequence[GoalLine]) -> str:
-    """A `health_index` formula metric's value, sparkline and inputs."""
-    by_key = {line.metric_key: line for line in lines}
-    value = "no data" if health.value is None else format_value("ratio", health.value)
-    first = f"*User health index* {value}"
-    if spark := sparkline(health.sparkline):
-        first += f" · {spark}"
-    parts = []
-    for key, component in list(health.components.items())[:10]:
-        line = by_key.get(key)
-        label = goal_title(line) if line else f"`{escape_mrkdwn(key[:64])}`"
-        shown = (
-            "no data"
-            if component is None
-            else line_value(line, component)
-            if line
-            else f"{component:g}"
-        )
-        parts.append(f"{label} {shown}")
-    return f"{first}\n{' × '.join(parts)}" if parts else first
-
-
 def _counts(lines: Sequence[GoalLine]) -> list[tuple[str, int]]:
     counts = Counter(display_state(line) for line in lines)
     return [(state, counts[state]) for state in STATES if counts[state]]
-
-
-def line_value(line: GoalLine, value: float) -> str:
-    return format_value(line.unit, value, scale=line.scale, currency=line.currency)
-
-
-def signed_percent(fraction: float) -> str:
-    """`−20.0%`, `+4.5%`, with a real minus sign."""
-    text = f"{abs(fraction) * 100:.1f}%"
-    if text == "0.0%":
-        return text
-    return f"{MINUS if fraction < 0 else '+'}{text}"
-
-
-def goal_title(line: GoalLine) -> str:
-    return escaped_line(line.title, TITLE_CHARS)
 
 
 def _error(text: str) -> str:

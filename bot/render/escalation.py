@@ -42,15 +42,9 @@ from bot.render.alert_parts import (
 )
 from bot.render.block_kit import context_block, section_block
 from bot.render.blocks import DIRECTION_WORDS
-from bot.render.digest import (
-    band_emoji,
-    benchmark_note,
-    goal_title,
-    line_value,
-    short_day,
-    signed_percent,
-    sparkline,
-)
+from bot.render.dashboard import benchmark_note
+from bot.render.digest import band_emoji, short_day
+from bot.render.figures import goal_title, line_value, signed_percent, sparkline
 from bot.render.problems import delivery_problem
 from bot.render.remediation import checklist, remediation_parent
 from bot.render.self_check import self_check_notice

@@ -33,7 +33,8 @@ from bot.render.alert_parts import (
     button,
 )
 from bot.render.block_kit import MAX_BLOCKS, context_block, section_block
-from bot.render.digest import full_line, goal_title
+from bot.render.digest import full_line
+from bot.render.figures import goal_title
 from bot.render.lines import escaped_line, shorten
 from bot.render.text import USER_ID, mention
 from bot.render.times import local_time, time_left

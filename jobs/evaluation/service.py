@@ -22,7 +22,8 @@ import pandas as pd
 from sqlalchemy import Row
 
 from jobs.customers.datasets import Benchmark
-from jobs.evaluation.classify import BENCHMARK_COLUMNS, EvaluationPolicy, classify
+from jobs.evaluation.benchmarks import BENCHMARK_COLUMNS
+from jobs.evaluation.classify import EvaluationPolicy, classify
 from jobs.metrics.catalog import MetricCatalog
 from storage import evaluations as evaluation_store
 from storage import points as point_store

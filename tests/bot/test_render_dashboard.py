@@ -1,5 +1,6 @@
-"""The user-health dashboard and benchmark gaps as people read them: `bot.render.digest`,
-`bot.render.blocks` (`/goal show`) and the chart's benchmark line (`jobs.digest.chart`)."""
+"""The user-health dashboard and benchmark gaps as people read them: `bot.render.dashboard`
+(under the digest), `bot.render.goal_detail` (`/goal show`) and the chart's benchmark line
+(`jobs.digest.chart`)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from typing import Any
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot.render.blocks import goal_detail_blocks
-from bot.render.digest import digest_blocks, full_line, whole_percent
+from bot.render.digest import digest_blocks, full_line
+from bot.render.figures import whole_percent
+from bot.render.goal_detail import goal_detail_blocks
 from jobs.digest.chart import BENCHMARK_COLOUR, chart_figure
 from jobs.digest.model import BenchmarkGap, ChannelDigest, GoalLine, HealthIndex, Reading
 from jobs.metrics.catalog import parse_catalog

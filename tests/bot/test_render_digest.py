@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot.render.digest import digest_blocks, digest_text, sparkline
+from bot.render.digest import digest_blocks, digest_text
+from bot.render.figures import sparkline
 from bot.render.terminal import blocks_to_text
 from jobs.digest.model import ChannelDigest, EscalationStatus, GoalLine, HealthIndex
 from tests.support.fake_slack import block_errors

@@ -16,8 +16,9 @@ import pandas as pd
 import pytest
 
 from jobs.customers.datasets import Benchmark
-from jobs.evaluation import classify as evaluate_module
-from jobs.evaluation.classify import BENCHMARK_COLUMNS, COLUMNS, EvaluationPolicy, classify
+from jobs.evaluation import arrays
+from jobs.evaluation.benchmarks import BENCHMARK_COLUMNS
+from jobs.evaluation.classify import COLUMNS, EvaluationPolicy, classify
 from jobs.evaluation.service import benchmark_columns
 from tests.jobs.reference_evaluation import reference_classify
 
@@ -784,5 +785,5 @@ def test_long_histories_go_in_blocks(monkeypatch: pytest.MonkeyPatch, cells: int
     goals = pd.DataFrame([the_goal for the_goal, _ in cases] + [goal(goal_id=999)])
     points = points_frame(rows).sample(frac=1, random_state=3)
     whole = classify(goals, points, day=DAY)
-    monkeypatch.setattr(evaluate_module, "_MAX_CELLS", cells)
+    monkeypatch.setattr(arrays, "_MAX_CELLS", cells)
     pd.testing.assert_frame_equal(classify(goals, points, day=DAY), whole)
