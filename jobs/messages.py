@@ -170,7 +170,11 @@ class AffectedGoal:
 
 @dataclass(frozen=True)
 class SourceNotice:
-    """A DM to a goal owner: a metric's source started failing, or (`recovered_at`) works again."""
+    """A DM to a goal owner: a metric's source started failing, or (`recovered_at`) works again.
+
+    With `datasets`, the source is those customer datasets, and `metrics` (titles) are every
+    metric computed from them that the failure stops; `metric_key` and `title` are the first.
+    """
 
     metric_key: str
     title: str
@@ -179,6 +183,8 @@ class SourceNotice:
     error: str | None
     goals: tuple[AffectedGoal, ...]
     recovered_at: datetime | None = None
+    datasets: tuple[str, ...] = ()
+    metrics: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

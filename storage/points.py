@@ -156,3 +156,25 @@ async def latest_day(*, session: AsyncSession, team_id: str, metric_key: str) ->
         MetricPoint.team_id == team_id, MetricPoint.metric_key == metric_key
     )
     return (await session.exec(statement)).one()
+
+
+async def latest_days(
+    *, session: AsyncSession, team_ids: Sequence[str], metric_keys: Sequence[str]
+) -> dict[tuple[str, str], date]:
+    """The newest stored day of each (workspace, metric) among these, in one grouped query;
+    a pair with no value is left out."""
+    if not team_ids or not metric_keys:
+        return {}
+    statement = (
+        select(col(MetricPoint.team_id), col(MetricPoint.metric_key), func.max(MetricPoint.day))
+        .where(
+            col(MetricPoint.team_id).in_(team_ids),
+            col(MetricPoint.metric_key).in_(metric_keys),
+        )
+        .group_by(col(MetricPoint.team_id), col(MetricPoint.metric_key))
+    )
+    return {
+        (team, key): day
+        for team, key, day in (await session.exec(statement)).all()
+        if day is not None
+    }

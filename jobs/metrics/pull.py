@@ -5,6 +5,7 @@ together, once, from the customer datasets (jobs/customers/pull.py), and stored 
 
 A source that starts failing, or works again, is told to its goals' owners: the notices are
 queued in the same transaction that records the pull's outcome (see jobs/metrics/source_notices.py).
+The dataset metrics' outcomes are recorded together, so a broken dataset is told once.
 """
 
 from __future__ import annotations
@@ -15,10 +16,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import pandas as pd
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from jobs.customers.pull import compute_dataset_metrics, dataset_metrics, first_day
+from jobs.customers.pull import DatasetDays, compute_dataset_metrics, dataset_metrics, first_day
 from jobs.metrics.catalog import Metric, MetricCatalog
-from jobs.metrics.source_notices import affected_metrics, queue_failure, queue_recovery
+from jobs.metrics.source_notices import (
+    Source,
+    affected_metrics,
+    dataset_sources,
+    queue_failure,
+    queue_recovery,
+)
 from jobs.metrics.sources import SourceError, SourceFetcher, derive
 from storage import goals as goal_store
 from storage import points as point_store
@@ -87,21 +95,44 @@ async def store_pulled(
     """Store a pulled metric's days for every workspace with goals; its source works (again)."""
     values = _daily_values(frame)
     async with database.transaction() as session:
-        for team_id in await goal_store.workspaces_with_goals(session=session):
-            await point_store.upsert_points(
-                session=session,
-                team_id=team_id,
-                metric_key=metric.key,
-                values=values,
-                origin=metric.source.kind if metric.source else "formula",
-                now=now,
-            )
-        ended = await source_store.record_success(
-            session=session, metric_key=metric.key, points=len(values), now=now
-        )
+        teams = await goal_store.workspaces_with_goals(session=session)
+        ended = await _store(session, teams, metric, values, now)
         if ended is not None:
-            await queue_recovery(session=session, metric_key=metric.key, since=ended, now=now)
+            await queue_recovery(session=session, metric_keys=[metric.key], since=ended, now=now)
     return PullResult(metric_key=metric.key, days=len(values))
+
+
+async def _store(
+    session: AsyncSession,
+    teams: Sequence[str],
+    metric: Metric,
+    values: Sequence[DailyValue],
+    now: datetime,
+) -> datetime | None:
+    """Store the days for these workspaces and record the success; returns when the failure
+    it ends began, if it ends one."""
+    for team_id in teams:
+        await point_store.upsert_points(
+            session=session,
+            team_id=team_id,
+            metric_key=metric.key,
+            values=values,
+            origin=metric.source.kind if metric.source else "formula",
+            now=now,
+        )
+    return await source_store.record_success(
+        session=session, metric_key=metric.key, points=len(values), now=now
+    )
+
+
+async def _record_failure(
+    session: AsyncSession, metric_key: str, message: str, now: datetime
+) -> bool:
+    """Record a failed pull; True when it starts a failure."""
+    log.warning("source failure: %s", message)
+    return await source_store.record_failure(
+        session=session, metric_key=metric_key, error=message, now=now
+    )
 
 
 async def record_failed_pull(
@@ -113,16 +144,13 @@ async def record_failed_pull(
     now: datetime,
 ) -> PullResult:
     """Record a metric's failed pull; a new failure is told to the `affected` goals' owners."""
-    log.warning("source failure: %s", message)
     async with database.transaction() as session:
-        started = await source_store.record_failure(
-            session=session, metric_key=metric.key, error=message, now=now
-        )
+        started = await _record_failure(session, metric.key, message, now)
         if started:
             await queue_failure(
                 session=session,
-                metric_key=metric.key,
-                metric_keys=affected,
+                source=Source(metric.key, (metric.key,)),
+                affected=affected,
                 since=now,
                 now=now,
             )
@@ -174,39 +202,73 @@ async def pull_datasets(
     """Compute every dataset metric at once and store each like a pulled metric.
 
     The first pull computes the datasets' `history_days`; later ones the last `late_days` and
-    today (see jobs/customers/pull.py `first_day`). Source status and notices are per metric.
+    today (see jobs/customers/pull.py `first_day`). Source status is per metric; a dataset
+    failure is told once, with every metric it stops (see `_record_datasets`).
     """
     metrics = dataset_metrics(catalog)
     if not metrics:
         return []
+    keys = [metric.key for metric in metrics]
     async with database.transaction() as session:
-        latest = [
-            await point_store.latest_day(session=session, team_id=team_id, metric_key=metric.key)
-            for team_id in await goal_store.workspaces_with_goals(session=session)
-            for metric in metrics
-        ]
+        teams = await goal_store.workspaces_with_goals(session=session)
+        stored = await point_store.latest_days(session=session, team_ids=teams, metric_keys=keys)
     computed = await compute_dataset_metrics(
         catalog,
-        since=first_day(catalog.datasets, today=today, latest=latest),
+        since=first_day(
+            catalog.datasets,
+            today=today,
+            latest=[stored.get((team, key)) for team in teams for key in keys],
+        ),
         until=today,
         timezone=timezone,
         base_dir=fetcher.base_dir,
         env=fetcher.env,
     )
+    return await _record_datasets(
+        database=database, catalog=catalog, metrics=metrics, computed=computed, now=now
+    )
+
+
+async def _record_datasets(
+    *,
+    database: Database,
+    catalog: MetricCatalog,
+    metrics: Sequence[Metric],
+    computed: DatasetDays,
+    now: datetime,
+) -> list[PullResult]:
+    """Store each dataset metric's days, or record its failure, in one transaction, which also
+    queues one notice per dataset failure that starts and one per failure notice it ends."""
     results = []
-    for metric in metrics:
-        if (error := computed.errors.get(metric.key)) is not None:
-            affected = affected_metrics(catalog, metric.key)
-            results.append(
-                await record_failed_pull(
-                    database=database, metric=metric, message=error, affected=affected, now=now
+    started: dict[str, str] = {}  # metric key → error, for the failures this pull starts
+    ended: dict[datetime, list[str]] = {}  # when a failure began → the metrics it ends for
+    async with database.transaction() as session:
+        teams = await goal_store.workspaces_with_goals(session=session)
+        for metric in metrics:
+            if (error := computed.errors.get(metric.key)) is not None:
+                new = await _record_failure(session, metric.key, error, now)
+                if new:
+                    started[metric.key] = error
+                results.append(PullResult(metric_key=metric.key, error=error, new_failure=new))
+                continue
+            values = _daily_values(computed.frames[metric.key])
+            if (since := await _store(session, teams, metric, values, now)) is not None:
+                ended.setdefault(since, []).append(metric.key)
+            results.append(PullResult(metric_key=metric.key, days=len(values)))
+        for source in dataset_sources(catalog, started):
+            affected = affected_metrics(catalog, *source.metric_keys)
+            await queue_failure(
+                session=session, source=source, affected=affected, since=now, now=now
+            )
+        if ended:
+            failing = await source_store.failing_sources(
+                session=session, metric_keys=[metric.key for metric in metrics]
+            )
+            still = {key: s.failing_since for key, s in failing.items() if s.failing_since}
+            for since, keys in ended.items():
+                await queue_recovery(
+                    session=session, metric_keys=keys, since=since, now=now, failing=still
                 )
-            )
-        else:
-            frame = computed.frames[metric.key]
-            results.append(
-                await store_pulled(database=database, metric=metric, frame=frame, now=now)
-            )
     return results
 
 

@@ -15,44 +15,13 @@ from bot.settings import Settings
 from storage.models import Evaluation
 from tests.conftest import SIGNING_SECRET
 from tests.support.clock import SettableClock
+from tests.support.dashboard_metrics import DATASETS, METRICS
 from tests.support.fake_slack import FakeSlack
 from tests.support.world import CHANNEL, World, at, text_of
 
 START = at(2026, 11, 25, 9)  # 10:00 in Berlin, the deployment's timezone
 DIGEST = at(2026, 11, 25, 17)  # 18:00 in Berlin, the channel's digest time
 TODAY = START.date()
-METRICS = {
-    # Nothing is pulled in these tests: the datasets only need declaring.
-    "datasets": {
-        "orders": {
-            "files": "orders/*.csv",
-            "columns": {"customer": "customer_id", "at": "ordered_at", "amount": "amount"},
-        },
-        "activity": {"files": "activity/*.csv", "columns": {"user": "user_id", "at": "seen_at"}},
-    },
-    "metrics": {
-        "active_rate": {
-            "title": "Active rate",
-            "source": {"kind": "dataset", "measure": "active_rate_30d"},
-            "benchmark": {"value": "35%", "warn_below": "15%"},  # warn under 29.75%
-        },
-        "retention": {
-            "title": "7-day retention",
-            "source": {"kind": "dataset", "measure": "retention_7d"},
-        },
-        "aov_month": {
-            "title": "30-day AOV",
-            "currency": "¥",
-            "source": {"kind": "dataset", "measure": "aov_30d"},
-        },
-        "health": {
-            "title": "User health index",
-            "currency": "¥",
-            "source": {"kind": "dataset", "measure": "health_index"},
-        },
-        "aov_swing": {"source": {"kind": "dataset", "measure": "aov_volatility"}},
-    },
-}
 # (value a week ago and before, value this week) of each metric.
 SERIES = {
     "active_rate": (0.30, 0.29),
@@ -67,7 +36,8 @@ SERIES = {
 def metrics_path(tmp_path: Path) -> Path:
     """The tests' metrics.yml: the customer datasets and five dataset metrics."""
     path = tmp_path / "metrics.yml"
-    path.write_text(yaml.safe_dump(METRICS, allow_unicode=True), encoding="utf-8")
+    document = {"datasets": DATASETS, "metrics": METRICS}
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
     return path
 
 

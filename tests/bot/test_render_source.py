@@ -86,3 +86,22 @@ def test_odd_channel_ids_and_many_goals_stay_inside_slack_limits() -> None:
     assert "3 more" in shown
     assert "Metric 8" in shown
     assert "Metric 9" not in shown
+
+
+def test_a_dataset_notice_names_the_dataset_and_every_metric_it_stops() -> None:
+    """About a dataset: the DMs name it and list its metrics, escaped and cut like the goals."""
+    metrics = ("Orders", "<!channel> GMV", *(f"Metric {n}" for n in range(10)))
+    failing = replace(FAILING, datasets=("orders",), metrics=metrics)
+    text, blocks = render(failing)
+    shown = texts(blocks)
+    assert "The *orders* dataset cannot be read" in shown
+    assert "*Orders*, *&lt;!channel&gt; GMV*, *Metric 0*" in shown
+    assert "Metric 8" not in shown
+    assert "2 more cannot be pulled" in shown
+    assert f"`{ERROR}`" in shown
+    assert text.startswith(f"The orders dataset cannot be read: {ERROR}.")
+    recovered = replace(failing, error=None, recovered_at=SINCE)
+    assert "The orders dataset can be read again" in render(recovered)[0]
+    both = everything(replace(failing, datasets=("orders", "activity")))
+    assert "The *orders* and *activity* datasets cannot be read" in both
+    assert "<!channel>" not in both + everything(recovered)

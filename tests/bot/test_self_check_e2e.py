@@ -8,7 +8,7 @@ admin comes from users.list on the fake Slack, where root is the only admin.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from bot.settings import Settings
 from bot.slack_client import build_client
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.support.clock import SettableClock
+from tests.support.dau_source import dau_metrics
 from tests.support.fake_slack import FakeSlack
 from tests.support.prometheus import scrape, value
 from tests.support.world import TICK, World, at, text_of
@@ -27,30 +28,12 @@ from tests.support.world import TICK, World, at, text_of
 START = at(2026, 11, 25, 9)  # 09:00 in London, where the people are: no quiet hours
 ADMIN = "U0ADMIN"
 STALL = 5.0  # real seconds Slack takes to answer a stalled call
-METRICS = """
-metrics:
-  dau:
-    title: Daily active users
-    source: {kind: csv, path: dau.csv}
-  aov:
-    title: Average order value
-    unit: currency
-    source: {kind: manual}
-"""
-
-
-def write_dau(folder: Path, until: date) -> None:
-    days = [until - timedelta(days=n) for n in range(9, -1, -1)]
-    rows = "".join(f"{day.isoformat()},150000\n" for day in days)
-    (folder / "dau.csv").write_text("day,value\n" + rows, encoding="utf-8")
 
 
 @pytest.fixture
 def metrics_path(tmp_path: Path) -> Path:
-    write_dau(tmp_path, START.date())
-    path = tmp_path / "metrics.yml"
-    path.write_text(METRICS, encoding="utf-8")
-    return path
+    """dau from a CSV (with two formulas computed from it) and aov, a manual metric."""
+    return dau_metrics(tmp_path, START.date())
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,7 @@ from bot.settings import Settings
 from storage.models import Goal
 from tests.conftest import SIGNING_SECRET
 from tests.support.clock import SettableClock
+from tests.support.dau_source import dau_metrics, write_dau
 from tests.support.fake_slack import FakeSlack
 from tests.support.rows import stored
 from tests.support.world import TEAM, World, at, text_of
@@ -26,37 +27,12 @@ RECOVERED = START + timedelta(hours=4)
 OTHER_TEAM = "T0OTHER"
 # Who owns an active goal on dau or on a formula computed from it, by workspace.
 OWNERS = ((TEAM, "U0ANA"), (TEAM, "U0LI"), (OTHER_TEAM, "U0ZED"))
-METRICS = """
-metrics:
-  dau:
-    title: Daily active users
-    source: {kind: csv, path: dau.csv}
-  dau_k:
-    title: DAU in thousands
-    formula: dau / 1000
-  dau_m:
-    title: DAU in millions
-    formula: dau / 1000000
-  aov:
-    title: Average order value
-    unit: currency
-    source: {kind: manual}
-"""
-
-
-def write_dau(folder: Path, until: date) -> None:
-    days = [until - timedelta(days=n) for n in range(9, -1, -1)]
-    rows = "".join(f"{day.isoformat()},150000\n" for day in days)
-    (folder / "dau.csv").write_text("day,value\n" + rows, encoding="utf-8")
 
 
 @pytest.fixture
 def metrics_path(tmp_path: Path) -> Path:
     """A CSV-sourced metric with two formulas computed from it, and a manual metric."""
-    write_dau(tmp_path, START.date())
-    path = tmp_path / "metrics.yml"
-    path.write_text(METRICS, encoding="utf-8")
-    return path
+    return dau_metrics(tmp_path, START.date())
 
 
 async def goal_row(world: World, *, team: str, channel: str, metric: str, owner: str) -> None:

@@ -11,37 +11,13 @@ import pytest
 from jobs.digest.dashboard import channel_health, dashboard_keys
 from jobs.digest.model import BenchmarkGap, HealthIndex
 from jobs.metrics.catalog import MetricCatalog, parse_catalog
+from tests.support.dashboard_metrics import DATASETS
+from tests.support.dashboard_metrics import METRICS as DASHBOARD
 
 DAY = date(2026, 11, 25)
 WEEK_AGO = DAY - timedelta(days=7)
-DATASETS = {
-    "orders": {
-        "files": "orders/*.csv",
-        "columns": {"customer": "customer_id", "at": "ordered_at", "amount": "amount"},
-    },
-    "activity": {"files": "activity/*.parquet", "columns": {"user": "user_id", "at": "seen_at"}},
-}
 METRICS: dict[str, dict[str, Any]] = {
-    "active_rate": {
-        "title": "Active rate",
-        "source": {"kind": "dataset", "measure": "active_rate_30d"},
-        "benchmark": {"value": "35%", "warn_below": "15%"},
-    },
-    "retention": {
-        "title": "7-day retention",
-        "source": {"kind": "dataset", "measure": "retention_7d"},
-    },
-    "aov_month": {
-        "title": "30-day AOV",
-        "currency": "¥",
-        "source": {"kind": "dataset", "measure": "aov_30d"},
-    },
-    "health": {
-        "title": "User health index",
-        "currency": "¥",
-        "source": {"kind": "dataset", "measure": "health_index"},
-    },
-    "aov_swing": {"source": {"kind": "dataset", "measure": "aov_volatility"}},
+    **DASHBOARD,
     "gmv": {
         "currency": "¥",
         "source": {"kind": "dataset", "measure": "gmv"},

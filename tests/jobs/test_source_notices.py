@@ -7,11 +7,12 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlmodel import col, select
 
 from jobs.metrics.catalog import MetricCatalog, parse_catalog
 from jobs.metrics.pull import pull
-from jobs.metrics.source_notices import affected_metrics
+from jobs.metrics.source_notices import Source, affected_metrics, dataset_sources
 from jobs.metrics.sources import SourceFetcher
 from storage.db import Database
 from storage.models import Goal, OutboxMessage
@@ -166,3 +167,55 @@ async def test_two_processes_failing_together_queue_each_dm_once(
         await other.dispose()
     [down] = await queued(database)
     assert down.startswith("source-down:T1:dau:")
+
+
+DATASET_CATALOG = parse_catalog(
+    {
+        "datasets": {
+            "orders": {"files": "o.csv", "columns": {"customer": "c", "at": "t", "amount": "a"}},
+            "activity": {"files": "a.csv", "columns": {"user": "u", "at": "t"}},
+        },
+        "metrics": {
+            "dau": {"source": {"kind": "dataset", "measure": "dau"}},
+            "gmv": {"source": {"kind": "dataset", "measure": "gmv"}},
+            "health": {"source": {"kind": "dataset", "measure": "health_index"}},
+            "orders": {"source": {"kind": "dataset", "measure": "orders"}},
+        },
+    },
+    path=Path("metrics.yml"),
+)
+ORDERS = "orders dataset: no csv files match o.csv"
+ACTIVITY = "activity dataset: no csv files match a.csv"
+
+
+@pytest.mark.parametrize(
+    ("errors", "sources"),
+    [
+        pytest.param(
+            {"orders": ORDERS, "gmv": ORDERS, "health": ORDERS},
+            [Source("dataset-orders", ("gmv", "health", "orders"), ("orders",))],
+            id="orders-broken",
+        ),
+        pytest.param(
+            {"dau": ACTIVITY, "health": ACTIVITY, "gmv": ORDERS, "orders": ORDERS},
+            [
+                Source("dataset-activity", ("dau", "health"), ("activity",)),
+                Source("dataset-orders", ("gmv", "orders"), ("orders",)),
+            ],
+            id="both-broken",
+        ),
+        pytest.param(
+            {"health": ACTIVITY},
+            [Source("dataset-orders-activity", ("health",), ("orders", "activity"))],
+            id="only-a-metric-of-both",
+        ),
+        pytest.param(
+            {key: "datasets: time zone 'X' is not known" for key in ("dau", "gmv")},
+            [Source("dataset-orders-activity", ("dau", "gmv"), ("orders", "activity"))],
+            id="one-error-for-all",
+        ),
+    ],
+)
+def test_a_dataset_failure_is_one_source(errors: dict[str, str], sources: list[Source]) -> None:
+    """Metrics failing with one error are one failure, named by the datasets they all need."""
+    assert dataset_sources(DATASET_CATALOG, errors) == sources
