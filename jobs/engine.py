@@ -164,6 +164,7 @@ class Engine:
                 now=self.context.clock(),
                 policy=self.escalation,
                 evaluation=self.policy,
+                catalog=self.context.catalog,
             )
 
     async def timers_tick(self) -> list[TimerOutcome]:

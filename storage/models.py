@@ -46,6 +46,11 @@ class WorkspaceSettings(SQLModel, table=True):
     checklist_items: list[str] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
     )
+    # The customer tiers' treatments the workspace replaced (tier → title); a remediation on a
+    # tier's metric starts with its treatment, the default one for a tier not in here.
+    tier_treatments: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 

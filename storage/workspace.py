@@ -23,6 +23,12 @@ async def workspace_checklist_items(*, session: AsyncSession, team_id: str) -> l
     return list(row.checklist_items) if row is not None else []
 
 
+async def workspace_tier_treatments(*, session: AsyncSession, team_id: str) -> dict[str, str]:
+    """The customer tiers' treatments the workspace replaced, by tier (the rest are defaults)."""
+    row = await get_workspace_settings(session=session, team_id=team_id)
+    return dict(row.tier_treatments) if row is not None else {}
+
+
 async def get_channel_settings(
     *, session: AsyncSession, team_id: str, channel_id: str
 ) -> ChannelSettings | None:
@@ -35,7 +41,8 @@ async def workspace_settings_for_update(
 ) -> WorkspaceSettings:
     """The workspace's settings row, locked for this transaction (PostgreSQL), created if missing.
 
-    The lock keeps two admins changing the checklist at once from losing one of the changes.
+    The lock keeps two admins changing the checklist (or the treatments) at once from losing one
+    of the changes.
     """
     row = await session.get(
         WorkspaceSettings, team_id, with_for_update=True, populate_existing=True

@@ -124,11 +124,15 @@ def test_measure_table_lists_exactly_the_built_in_measures() -> None:
 
 
 def test_datasets_example_loads() -> None:
-    """The README's datasets example validates, with both datasets and metrics on measures."""
-    [example] = [
+    """The README's first datasets example validates, with both datasets and metrics on
+    measures; the tiers example after it sets every rule."""
+    health, tiers = [
         body for body in _metrics_examples() if re.search(r"^datasets:", body, re.MULTILINE)
     ]
-    catalog = parse_catalog(yaml.safe_load(example), path=Path("README.md"))
+    rules = parse_catalog(yaml.safe_load(tiers), path=Path("README.md")).datasets
+    assert rules.tiers.churn_probability_below == 0.2
+    assert rules.at_risk_below == 0.5
+    catalog = parse_catalog(yaml.safe_load(health), path=Path("README.md"))
     assert catalog.datasets.orders is not None
     assert catalog.datasets.activity is not None
     measures = {metric.measure for metric in catalog}

@@ -357,6 +357,8 @@ def _too_soon(claim: RunClaim, timezone: str) -> GoalpulseError:
 
 
 def _saved_text(change: ConfigChange) -> str:
+    if change.treatment is not None:
+        return render.treatment_saved_text(change.treatment)
     if change.checklist is None:
         return ":gear: Settings saved."
     title = f"*{escape_mrkdwn(change.checklist.title)}*"

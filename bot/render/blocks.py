@@ -20,9 +20,11 @@ from bot.constants import SLASH_COMMAND
 from bot.render.block_kit import MAX_BLOCKS, context_block, section_block
 from bot.render.digest import band_emoji
 from bot.render.text import command_code, error_text, escape_mrkdwn, mention
+from jobs.customers.measures import TIER_WORDS
 from jobs.errors import GoalpulseError
 from jobs.escalation.remediation import DEFAULT_ITEMS
-from jobs.goals.channel_settings import MAX_EXTRA_ITEMS, EffectiveConfig
+from jobs.escalation.treatments import DEFAULT_TREATMENTS, treatment_for
+from jobs.goals.channel_settings import MAX_EXTRA_ITEMS, EffectiveConfig, TreatmentChange
 from jobs.metrics.catalog import Metric, MetricCatalog
 from jobs.metrics.first_pull import FirstPull
 from jobs.metrics.quantities import format_metric_value
@@ -87,6 +89,10 @@ def help_blocks(catalog: MetricCatalog) -> list[Block]:
         (
             'config checklist add|remove "<item>"',
             "the workspace's remediation checklist (admins)",
+        ),
+        (
+            'config treatment <tier> "<text>"|reset',
+            "a customer tier's treatment, first on its metrics' checklists (admins)",
         ),
     ]
     lines = "\n".join(f"`{SLASH_COMMAND} {escape_mrkdwn(c)}` — {d}" for c, d in commands)
@@ -271,6 +277,7 @@ def config_blocks(config: EffectiveConfig) -> list[Block]:
             ]
         ),
         section_block(_checklist_text(config.checklist_items)),
+        section_block(_treatments_text(config.tier_treatments)),
     ]
 
 
@@ -289,6 +296,31 @@ def _checklist_text(extras: Sequence[str]) -> str:
         + "\n".join(lines)
         + f"\n_Admins can {' or '.join(hints)}._"
     )
+
+
+def _treatments_text(overrides: Mapping[str, str]) -> str:
+    """Each customer tier's treatment, marked as the workspace's own or the default."""
+    lines = [
+        f"• *{TIER_WORDS[tier]}:* {escape_mrkdwn(treatment_for(tier, overrides))} "
+        + ("_(workspace)_" if overrides.get(tier) else "_(default)_")
+        for tier in DEFAULT_TREATMENTS
+    ]
+    return (
+        "*Customer tier treatments (workspace)*\n"
+        + "\n".join(lines)
+        + "\n_A remediation on a metric about a tier starts with its treatment. Admins can "
+        f'change one with `{SLASH_COMMAND} config treatment high_value "…"`, or put the default '
+        f"back with `{SLASH_COMMAND} config treatment high_value reset`._"
+    )
+
+
+def treatment_saved_text(change: TreatmentChange) -> str:
+    """What `/goal config treatment` changed."""
+    words = TIER_WORDS[change.tier]
+    if change.title is None:
+        default = escape_mrkdwn(DEFAULT_TREATMENTS[change.tier])
+        return f":gear: The {words} treatment is the default again: *{default}*."
+    return f":gear: New remediations on {words} metrics start with *{escape_mrkdwn(change.title)}*."
 
 
 def first_pull_blocks(outcome: FirstPull, metric: Metric, *, staleness_days: int) -> list[Block]:

@@ -1,5 +1,5 @@
 """A channel's daily digest as Block Kit: one line per goal, worst first, condensed to fit,
-then the user-health dashboard (dashboard.py).
+then the user-health dashboard (dashboard.py) and the customer-tier line (tiers.py).
 
 Slack refuses a message with more than 50 blocks or a section over 3000 characters, so long
 digests degrade step by step: every goal in its own section; then the goals that need attention
@@ -22,6 +22,7 @@ from bot.render.dashboard import benchmark_note, health_text
 from bot.render.figures import goal_title, line_value, signed_percent, sparkline
 from bot.render.lines import escaped_line
 from bot.render.text import escape_mrkdwn, mention
+from bot.render.tiers import tier_text
 from bot.render.times import time_left
 from jobs.digest.chart import STATES, display_state, worst_first
 from jobs.digest.model import ChannelDigest, EscalationStatus, GoalLine
@@ -66,7 +67,8 @@ def digest_text(digest: ChannelDigest) -> str:
 
 
 def digest_blocks(digest: ChannelDigest) -> list[Block]:
-    """Header, band counts, one line per goal (worst first), then the health index."""
+    """Header, band counts, one line per goal (worst first), then the health index and the
+    customer tiers."""
     lines = worst_first(digest.lines)
     summary = " · ".join(f"{EMOJI[s]} {n} {LABELS[s]}" for s, n in _counts(lines))
     blocks: list[Block] = [
@@ -74,6 +76,8 @@ def digest_blocks(digest: ChannelDigest) -> list[Block]:
         context_block(summary or "No goals in this channel yet."),
     ]
     tail = [section_block(health_text(digest.health, lines))] if digest.health else []
+    if digest.tiers is not None:
+        tail.append(section_block(tier_text(digest.tiers)))
     room = MAX_BLOCKS - len(blocks) - len(tail)
     if len(lines) <= room:
         blocks += [section_block(full_line(line)) for line in lines]

@@ -1,5 +1,6 @@
 """Figures as people read them, and a goal's title: the pieces the digest, the dashboard,
-escalation messages and `/goal show` share. Sparklines, signed percents, a goal's values."""
+escalation messages and `/goal show` share. Sparklines, signed percents and points, a goal's
+values."""
 
 from __future__ import annotations
 
@@ -43,6 +44,14 @@ def signed_percent(fraction: float) -> str:
     if text == "0.0%":
         return text
     return f"{MINUS if fraction < 0 else '+'}{text}"
+
+
+def signed_points(points: float) -> str:
+    """`−0.6 pt`, `+1.2 pt`: a change in percentage points, with a real minus sign."""
+    text = f"{abs(points):.1f} pt"
+    if text == "0.0 pt":
+        return text
+    return f"{MINUS if points < 0 else '+'}{text}"
 
 
 def goal_title(line: GoalLine) -> str:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     CTE,
@@ -48,7 +49,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.selectable import Subquery
+from sqlalchemy.sql.selectable import Join, Subquery
 
 from jobs.customers.datasets import ActivityDataset, OrdersDataset
 from jobs.customers.local_day import LocalDays, day_of
@@ -88,9 +89,11 @@ def _moment(day: int) -> ColumnElement[object]:
     return literal_column(f"'{text}'")
 
 
-def _near(at: ColumnElement[object], first: int, last: int) -> list[ColumnElement[bool]]:
-    """Raw-column bounds keeping every row whose local day is in first … last (and a few more)."""
-    return [at >= _moment(first - _MARGIN_DAYS), at < _moment(last + 1 + _MARGIN_DAYS)]
+def _near(at: ColumnElement[object], first: int | None, last: int) -> list[ColumnElement[bool]]:
+    """Raw-column bounds keeping every row whose local day is in first … last (and a few more);
+    no lower bound when `first` is None."""
+    upper = at < _moment(last + 1 + _MARGIN_DAYS)
+    return [upper] if first is None else [at >= _moment(first - _MARGIN_DAYS), upper]
 
 
 def activity_statement(
@@ -139,7 +142,7 @@ def order_statement(
     rows: TableClause, dataset: OrdersDataset, days: LocalDays, window: Window
 ) -> CompoundSelect[tuple[object, ...]]:
     """The statement over the orders dataset (see the module docstring)."""
-    orders = _materialised(_orders(rows, dataset, days, window))
+    orders = _materialised(placed_orders(rows, dataset, days, first=window.lo, last=window.hi))
     daily = (
         select(
             orders.c.day,
@@ -165,57 +168,99 @@ def order_statement(
     )
 
 
-def _orders(rows: TableClause, dataset: OrdersDataset, days: LocalDays, kept: Window) -> CTE:
-    """One row per order (who, day, amount) whose day is in `kept`, excluded statuses dropped.
+def placed_orders(
+    rows: TableClause, dataset: OrdersDataset, days: LocalDays, *, first: int | None, last: int
+) -> CTE:
+    """One row per order (who, day, amount) whose day is in first … last (every day up to `last`
+    when `first` is None), excluded statuses dropped: the orders every order measure counts.
 
     With `order_id`, rows sharing an id are the lines of one order: its amount is their sum,
     its day the earliest, its customer the least. Its lines may lie anywhere in the history, so
-    the orders with a line near the window are grouped from all their rows; without ids only
-    the window's rows are read.
+    the orders with a line near the days are grouped from all their rows; without ids only
+    the rows near the days are read.
     """
     names = dataset.columns
-    at = rows.c[names.at]
-    # Double precision everywhere: a header-only CSV file reads every column as text.
-    amount = cast(rows.c[names.amount], Double)
-    dropped = []
-    if names.status is not None and dataset.exclude_statuses:
-        status = rows.c[names.status]
-        # NOT IN is unknown for a missing status: such an order is not excluded, so it counts.
-        dropped.append(or_(status.is_(None), status.not_in(dataset.exclude_statuses)))
+    counted = _counted(rows, dataset)
     if names.order_id is None:
-        listed = (
-            select(
-                rows.c[names.customer].label("who"),
-                days.day(at).label("day"),
-                amount.label("amount"),
-            )
-            .where(*dropped, *_near(at, kept.lo, kept.hi))
-            .subquery("gp_order_lines")
-        )
+        listed = _own_orders(rows, dataset, days, counted, first, last).subquery("gp_order_lines")
     else:
-        key = rows.c[names.order_id]
-        # Only an order with a line near the window can fall in it; a missing id is one order.
+        # A row without an id is an order of its own.
+        alone = [*counted, rows.c[names.order_id].is_(None)]
+        listed = union_all(
+            _whole_orders(rows, dataset, days, counted, first, last),
+            _own_orders(rows, dataset, days, alone, first, last),
+        ).subquery("gp_order_lines")
+    kept = listed.c.day <= last if first is None else listed.c.day.between(first, last)
+    return select(listed.c.who, listed.c.day, listed.c.amount).where(kept).cte("gp_orders")
+
+
+def _own_orders(
+    rows: TableClause,
+    dataset: OrdersDataset,
+    days: LocalDays,
+    kept: list[ColumnElement[bool]],
+    first: int | None,
+    last: int,
+) -> Select[tuple[object, ...]]:
+    """Each kept row near the days as one order (who, day, amount)."""
+    at = rows.c[dataset.columns.at]
+    return select(
+        rows.c[dataset.columns.customer].label("who"),
+        days.day(at).label("day"),
+        _amount(rows, dataset).label("amount"),
+    ).where(*kept, *_near(at, first, last))
+
+
+def _counted(rows: TableClause, dataset: OrdersDataset) -> list[ColumnElement[bool]]:
+    """The condition a row's status must meet to count: none when nothing is excluded."""
+    names = dataset.columns
+    if names.status is None or not dataset.exclude_statuses:
+        return []
+    status = rows.c[names.status]
+    # NOT IN is unknown for a missing status: such an order is not excluded, so it counts.
+    return [or_(status.is_(None), status.not_in(dataset.exclude_statuses))]
+
+
+def _amount(rows: TableClause, dataset: OrdersDataset) -> ColumnElement[float]:
+    # Double precision everywhere: a header-only CSV file reads every column as text.
+    return cast(rows.c[dataset.columns.amount], Double)
+
+
+def _whole_orders(
+    rows: TableClause,
+    dataset: OrdersDataset,
+    days: LocalDays,
+    counted: list[ColumnElement[bool]],
+    first: int | None,
+    last: int,
+) -> Select[Any, int, float]:
+    """The orders with an id (who, day, amount), grouped from all their lines by `order_id`."""
+    names = dataset.columns
+    assert names.order_id is not None  # only called with order ids
+    at, key = rows.c[names.at], rows.c[names.order_id]
+    lines: TableClause | Join = rows
+    grouped = list(counted)
+    if first is not None:
+        # Only an order with a line near the days can fall in them.
+        # From the beginning (no `first`) every order is grouped: no join is needed.
         near = (
             select(key.label("order_key"))
-            .where(*dropped, *_near(at, kept.lo, kept.hi))
+            .where(*counted, key.is_not(None), *_near(at, first, last))
             .distinct()
             .subquery("gp_near_orders")
         )
-        listed = (
-            select(
-                func.min(rows.c[names.customer]).label("who"),
-                days.first_day(at).label("day"),
-                func.sum(amount).label("amount"),
-            )
-            .select_from(rows.outerjoin(near, key == near.c.order_key))
-            .where(*dropped, or_(near.c.order_key.is_not(None), key.is_(None)))
-            .group_by(key)
-            .subquery("gp_order_lines")
-        )
+        lines = rows.join(near, key == near.c.order_key)
+    else:
+        grouped.append(key.is_not(None))
     return (
-        select(listed.c.who, listed.c.day, listed.c.amount)
-        .where(listed.c.day.between(kept.lo, kept.hi))
-        .cte("gp_orders")
+        select(
+            func.min(rows.c[names.customer]).label("who"),
+            days.first_day(at).label("day"),
+            func.sum(_amount(rows, dataset)).label("amount"),
+        )
+        .select_from(lines)
+        .where(*grouped)
+        .group_by(key)
     )
 
 

@@ -1,5 +1,8 @@
 """compute_measures: the built-in measures for every day, aggregated where the data lives.
 
+Measures of grain `customer` (tiers, churn risk) come from jobs/customers/tier_measures.py;
+the rest as follows.
+
 One aggregate statement per dataset (aggregates.py) runs in the dataset's database
 (sql_aggregates.py) or in DuckDB over its files (file_aggregates.py) and returns per-day counts
 and sums; daily.py turns them into measures. No raw row ever reaches Python.
@@ -28,6 +31,7 @@ from jobs.customers.file_aggregates import file_aggregates
 from jobs.customers.local_day import day_number, day_of, zone_of
 from jobs.customers.measures import MEASURES, Needs
 from jobs.customers.sql_aggregates import Build, sql_aggregates
+from jobs.customers.tier_measures import customer_measures
 from jobs.metrics.sources.errors import SourceError
 from jobs.metrics.sources.points import MAX_DAYS
 from jobs.metrics.sources.sql import SqlRunner
@@ -61,12 +65,27 @@ async def compute_measures(
     days = pd.Index([day_of(n) for n in range(day_number(since), window.hi + 1)], name="day")
     if window.hi - window.lo + 2 > MAX_DAYS:
         raise SourceError(f"datasets: {since} … {until} is more than five years of days")
-    needs = {MEASURES[name].needs for name in names}
-    table = await _all_measures(datasets, needs, zone, window, base_dir, env)
+    daily = [name for name in names if MEASURES[name].grain == "day"]
+    table = pd.DataFrame(index=pd.RangeIndex(window.lo, window.hi + 1))
+    if daily:
+        needs = {MEASURES[name].needs for name in daily}
+        table = await _all_measures(datasets, needs, zone, window, base_dir, env)
     table = table.loc[day_number(since) :]
-    return pd.DataFrame(
-        table.reindex(columns=names).to_numpy(dtype="float64"), index=days, columns=names
+    frame = pd.DataFrame(
+        table.reindex(columns=daily).to_numpy(dtype="float64"), index=days, columns=daily
     )
+    per_customer = [name for name in names if MEASURES[name].grain == "customer"]
+    if per_customer:
+        customers = await customer_measures(
+            datasets,
+            measures=per_customer,
+            days=list(days),
+            timezone=timezone,
+            base_dir=base_dir,
+            env=env,
+        )
+        frame = frame.join(customers.set_axis(days))
+    return frame[names]
 
 
 async def _all_measures(

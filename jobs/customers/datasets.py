@@ -14,6 +14,8 @@ from typing import Literal
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from jobs.customers.rfm import TierRules
+
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 """A column name, or one part of a table name: quoted in every query, never spliced raw."""
 
@@ -148,6 +150,10 @@ class Datasets(_Strict):
     # days too, for rows that arrive late.
     history_days: int = Field(default=90, ge=8, le=730)
     late_days: int = Field(default=3, ge=0, le=60)
+    # The customer tiers' rules (README "Customer tiers"), and the churn model's warning: a
+    # customer whose probability of being alive is below `at_risk_below` is at risk.
+    tiers: TierRules = TierRules()
+    at_risk_below: float = Field(default=0.5, gt=0, lt=1)
 
     @field_validator("schedule")
     @classmethod

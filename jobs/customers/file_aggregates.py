@@ -1,6 +1,10 @@
-"""The aggregate statement run over CSV or Parquet files by DuckDB, in-process, in a worker
-thread, within FILES_TIMEOUT_SECONDS. The statement is the same one SQL datasets run, compiled
-with the PostgreSQL dialect, which DuckDB speaks.
+"""Statements over CSV or Parquet files run by DuckDB, in-process, in a worker thread, within
+FILES_TIMEOUT_SECONDS. The statements are the same ones SQL datasets run, compiled with the
+PostgreSQL dialect, which DuckDB speaks.
+
+`file_rows` is the one place that opens DuckDB, times out and turns failures into SourceErrors;
+it returns the statement's rows as they come. The per-day aggregates (`file_aggregates`) split
+them into parts, the per-customer summary (summary.py) keeps them whole.
 
 DuckDB runs with a memory limit (beyond it, it spills to a temporary folder of its own) and as
 many threads as the process may use, so a backfill stays small inside the bot's process.
@@ -20,14 +24,13 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
-from sqlalchemy import CompoundSelect
 from sqlalchemy.dialects import postgresql
 
 from jobs.customers.aggregates import Window, source_table
 from jobs.customers.datasets import Files
 from jobs.customers.local_day import Stored, day_of, local_days
 from jobs.customers.parts import split
-from jobs.customers.sql_aggregates import Build
+from jobs.customers.sql_aggregates import DAY_ROWS, Build, RowCap, Statement
 from jobs.metrics.sources.errors import SourceError
 
 FILES_TIMEOUT_SECONDS = 120.0
@@ -36,7 +39,7 @@ MAX_THREADS = 4
 _DIALECT = postgresql.dialect(paramstyle="qmark")  # type: ignore[no-untyped-call]
 
 
-def compiled(statement: CompoundSelect[tuple[object, ...]]) -> tuple[str, list[Any]]:
+def compiled(statement: Statement) -> tuple[str, list[Any]]:
     """The statement as DuckDB runs it: PostgreSQL SQL with `?` parameters, in order."""
     done = statement.compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True})
     return str(done), [done.params[name] for name in done.positiontup or ()]
@@ -81,6 +84,41 @@ async def file_aggregates(
     timeout_seconds: float = FILES_TIMEOUT_SECONDS,
 ) -> dict[str, pd.DataFrame]:
     """Each part's rows as a frame, by name; a failure is a SourceError naming `label`."""
+    rows = await file_rows(
+        label,
+        files,
+        build,
+        columns,
+        at=at,
+        view=view,
+        timestamps=timestamps,
+        zone=zone,
+        window=window,
+        base_dir=base_dir,
+        timeout_seconds=timeout_seconds,
+    )
+    return split(rows)
+
+
+async def file_rows(
+    label: str,
+    files: Files,
+    build: Build,
+    columns: list[str],
+    *,
+    at: str,
+    view: str,
+    timestamps: Literal["utc", "local"],
+    zone: ZoneInfo,
+    window: Window,
+    base_dir: Path,
+    timeout_seconds: float = FILES_TIMEOUT_SECONDS,
+    cap: RowCap = DAY_ROWS,
+) -> pd.DataFrame:
+    """The statement's rows, columns as it names them; local days are exact in `window`.
+
+    A failure, or more rows than `cap`, is a SourceError naming `label`.
+    """
     pattern = str(base_dir / files.path)
     paths = sorted(glob.glob(pattern, recursive=True))
     if not paths:
@@ -113,7 +151,7 @@ async def file_aggregates(
 
     try:
         async with asyncio.timeout(timeout_seconds):
-            return split(await asyncio.to_thread(work))
+            rows = await asyncio.to_thread(work)
     except TimeoutError:
         _interrupt(connection)
         raise SourceError(f"{label}: query timed out after {timeout_seconds:g} s") from None
@@ -123,6 +161,8 @@ async def file_aggregates(
     except duckdb.Error as exc:
         problem = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SourceError(f"{label}: cannot read {files.path}: {problem}") from None
+    cap.check(label, len(rows))
+    return rows
 
 
 def _interrupt(connection: duckdb.DuckDBPyConnection) -> None:

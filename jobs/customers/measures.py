@@ -15,13 +15,20 @@ Needs = Literal["orders", "activity", "both"]
 
 @dataclass(frozen=True)
 class Measure:
-    """One built-in measure: the dataset it needs, how it is shown, and what it means."""
+    """One built-in measure: the dataset it needs, how it is shown, and what it means.
+
+    A `customer` measure is computed from each customer's orders as of d (their RFM tier and
+    churn probability, jobs/customers/tier_measures.py), not summed per day; `tier` names the
+    tier it is about, whose treatment heads a remediation's checklist.
+    """
 
     name: str
     needs: Needs
     unit: Literal["count", "percent", "currency", "ratio"]
     direction: Literal["higher", "lower"]
     definition: str
+    grain: Literal["day", "customer"] = "day"
+    tier: str | None = None
 
 
 MEASURES: dict[str, Measure] = {
@@ -113,6 +120,115 @@ MEASURES: dict[str, Measure] = {
     )
 }
 """Every built-in measure by name, in the order the README lists them."""
+
+TIERS = ("high_value", "potential", "new", "churned")
+"""The four customer tiers, in the order the digest lists them."""
+TIER_WORDS = {
+    "high_value": "high-value",
+    "potential": "potential",
+    "new": "new",
+    "churned": "churned",
+}
+RISK_HORIZON_DAYS = 45
+"""How far ahead the churn warning looks: expected orders in the next 45 days."""
+
+
+def _tier_measures() -> list[Measure]:
+    found = []
+    for tier in TIERS:
+        words = TIER_WORDS[tier]
+        fewer: Literal["higher", "lower"] = "lower" if tier == "churned" else "higher"
+        found += [
+            Measure(
+                f"{tier}_customers",
+                "orders",
+                "count",
+                fewer,
+                f"customers in the {words} tier as of d",
+                grain="customer",
+                tier=tier,
+            ),
+            Measure(
+                f"{tier}_share",
+                "orders",
+                "percent",
+                fewer,
+                f"{tier}_customers ÷ every customer with an order on d or before",
+                grain="customer",
+                tier=tier,
+            ),
+            Measure(
+                f"{tier}_revenue_share",
+                "orders",
+                "percent",
+                fewer,
+                f"the {words} tier's spend in the RFM window ending d ÷ every customer's",
+                grain="customer",
+                tier=tier,
+            ),
+        ]
+    # Nobody moves into `new`: a customer in any tier a week ago placed a first order too long
+    # ago to be new again.
+    for before in TIERS:
+        for after in TIERS:
+            if after in (before, "new"):
+                continue
+            worse = after == "churned" or before == "high_value"
+            found.append(
+                Measure(
+                    f"moved_{before}_to_{after}",
+                    "orders",
+                    "count",
+                    "lower" if worse else "higher",
+                    f"customers {TIER_WORDS[before]} on d−7 and {TIER_WORDS[after]} on d",
+                    grain="customer",
+                    tier=before if before == "high_value" else after,
+                )
+            )
+    found += [
+        Measure(
+            "customers_at_risk",
+            "orders",
+            "count",
+            "lower",
+            "customers not churned on d whose probability of being alive (BG/NBD) is below "
+            "the at-risk threshold",
+            grain="customer",
+            tier="churned",
+        ),
+        Measure(
+            "high_value_at_risk",
+            "orders",
+            "count",
+            "lower",
+            "high-value customers on d among customers_at_risk",
+            grain="customer",
+            tier="high_value",
+        ),
+        Measure(
+            "revenue_at_risk",
+            "orders",
+            "currency",
+            "lower",
+            "the spend in the RFM window ending d of customers_at_risk",
+            grain="customer",
+            tier="churned",
+        ),
+        Measure(
+            "expected_orders_45d",
+            "orders",
+            "count",
+            "higher",
+            "the orders every customer is expected (BG/NBD) to place in the 45 days after d",
+            grain="customer",
+        ),
+    ]
+    return found
+
+
+DAY_MEASURES = dict(MEASURES)
+"""The measures summed per day (grain `day`): what jobs/customers/daily.py computes."""
+MEASURES |= {measure.name: measure for measure in _tier_measures()}
 
 HEALTH_FACTORS = ("active_rate_30d", "retention_7d", "aov_30d")
 """What the health index multiplies, in the playbook's order: activity × retention × value."""

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jobs.digest.dashboard import benchmark_gap, channel_health, dashboard_keys
 from jobs.digest.model import ChannelDigest, EscalationStatus, GoalLine
+from jobs.digest.tiers import tier_line
 from jobs.digest.week import Week, week_ending
 from jobs.evaluation.classify import EvaluationPolicy
 from jobs.goals.channel_settings import DEFAULT_DIGEST_TIME
@@ -178,6 +179,7 @@ async def build_digest(
     health = channel_health(
         catalog, metric_keys, history, day=day, staleness_days=policy.staleness_days
     )
+    tiers = tier_line(catalog, metric_keys, history, day=day, staleness_days=policy.staleness_days)
     return ChannelDigest(
         team_id=team_id,
         channel_id=channel_id,
@@ -186,6 +188,7 @@ async def build_digest(
         lines=lines,
         health=health,
         history={key: tuple(sorted(values.items())) for key, values in history.items()},
+        tiers=tiers,
     )
 
 

@@ -1,11 +1,12 @@
 """The user-health dashboard at the foot of a channel's digest, from stored points. Pure.
 
-A channel with goals on dataset metrics (metrics.yml `source: {kind: dataset}`) gets the
-measure-based dashboard: the health index, its three factors (HEALTH_FACTORS) with their
+A channel with goals on day-grain dataset metrics (metrics.yml `source: {kind: dataset}`) gets
+the measure-based dashboard: the health index, its three factors (HEALTH_FACTORS) with their
 week-over-week change, AOV volatility, and every benchmark gap. Each value is a stored point of
 the metric declared for that measure; a measure no metric computes is named as undeclared.
 A channel without, whose goals are the inputs of a `health_index` formula metric, gets that
-formula's index and inputs, as before the datasets.
+formula's index and inputs, as before the datasets. A channel with goals on customer-grain
+measures gets the tier line instead or as well (tiers.py; `dashboard_keys` reads its points).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Collection, Iterable, Mapping
 from datetime import date, timedelta
 
 from jobs.customers.datasets import Benchmark
-from jobs.customers.measures import HEALTH_FACTORS, MEASURES
+from jobs.customers.measures import HEALTH_FACTORS, MEASURES, TIERS, Measure
 from jobs.digest.model import BenchmarkGap, HealthIndex, Reading
 from jobs.digest.week import week_ending
 from jobs.metrics.catalog import Metric, MetricCatalog
@@ -51,8 +52,31 @@ def measure_metrics(catalog: MetricCatalog) -> dict[str, Metric]:
     return found
 
 
+def share_metrics(catalog: MetricCatalog) -> dict[str, Metric]:
+    """The metric declared for each tier's `{tier}_share` measure, by tier, in TIERS order."""
+    found = measure_metrics(catalog)
+    return {tier: found[f"{tier}_share"] for tier in TIERS if f"{tier}_share" in found}
+
+
+def goal_measures(catalog: MetricCatalog, goal_keys: Iterable[str]) -> list[Measure]:
+    """The built-in measures of the goals' metrics, in the goals' order."""
+    found = []
+    for key in goal_keys:
+        metric = catalog.get(key)
+        measure = MEASURES.get(metric.measure or "") if metric is not None else None
+        if measure is not None:
+            found.append(measure)
+    return found
+
+
 def _is_dataset_channel(catalog: MetricCatalog, goal_keys: Iterable[str]) -> bool:
-    return any((metric := catalog.get(key)) and metric.measure for key in goal_keys)
+    """Goals on day-grain measures: a channel with only tier goals gets no health dashboard."""
+    return any(measure.grain == "day" for measure in goal_measures(catalog, goal_keys))
+
+
+def is_tier_channel(catalog: MetricCatalog, goal_keys: Iterable[str]) -> bool:
+    """Goals on customer-grain measures: the channel gets the tier line."""
+    return any(measure.grain == "customer" for measure in goal_measures(catalog, goal_keys))
 
 
 def _formula_inputs(catalog: MetricCatalog, goal_keys: Collection[str]) -> list[str]:
@@ -63,12 +87,18 @@ def _formula_inputs(catalog: MetricCatalog, goal_keys: Collection[str]) -> list[
 
 
 def dashboard_keys(catalog: MetricCatalog, goal_keys: Collection[str]) -> set[str]:
-    """The metric keys, besides the goals', whose points the channel's dashboard reads."""
+    """The metric keys, besides the goals', whose points the channel's dashboard and tier
+    line read."""
+    keys: set[str] = set()
     if _is_dataset_channel(catalog, goal_keys):
         found = measure_metrics(catalog)
         wanted = (HEALTH_INDEX, *HEALTH_FACTORS, AOV_VOLATILITY)
-        return {found[measure].key for measure in wanted if measure in found}
-    return {HEALTH_INDEX} if _formula_inputs(catalog, goal_keys) else set()
+        keys |= {found[measure].key for measure in wanted if measure in found}
+    elif _formula_inputs(catalog, goal_keys):
+        keys.add(HEALTH_INDEX)
+    if is_tier_channel(catalog, goal_keys):
+        keys |= {metric.key for metric in share_metrics(catalog).values()}
+    return keys
 
 
 def channel_health(
@@ -140,7 +170,7 @@ def reading(
 ) -> Reading:
     """A metric's value on its latest day at most `staleness_days` before `day`, and how it
     changed from seven days before that day."""
-    latest = _latest_day(series, day, staleness_days)
+    latest = latest_day(series, day, staleness_days)
     value = series[latest] if latest is not None else None
     return Reading(
         metric_key=metric.key,
@@ -170,7 +200,7 @@ def _computed_index(
     factors: tuple[Reading, ...], series: Mapping[date, float], day: date, staleness_days: int
 ) -> Reading:
     """The index computed from its factors: in the AOV's currency, as the measure is."""
-    latest = _latest_day(series, day, staleness_days)
+    latest = latest_day(series, day, staleness_days)
     aov = factors[-1]
     return Reading(
         metric_key=HEALTH_INDEX,
@@ -198,7 +228,7 @@ def _benchmarks(
     return tuple(found)
 
 
-def _latest_day(series: Mapping[date, float], day: date, staleness_days: int) -> date | None:
+def latest_day(series: Mapping[date, float], day: date, staleness_days: int) -> date | None:
     """The latest day with a finite value from `day − staleness_days` to `day`."""
     for back in range(staleness_days + 1):
         candidate = day - timedelta(days=back)

@@ -75,9 +75,9 @@ class HealthIndex:
     """The user-health index (activity × retention × AOV) when the channel has its parts.
 
     Built from the built-in measures (jobs/customers/measures.py) when the channel has goals on
-    dataset metrics: then `index`, `factors` and the rest are set and `components` is empty.
-    Otherwise from a `health_index` formula metric over the channel's goals: `components` holds
-    its inputs' latest values by metric key.
+    day-grain dataset metrics: then `index`, `factors` and the rest are set and `components` is
+    empty. Otherwise from a `health_index` formula metric over the channel's goals: `components`
+    holds its inputs' latest values by metric key.
     """
 
     value: float | None
@@ -95,6 +95,36 @@ class HealthIndex:
 
 
 @dataclass(frozen=True)
+class TierShare:
+    """A customer tier's share of every customer, from the metric declared for `{tier}_share`."""
+
+    tier: str  # one of jobs.customers.measures.TIERS
+    value: float | None  # a fraction (0.081 is 8.1%); None without a recent point
+    # The change from seven days before, in percentage points (−0.6 is 8.7% → 8.1%); set only
+    # for the tiers the channel's goals are about.
+    change_points: float | None = None
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    """How many customers the churn warning flags: all of them, or one tier's."""
+
+    tier: str | None  # None for `customers_at_risk`, "high_value" for `high_value_at_risk`
+    count: float
+
+
+@dataclass(frozen=True)
+class TierLine:
+    """The compact customer-tier line of a channel with goals on customer-grain measures."""
+
+    # TIERS order, one for each tier whose `{tier}_share` measure a metric computes.
+    shares: tuple[TierShare, ...]
+    undeclared: tuple[str, ...] = ()  # the `{tier}_share` measures no metric computes
+    # The at-risk measures the channel has goals on, each with a recent value.
+    at_risk: tuple[AtRisk, ...] = ()
+
+
+@dataclass(frozen=True)
 class ChannelDigest:
     """Everything one channel's digest shows for one local date."""
 
@@ -106,3 +136,4 @@ class ChannelDigest:
     health: HealthIndex | None = None
     # Up to 30 days of (day, value) per metric key, for the chart.
     history: dict[str, tuple[tuple[date, float], ...]] = field(default_factory=dict)
+    tiers: TierLine | None = None

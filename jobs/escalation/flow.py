@@ -30,7 +30,9 @@ from jobs.escalation.episode import (
     step,
 )
 from jobs.escalation.remediation import open_remediation
+from jobs.escalation.treatments import measure_tier, treatment_for
 from jobs.evaluation.classify import EvaluationPolicy
+from jobs.metrics.catalog import MetricCatalog
 from storage import escalation as escalation_store
 from storage import outbox, workspace
 from storage.models import Band, EpisodeRow, Goal, OutboxMessage, RemediationRow
@@ -50,6 +52,7 @@ class _Context:
     now: datetime
     policy: EscalationPolicy
     evaluation: EvaluationPolicy
+    catalog: MetricCatalog
 
 
 async def escalate(
@@ -59,11 +62,12 @@ async def escalate(
     now: datetime,
     policy: EscalationPolicy,
     evaluation: EvaluationPolicy,
+    catalog: MetricCatalog,
 ) -> int:
     """Step the episodes of freshly evaluated goals; returns how many messages were queued.
 
     `policy` applies to the episodes that open; `evaluation` says how long a decline streak
-    must be to open a trend remediation."""
+    must be to open a trend remediation; `catalog` which tier a goal's metric is about."""
     goal_ids = sorted({int(row["goal_id"]) for row in evaluations})
     episodes = await escalation_store.open_episodes(session=session, goal_ids=goal_ids)
     relevant = [
@@ -78,7 +82,7 @@ async def escalate(
     ids = [int(row["goal_id"]) for row in relevant]
     goals = await escalation_store.goals_by_id(session=session, goal_ids=ids)
     latest = await escalation_store.latest_remediations(session=session, goal_ids=ids)
-    context = _Context(now=now, policy=policy, evaluation=evaluation)
+    context = _Context(now=now, policy=policy, evaluation=evaluation, catalog=catalog)
     messages: list[OutboxMessage] = []
     for row in relevant:
         goal = goals.get(int(row["goal_id"]))
@@ -302,6 +306,7 @@ async def _open_remediation(
         owner_id=owner,
         lead_id=lead,
         now=context.now,
+        first_items=await _treatment(session, context, goal),
         extra_items=extra,
     )
     values = {
@@ -325,6 +330,17 @@ async def _open_remediation(
         return (existing[goal.id].id if goal.id in existing else None), []
     row = RemediationRow(id=remediation_id, **values)  # type: ignore[arg-type]
     return remediation_id, rows.remediation_messages(row, now=context.now)
+
+
+async def _treatment(session: AsyncSession, context: _Context, goal: Goal) -> tuple[str, ...]:
+    """The treatment of the customer tier the goal's metric is about (the workspace's, else the
+    default), as the checklist's first item; nothing for a metric about no tier."""
+    metric = context.catalog.get(goal.metric_key)
+    tier = measure_tier(metric.measure if metric is not None else None)
+    if tier is None:
+        return ()
+    overrides = await workspace.workspace_tier_treatments(session=session, team_id=goal.team_id)
+    return (treatment_for(tier, overrides),)
 
 
 async def recipient_for(session: AsyncSession, goal: Goal, role: str) -> str | None:

@@ -17,6 +17,8 @@ from typing import Literal
 from jobs.errors import NotFoundError, PermissionDeniedError
 
 DEFAULT_ITEMS = ("Behaviour heatmap review", "Customer-service script A/B test", "Competitor scan")
+# Slack shows at most 10 checkboxes in one group: a checklist never has more items.
+MAX_ITEMS = 10
 DURATION = timedelta(hours=72)
 
 Trigger = Literal["trend", "orange", "red"]
@@ -123,14 +125,20 @@ def open_remediation(
     owner_id: str,
     lead_id: str | None,
     now: datetime,
+    first_items: Sequence[str] = (),
     extra_items: Sequence[str] = (),
 ) -> Remediation:
-    """A new open remediation: default items then workspace extras, all owned by the goal owner."""
+    """A new open remediation: `first_items` (a tier's treatment), the default items, then the
+    workspace's extras, all owned by the goal owner.
+
+    A title appears once (ignoring case), where it first comes; past MAX_ITEMS the last titles
+    are left off.
+    """
     _require_aware(now)
     taken: set[str] = set()
     items = tuple(
         ChecklistItem(key=_slug(title, taken), title=title, owner_id=owner_id)
-        for title in (*DEFAULT_ITEMS, *extra_items)
+        for title in _titles((*first_items, *DEFAULT_ITEMS, *extra_items))
     )
     return Remediation(
         goal_id=goal_id,
@@ -141,6 +149,14 @@ def open_remediation(
         owner_id=owner_id,
         lead_id=lead_id,
     )
+
+
+def _titles(titles: Sequence[str]) -> list[str]:
+    """Each title once, the first time it comes (ignoring case), at most MAX_ITEMS of them."""
+    seen: dict[str, str] = {}
+    for title in titles:
+        seen.setdefault(title.casefold(), title)
+    return list(seen.values())[:MAX_ITEMS]
 
 
 def _find(rem: Remediation, item_key: str) -> int:

@@ -1,5 +1,5 @@
 """The `config` command: the CEO and channel lead, when and in which timezone digests go out,
-and the checklist items the workspace adds to every remediation.
+the checklist items the workspace adds to every remediation and its customer tiers' treatments.
 
 The lead gets the channel's escalations (and may acknowledge and resolve them), so changing it
 needs the current lead, an owner of one of the channel's goals or a workspace admin.
@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from jobs.customers.measures import TIER_WORDS
 from jobs.errors import (
     Code,
     CommandLine,
@@ -25,14 +26,16 @@ from jobs.errors import (
     UsageError,
     joined,
 )
-from jobs.escalation.remediation import DEFAULT_ITEMS
+from jobs.escalation.remediation import DEFAULT_ITEMS, MAX_ITEMS
+from jobs.escalation.treatments import DEFAULT_TREATMENTS, changed_treatments
 from jobs.goals.service import Actor, remembering
 from storage import audit, workspace
 from storage import goals as goal_store
 
 DEFAULT_DIGEST_TIME = "09:30"
-# Slack shows at most 10 checkboxes in one group; the default items take 3 of them.
-MAX_EXTRA_ITEMS = 10 - len(DEFAULT_ITEMS)
+# Slack shows at most MAX_ITEMS (10) checkboxes in one group: the default items take 3 of them
+# and a goal on a customer-tier metric one more, its tier's treatment, which comes first.
+MAX_EXTRA_ITEMS = MAX_ITEMS - len(DEFAULT_ITEMS) - 1
 # Slack's limit for a checkbox option's text.
 MAX_ITEM_CHARS = 75
 EXAMPLE_ITEMS = ("User journey map review", "Pricing page review", "Onboarding funnel review")
@@ -47,6 +50,14 @@ class ChecklistChange:
 
 
 @dataclass(frozen=True)
+class TreatmentChange:
+    """Set a customer tier's treatment (`title`), or put the default back (`title` None)."""
+
+    tier: str
+    title: str | None
+
+
+@dataclass(frozen=True)
 class ConfigChange:
     """Settings to change; None means "leave as it is"."""
 
@@ -55,10 +66,12 @@ class ConfigChange:
     digest_time: str | None = None
     timezone: str | None = None
     checklist: ChecklistChange | None = None
+    treatment: TreatmentChange | None = None
 
     @property
     def is_empty(self) -> bool:
-        return not any((self.ceo_id, self.lead_id, self.digest_time, self.timezone, self.checklist))
+        settings = (self.ceo_id, self.lead_id, self.digest_time, self.timezone)
+        return not any((*settings, self.checklist, self.treatment))
 
 
 @dataclass(frozen=True)
@@ -82,6 +95,8 @@ class EffectiveConfig:
     timezone_source: str
     # The workspace's own checklist items, after the default ones.
     checklist_items: tuple[str, ...] = ()
+    # The treatments the workspace replaced, by tier; the other tiers get DEFAULT_TREATMENTS.
+    tier_treatments: dict[str, str] = field(default_factory=dict)
 
 
 SHOW_CONFIG = CommandLine("config")
@@ -93,12 +108,27 @@ def checklist_example(action: str = "add", title: str | None = None) -> CommandL
     return CommandLine("config", "checklist", action, f'"{title or EXAMPLE_ITEMS[0]}"')
 
 
+def treatment_example(tier: str = "high_value", title: str | None = None) -> CommandLine:
+    """A `config treatment …` command that parses; `reset` as the title puts the default back."""
+    text = title if title == "reset" else f'"{title or DEFAULT_TREATMENTS[tier]}"'
+    return CommandLine("config", "treatment", tier, text)
+
+
 def checklist_title(text: str, *, action: str = "add") -> str:
     """A checklist item's title: one line of 1–75 characters, no control characters."""
+    return _item_title(text, checklist_example(action), "the checklist item's title")
+
+
+def treatment_title(text: str, *, tier: str) -> str:
+    """A tier's treatment, a checklist item's title too: as `checklist_title`."""
+    words = f"the {TIER_WORDS[tier]} tier's treatment"
+    return _item_title(text, treatment_example(tier), words)
+
+
+def _item_title(text: str, example: CommandLine, what: str) -> str:
     title = " ".join(text.split())
-    example = checklist_example(action)
     if not title:
-        raise UsageError("Give the checklist item's title, in quotes.", example=example)
+        raise UsageError(f"Give {what}, in quotes.", example=example)
     if len(title) > MAX_ITEM_CHARS:
         raise UsageError(
             f"That title is {len(title)} characters long; Slack shows at most "
@@ -130,7 +160,8 @@ def changed_checklist(items: Sequence[str], change: ChecklistChange) -> list[str
         if len(items) >= MAX_EXTRA_ITEMS:
             raise UsageError(
                 f"The checklist already has {len(items)} workspace items, the most Slack can show "
-                f"next to the {len(DEFAULT_ITEMS)} default ones. Remove one first.",
+                f"next to the {len(DEFAULT_ITEMS)} default ones and a customer tier's treatment. "
+                "Remove one first.",
                 example=checklist_example("remove", items[0]),
             )
         return [*items, title]
@@ -176,6 +207,16 @@ _ADMIN_ONLY: tuple[tuple[Callable[[ConfigChange], bool], tuple[Part, ...], Comma
         ),
         SHOW_CONFIG,
     ),
+    (
+        lambda change: change.treatment is not None,
+        (
+            "Only a workspace admin or owner can change a customer tier's treatment. "
+            "Ask an admin to run the command; ",
+            SHOW_CONFIG,
+            " shows the current treatments.",
+        ),
+        SHOW_CONFIG,
+    ),
 )
 # The channel settings a change sets as given; the lead only as `_require_lead_setter` allows.
 _CHANNEL_FIELDS = ("lead_id", "digest_time", "timezone")
@@ -190,15 +231,15 @@ async def configure(
     change: ConfigChange,
     now: datetime,
 ) -> ConfigOutcome:
-    """Apply a change; the CEO and the checklist can only be changed by a workspace admin, the
-    channel lead only as `_require_lead_setter` allows."""
+    """Apply a change; the CEO, the checklist and the treatments can only be changed by a
+    workspace admin, the channel lead only as `_require_lead_setter` allows."""
     actor = remembering(actor)
     for sets, refusal, example in _ADMIN_ONLY:
         if sets(change) and not await actor.is_admin():
             raise PermissionDeniedError(*refusal, example=example)
     # What the audit event records, in the order it was changed.
     details: dict[str, str] = {}
-    if change.ceo_id is not None or change.checklist is not None:
+    if change.ceo_id is not None or change.checklist is not None or change.treatment is not None:
         await _change_workspace(session, team_id, change, now, details)
     replaced: str | None = None
     if any(getattr(change, name) for name in _CHANNEL_FIELDS):
@@ -223,7 +264,7 @@ async def _change_workspace(
     now: datetime,
     details: dict[str, str],
 ) -> None:
-    """Set the CEO and change the checklist, adding what changed to `details`."""
+    """Set the CEO, change the checklist and a treatment, adding what changed to `details`."""
     row = await workspace.workspace_settings_for_update(session=session, team_id=team_id, now=now)
     if change.ceo_id is not None:
         row.ceo_id = details["ceo_id"] = change.ceo_id
@@ -231,6 +272,12 @@ async def _change_workspace(
         # A new list, so the JSON column is seen as changed.
         row.checklist_items = changed_checklist(row.checklist_items, change.checklist)
         details[f"checklist_{change.checklist.action}"] = checklist_title(change.checklist.title)
+    if (treatment := change.treatment) is not None:
+        title = treatment_title(treatment.title, tier=treatment.tier) if treatment.title else None
+        # A new dict, so the JSON column is seen as changed.
+        row.tier_treatments = changed_treatments(row.tier_treatments, treatment.tier, title)
+        details["treatment_tier"] = treatment.tier
+        details["treatment" if title else "treatment_reset"] = title or "default"
 
 
 async def _change_channel(
@@ -320,6 +367,7 @@ async def effective_config(
         timezone=zone,
         timezone_source=zone_source,
         checklist_items=tuple(ws.checklist_items) if ws else (),
+        tier_treatments=dict(ws.tier_treatments) if ws else {},
     )
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from tests.benchmarks.report import Figure, Size, table, write_json
 
 # Run in this order: the ack figures first, on a machine not yet warmed by the big runs.
-BENCHMARKS = ("ack_latency", "evaluation", "fanout", "startup", "health")
+BENCHMARKS = ("ack_latency", "evaluation", "fanout", "startup", "health", "customers")
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
 

@@ -47,7 +47,7 @@ import pandas as pd
 
 from jobs.customers.daily import LOOKBACK_DAYS
 from jobs.customers.datasets import Datasets
-from jobs.customers.measures import MEASURES
+from jobs.customers.measures import DAY_MEASURES
 from tests.benchmarks import health_bot
 from tests.benchmarks.health_child import run_baseline, run_compute
 from tests.benchmarks.health_data import (
@@ -68,7 +68,7 @@ SCALE = "GOALPULSE_BENCH_HEALTH_SCALE"
 BACKFILL_DAYS = 90
 FLOOR_RUNS = 3
 DAILY_RUNS = 3
-MEASURED = tuple(MEASURES)
+MEASURED = tuple(DAY_MEASURES)
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".bench-cache"
 # The same scans on both engines: every column the measures read, each one aggregated.
@@ -111,11 +111,11 @@ def scan_parquet(folder: Path) -> tuple[float, float]:
     """Seconds DuckDB takes to scan the orders files, then the activity files."""
     with duckdb.connect() as connection:
         return (
-            _median(
-                lambda: connection.execute(_on_files(ORDERS_SCAN, folder, "orders")).fetchall()
+            median_of(
+                lambda: connection.execute(on_files(ORDERS_SCAN, folder, "orders")).fetchall()
             ),
-            _median(
-                lambda: connection.execute(_on_files(ACTIVITY_SCAN, folder, "activity")).fetchall()
+            median_of(
+                lambda: connection.execute(on_files(ACTIVITY_SCAN, folder, "activity")).fetchall()
             ),
         )
 
@@ -124,13 +124,13 @@ def bound_parquet(folder: Path, starts: tuple[date, date]) -> tuple[float, float
     """DuckDB's lower bound for the daily pull and for the backfill (see HISTORY_USERS)."""
     with duckdb.connect() as connection:
         connection.execute("SET TimeZone = 'UTC'")
-        users = _median(
-            lambda: connection.execute(_on_files(HISTORY_USERS, folder, "activity")).fetchall()
+        users = median_of(
+            lambda: connection.execute(on_files(HISTORY_USERS, folder, "activity")).fetchall()
         )
         pairs = [
-            _median(
+            median_of(
                 lambda start=start: connection.execute(
-                    _on_files(WINDOW_PAIRS.replace("{start}", str(start)), folder, "activity")
+                    on_files(WINDOW_PAIRS.replace("{start}", str(start)), folder, "activity")
                 ).fetchall()
             )
             for start in starts
@@ -144,11 +144,11 @@ def _bound_starts(last: date) -> tuple[date, date]:
     return last - lookback, last - timedelta(days=BACKFILL_DAYS - 1) - lookback
 
 
-def _on_files(query: str, folder: Path, table: str) -> str:
+def on_files(query: str, folder: Path, table: str) -> str:
     return query.format(table=f"read_parquet('{folder / table}/*.parquet')")
 
 
-def _median(scan: Callable[[], object]) -> float:
+def median_of(scan: Callable[[], object]) -> float:
     runs = []
     for _ in range(FLOOR_RUNS):
         started = time.perf_counter()
@@ -292,10 +292,10 @@ async def _postgres_figures(
     admin_url: str | None, folder: Path, shape: Shape, files: dict[str, Any], *, judged: bool
 ) -> list[Figure]:
     """The same on PostgreSQL; nothing (with a note) without a server."""
-    name = f"goalpulse_bench_health_{shape.customers}" if judged else _temporary_name()
-    if admin_url is None or not await _ensure_database(admin_url, name):
+    name = f"goalpulse_bench_health_{shape.customers}" if judged else temporary_name()
+    if admin_url is None or not await ensure_database(admin_url, name):
         return []
-    dsn = f"{_plain(admin_url).rsplit('/', 1)[0]}/{name}"
+    dsn = f"{plain_url(admin_url).rsplit('/', 1)[0]}/{name}"
     try:
         started = time.perf_counter()
         if await load_postgres(dsn, folder, shape):
@@ -307,7 +307,7 @@ async def _postgres_figures(
         return _engine_figures("PostgreSQL", floors, bounds, report, judged=judged)
     finally:
         if not judged:
-            await _drop_database(admin_url, name)
+            await drop_database(admin_url, name)
 
 
 def _engine_figures(
@@ -414,18 +414,18 @@ def _baseline_figures(
     ]
 
 
-def _temporary_name() -> str:
+def temporary_name() -> str:
     return f"goalpulse_bench_{uuid.uuid4().hex[:12]}"
 
 
-def _plain(url: str) -> str:
+def plain_url(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
-async def _ensure_database(admin_url: str, name: str) -> bool:
+async def ensure_database(admin_url: str, name: str) -> bool:
     """The database exists (created when missing); False, with a note, without a server."""
     try:
-        admin = await asyncpg.connect(_plain(admin_url), timeout=5)
+        admin = await asyncpg.connect(plain_url(admin_url), timeout=5)
     except (OSError, asyncpg.PostgresError) as exc:
         if os.environ.get("GOALPULSE_REQUIRE_POSTGRES") == "1":
             raise
@@ -439,8 +439,8 @@ async def _ensure_database(admin_url: str, name: str) -> bool:
     return True
 
 
-async def _drop_database(admin_url: str, name: str) -> None:
-    admin = await asyncpg.connect(_plain(admin_url), timeout=5)
+async def drop_database(admin_url: str, name: str) -> None:
+    admin = await asyncpg.connect(plain_url(admin_url), timeout=5)
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:

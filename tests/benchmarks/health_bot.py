@@ -47,7 +47,7 @@ async def serve_backfill(log_path: Path, folder: Path, since: date, until: date)
     from bot.runtime import start_bot
     from bot.settings import Settings, load_settings
     from jobs.customers.compute import compute_measures
-    from jobs.customers.measures import MEASURES
+    from jobs.customers.measures import DAY_MEASURES
     from tests.benchmarks.health_child import peak_rss_mb
     from tests.benchmarks.health_data import TIMEZONE, file_datasets
 
@@ -60,7 +60,7 @@ async def serve_backfill(log_path: Path, folder: Path, since: date, until: date)
             log.flush()
             await compute_measures(
                 datasets,
-                measures=tuple(MEASURES),
+                measures=tuple(DAY_MEASURES),
                 since=since,
                 until=until,
                 timezone=TIMEZONE,

@@ -32,7 +32,7 @@ async def test_admin_adds_an_item_and_sees_it_in_config(
     assert "Remediation checklist" in shown
     assert "• Behaviour heatmap review _(default)_" in shown
     assert "• Competitor scan _(default)_\n• User journey map review" in shown
-    assert "add up to 6 more" in shown
+    assert "add up to 5 more" in shown
     assert await audit_actions(bot) == ["config.update"]
     async with bot.services.database.transaction() as session:
         [event] = await audit_events(session=session, team_id=TEAM)
@@ -101,16 +101,17 @@ async def test_too_long_title_is_refused_in_the_ack(
     assert await stored_items(bot) == []
 
 
-async def test_the_eighth_workspace_item_is_refused(
+async def test_the_seventh_workspace_item_is_refused(
     bot: RunningBot, slack: SignedSlack, fake_slack: FakeSlack
 ) -> None:
-    """Seven workspace items plus the three defaults fill Slack's ten checkboxes; no more fit."""
-    for n in range(7):
+    """Six workspace items, the three defaults and a customer tier's treatment fill Slack's ten
+    checkboxes; no more fit."""
+    for n in range(6):
         await run(slack, fake_slack, f'config checklist add "Review {n}"', user=ADMIN)
-    text = await run(slack, fake_slack, 'config checklist add "Review 7"', user=ADMIN)
-    assert "already has 7 workspace items" in text
+    text = await run(slack, fake_slack, 'config checklist add "Review 6"', user=ADMIN)
+    assert "already has 6 workspace items" in text
     assert 'Try: `/goal config checklist remove "Review 0"`' in text
-    assert await stored_items(bot) == [f"Review {n}" for n in range(7)]
+    assert await stored_items(bot) == [f"Review {n}" for n in range(6)]
     assert "add up to" not in await run(slack, fake_slack, "config")
 
 

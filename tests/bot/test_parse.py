@@ -27,7 +27,7 @@ from bot.commands.parse import (
 )
 from bot.render.text import command_text, error_text
 from jobs.errors import CommandLine, GoalpulseError, NotFoundError, UsageError
-from jobs.goals.channel_settings import ChecklistChange, ConfigChange
+from jobs.goals.channel_settings import ChecklistChange, ConfigChange, TreatmentChange
 from jobs.goals.service import GoalChange, Thresholds
 from jobs.metrics.catalog import load_catalog
 from storage.models import Direction
@@ -203,6 +203,70 @@ def test_valid_commands_parse_to_typed_values(text: str, expected: Command) -> N
     assert parse(text) == expected
 
 
+def treatment(tier: str, title: str | None) -> Configure:
+    return Configure(ConfigChange(treatment=TreatmentChange(tier, title)))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            'config treatment high_value "Concierge onboarding"',
+            treatment("high_value", "Concierge onboarding"),
+            id="valid",
+        ),
+        pytest.param(
+            "config TREATMENT High-Value \u201cConcierge   onboarding\u201d",
+            treatment("high_value", "Concierge onboarding"),
+            id="valid-high-value-with-a-hyphen-and-curly-quotes",
+        ),
+        pytest.param(
+            "config treatment potential Upgrade path review",
+            treatment("potential", "Upgrade path review"),
+            id="valid-unquoted",
+        ),
+        pytest.param(
+            'config treatment churned "Win-back &amp; survey <!here>"',
+            treatment("churned", "Win-back & survey <!here>"),
+            id="valid-stored-as-typed",
+        ),
+        pytest.param("config treatment churned reset", treatment("churned", None), id="reset"),
+        pytest.param("config treatment new RESET", treatment("new", None), id="reset-any-case"),
+        pytest.param(
+            'config treatment new "reset"', treatment("new", "reset"), id="quoted-reset-is-text"
+        ),
+    ],
+)
+def test_config_treatment_parses(text: str, expected: Configure) -> None:
+    """`config treatment <tier> "<text>"` sets a tier's treatment; `reset` puts the default back."""
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        pytest.param(
+            'config treatment vip "Concierge"', "`vip` is not a customer tier", id="unknown-tier"
+        ),
+        pytest.param(
+            "config treatment high-value",
+            "Give the high-value tier's treatment in quotes, or `reset`",
+            id="missing-text",
+        ),
+        pytest.param(
+            "config treatment", "needs a customer tier (`high_value`, `potential`", id="no-tier"
+        ),
+    ],
+)
+def test_config_treatment_refusals_show_a_working_example(text: str, fragment: str) -> None:
+    """A treatment command that can't be read says why, with an example that parses."""
+    with pytest.raises(UsageError) as caught:
+        parse(text)
+    assert fragment in error_text(caught.value)
+    assert caught.value.example is not None
+    assert isinstance(parse(as_typed(caught.value.example)), Configure)
+
+
 LONG = "set dau 150k " + "x" * 500
 
 MALFORMED: list[tuple[str, str, type[GoalpulseError], str]] = [
@@ -306,6 +370,13 @@ MALFORMED: list[tuple[str, str, type[GoalpulseError], str]] = [
     ),
     ("checklist-control-char", 'config checklist add "a\x07b"', UsageError, "control characters"),
     ("checklist-after-settings", f'config lead {LI} checklist add "X"', UsageError, "of its own"),
+    ("treatment-no-tier", "config treatment", UsageError, "`treatment` needs a customer tier"),
+    ("treatment-unknown-tier", 'config treatment vip "X"', UsageError, "`vip` is not a customer"),
+    ("treatment-no-text", "config treatment churned", UsageError, "churned tier's treatment"),
+    ("treatment-empty-text", 'config treatment new ""', UsageError, "new tier's treatment, in"),
+    ("treatment-unclosed", 'config treatment new "Welcome', UsageError, "no closing one"),
+    ("treatment-too-long", f'config treatment new "{"x" * 76}"', UsageError, "76 characters"),
+    ("treatment-after-settings", f"config lead {LI} treatment new reset", UsageError, "its own"),
     ("list-extra-words", "list everything now", UsageError, "Unexpected `everything now`"),
     ("show-extra-words", "show dau please", UsageError, "Unexpected `please` at the end"),
     ("too-long", LONG, UsageError, "513 characters long; the limit is 500"),
@@ -353,6 +424,7 @@ HOSTILE = [
     ("config tz <!here>", "&lt;!here&gt;"),
     ("config digest <!here>", "&lt;!here&gt;"),
     ("config checklist <!channel> x", "&lt;!channel&gt;"),
+    ("config treatment <!channel> x", "&lt;!channel&gt;"),
     ("thresholds dau <!channel> 2 3", "&lt;!channel&gt;"),
     ("set dau 150k by <!date^1700000000^{date}|today>", "&lt;!date^1700000000^{date}|today&gt;"),
     ("`<!channel>`", "'&lt;!channel&gt;'"),
@@ -415,6 +487,7 @@ KEYWORDS = [
     "higher", "lower", "either", "by", "owner", "lead", "ceo", "digest", "tz", "timezone",
     "dau", "next_day_retention", "aov", "complaint_rate", "nps", "revenue", "DAU",
     "checklist", "add", "remove", '"', "\u201c", "\u201d",
+    "treatment", "high_value", "high-value", "churned", "reset",
 ]  # fmt: skip
 VALUES = [
     "150000", "150k", "1.2M", "30%", "35", "¥520", "$5", "-5", "0", ".5", "1,5k", "1e5",

@@ -10,6 +10,7 @@ import pytest
 from jobs.errors import PermissionDeniedError
 from jobs.escalation.remediation import (
     DEFAULT_ITEMS,
+    MAX_ITEMS,
     Effect,
     EscalateToCeo,
     EscalateToLead,
@@ -71,6 +72,60 @@ def test_open(extra: tuple[str, ...], titles: tuple[str, ...]) -> None:
     assert (rem.status, rem.due_at, rem.reminders_sent) == ("open", T0 + 72 * H, ())
     assert progress(rem) == (0, len(titles))
     assert time_left(rem, T0 + 10 * H) == 62 * H
+
+
+TREATMENT = "Wake-up plan for churned customers"
+EXTRAS = tuple(f"Review {n}" for n in range(7))
+
+
+@pytest.mark.parametrize(
+    ("first", "extra", "titles"),
+    [
+        pytest.param((), (), DEFAULT_ITEMS, id="no-treatment"),
+        pytest.param((TREATMENT,), (), (TREATMENT, *DEFAULT_ITEMS), id="treatment-first"),
+        pytest.param(
+            (TREATMENT,),
+            ("Pricing page review",),
+            (TREATMENT, *DEFAULT_ITEMS, "Pricing page review"),
+            id="treatment-defaults-then-workspace-items",
+        ),
+        pytest.param(
+            ("competitor SCAN",),
+            (),
+            ("competitor SCAN", *DEFAULT_ITEMS[:2]),
+            id="treatment-naming-a-default-item-comes-once-first",
+        ),
+        pytest.param(
+            (TREATMENT,),
+            (TREATMENT.upper(), "Pricing page review"),
+            (TREATMENT, *DEFAULT_ITEMS, "Pricing page review"),
+            id="workspace-item-repeating-the-treatment-left-off",
+        ),
+        pytest.param(
+            (TREATMENT,),
+            EXTRAS,
+            (TREATMENT, *DEFAULT_ITEMS, *EXTRAS[:6]),
+            id="past-ten-items-the-last-left-off",
+        ),
+    ],
+)
+def test_open_with_first_items(
+    first: tuple[str, ...], extra: tuple[str, ...], titles: tuple[str, ...]
+) -> None:
+    """A tier's treatment comes before the default items and the workspace's; each title once,
+    at most ten (Slack's checkboxes), every key unique."""
+    rem = open_remediation(
+        goal_id="g1",
+        trigger="red",
+        owner_id=OWNER,
+        lead_id=LEAD,
+        now=T0,
+        first_items=first,
+        extra_items=extra,
+    )
+    assert tuple(i.title for i in rem.items) == titles
+    assert len(rem.items) <= MAX_ITEMS
+    assert len({i.key for i in rem.items}) == len(titles)
 
 
 @pytest.mark.parametrize(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import inspect
+from alembic import command
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from storage import migrate
@@ -27,7 +30,8 @@ TABLES = {
     "source_status",
     "workspace_settings",
 }
-HEAD = "0006"
+HEAD = "0007"
+REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007"]
 
 
 async def describe(database: Database) -> dict[str, object]:
@@ -54,7 +58,7 @@ async def test_upgrade_creates_schema_and_is_idempotent(database_url: str) -> No
     try:
         assert await migrate.current_revision(database) is None
         applied = await migrate.upgrade(database)
-        assert applied == ["0001", "0002", "0003", "0004", "0005", "0006"]
+        assert applied == REVISIONS
         schema = await describe(database)
         assert set(schema) == TABLES
         assert await migrate.upgrade(database) == []
@@ -90,5 +94,50 @@ async def test_goalpulse_migrate_command_twice(database_url: str, tmp_path: Path
         assert "already up to date" in second.stdout
         assert await describe(database) == schema
         assert set(schema) == TABLES
+    finally:
+        await database.dispose()
+
+
+def alembic(step: Callable[..., None], revision: str) -> Callable[[Connection], None]:
+    def run(connection: Connection) -> None:
+        config = migrate.alembic_config()
+        config.attributes["connection"] = connection
+        step(config, revision)
+
+    return run
+
+
+def workspace_columns(connection: Connection) -> set[str]:
+    return {c["name"] for c in inspect(connection).get_columns("workspace_settings")}
+
+
+async def test_0007_gives_existing_workspaces_no_treatments_and_goes_back(
+    database_url: str,
+) -> None:
+    """A workspace stored before 0007 has replaced no tier's treatment; down again, its row and
+    checklist are still there."""
+    database = Database(database_url)
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(alembic(command.upgrade, "0006"))
+            await connection.execute(
+                text(
+                    "INSERT INTO workspace_settings (team_id, checklist_items, updated_at) "
+                    "VALUES ('T1', '[\"Pricing page review\"]', '2026-12-01 09:30:00+00:00')"
+                )
+            )
+        async with database.engine.begin() as connection:
+            await connection.run_sync(alembic(command.upgrade, "0007"))
+            stored = (
+                await connection.execute(text("SELECT tier_treatments FROM workspace_settings"))
+            ).scalar()
+            assert (json.loads(stored) if isinstance(stored, str) else stored) == {}
+        async with database.engine.begin() as connection:
+            await connection.run_sync(alembic(command.downgrade, "0006"))
+            assert "tier_treatments" not in await connection.run_sync(workspace_columns)
+            items = (
+                await connection.execute(text("SELECT checklist_items FROM workspace_settings"))
+            ).scalar()
+            assert "Pricing page review" in str(items)
     finally:
         await database.dispose()

@@ -1,6 +1,6 @@
-"""The customer datasets and the dataset metrics of a user-health dashboard, as metrics.yml
-declares them: the dashboard's tests and the benchmark's end-to-end test share them. Nothing
-reads the datasets' files: they only need declaring."""
+"""The customer datasets, the dataset metrics of a user-health dashboard and those of a
+customer-tier line, as metrics.yml declares them: the dashboard's and tier line's tests and the
+end-to-end tests share them. Nothing reads the datasets' files: they only need declaring."""
 
 from __future__ import annotations
 
@@ -35,4 +35,16 @@ METRICS: dict[str, dict[str, Any]] = {
         "source": {"kind": "dataset", "measure": "health_index"},
     },
     "aov_swing": {"source": {"kind": "dataset", "measure": "aov_volatility"}},
+}
+# The four tiers' shares, and the goals a tier line is for: customers at risk (all, and the
+# high-value tier's), a move between tiers (about the churned tier) and one about no tier.
+TIER_METRICS: dict[str, dict[str, Any]] = {
+    "hv_share": {"source": {"kind": "dataset", "measure": "high_value_share"}},
+    "potential": {"source": {"kind": "dataset", "measure": "potential_share"}},
+    "new": {"source": {"kind": "dataset", "measure": "new_share"}},
+    "churned": {"source": {"kind": "dataset", "measure": "churned_share"}},
+    "at_risk": {"source": {"kind": "dataset", "measure": "customers_at_risk"}},
+    "hv_at_risk": {"source": {"kind": "dataset", "measure": "high_value_at_risk"}},
+    "lapsing": {"source": {"kind": "dataset", "measure": "moved_potential_to_churned"}},
+    "expected": {"source": {"kind": "dataset", "measure": "expected_orders_45d"}},
 }

@@ -1,6 +1,7 @@
 """The built-in measures computed the plain way: lists of rows in, every measure for every day
-out, each written from its definition in jobs/customers/measures.py. Slow and obvious on
-purpose; compute_measures must agree with it."""
+out, each written from its definition in jobs/customers/measures.py, and the per-customer
+summary (jobs/customers/summary.py) likewise. Slow and obvious on purpose; compute_measures
+and customer_summary must agree with it."""
 
 from __future__ import annotations
 
@@ -175,3 +176,34 @@ def health_on(active: dict[str, set[date]], placed: list[Placed], day: date) -> 
         assert factor is not None
         product *= factor
     return product
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One customer's row of the per-customer summary (jobs/customers/summary.py)."""
+
+    first_day: date
+    last_day: date
+    order_days: int
+    orders: int
+    spend: float
+
+
+def customer_summary(placed: list[Placed], as_of: date, window_days: int) -> dict[str, Summary]:
+    """Each customer with a counted order on `as_of` or before: their first and last order days,
+    distinct order days, and the orders and spend of the `window_days` days ending `as_of`."""
+    opens = as_of - timedelta(days=window_days - 1)
+    mine: dict[str, list[Placed]] = defaultdict(list)
+    for order in placed:
+        if order.day <= as_of:
+            mine[order.customer].append(order)
+    return {
+        customer: Summary(
+            first_day=min(order.day for order in orders),
+            last_day=max(order.day for order in orders),
+            order_days=len({order.day for order in orders}),
+            orders=sum(1 for order in orders if order.day >= opens),
+            spend=sum(order.amount for order in orders if order.day >= opens),
+        )
+        for customer, orders in mine.items()
+    }

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from jobs.customers.compute import compute_measures
 from jobs.customers.datasets import Datasets
-from jobs.customers.measures import MEASURES
+from jobs.customers.measures import DAY_MEASURES
 from tests.jobs.customers import backends
 from tests.jobs.customers.reference import Event, Order, Reference, Value
 
@@ -96,7 +96,7 @@ def compute(datasets: Datasets, base_dir: Path) -> pd.DataFrame:
     return asyncio.run(
         compute_measures(
             datasets,
-            measures=list(MEASURES),
+            measures=list(DAY_MEASURES),
             since=SINCE,
             until=UNTIL,
             timezone=ZONE,
@@ -110,7 +110,7 @@ def assert_agrees(got: pd.DataFrame, expected: dict[str, dict[date, Value]]) -> 
     """Counts exactly, money and ratios within 1e-9 relative; no value is NaN."""
     assert list(got.index) == DAYS
     wrong = []
-    for name, measure in MEASURES.items():
+    for name, measure in DAY_MEASURES.items():
         for day in DAYS:
             value, want = float(got.at[day, name]), expected[name][day]
             if want is None:

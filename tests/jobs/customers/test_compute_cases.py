@@ -14,7 +14,7 @@ import pytest
 
 from jobs.customers.compute import compute_measures
 from jobs.customers.datasets import Datasets
-from jobs.customers.measures import MEASURES
+from jobs.customers.measures import DAY_MEASURES
 from jobs.metrics.sources.errors import SourceError
 from tests.jobs.customers import backends
 from tests.jobs.customers.reference import Event, Order
@@ -49,7 +49,7 @@ async def measures_on(
     day: date,
     folder: Path,
     zone: str = BERLIN,
-    measures: Sequence[str] = tuple(MEASURES),
+    measures: Sequence[str] = tuple(DAY_MEASURES),
     **env: str,
 ) -> Mapping[str, float]:
     got = await compute_measures(
@@ -119,6 +119,19 @@ ONE_ORDER = Order("ana", at("2024-03-05 10:00:00"), 20.0, "paid", "o1")
             id="refunds-and-cancellations-count-nowhere",
         ),
         pytest.param(
+            [
+                ONE_ORDER,
+                Order("bo", at("2024-03-05 11:00:00"), 5.0, "paid", None),
+                Order("cy", at("2024-03-05 12:00:00"), 7.0, "paid", None),
+                Order("cy", at("2024-02-10 12:00:00"), 3.0, "paid", None),
+            ],
+            [],
+            BERLIN,
+            MARCH_5,
+            {"orders": 3, "gmv": 32.0, "buyers": 3, "repeat_purchase_rate": 1 / 3},
+            id="rows-without-an-order-id-are-orders-of-their-own",
+        ),
+        pytest.param(
             # 23:59 in New York on 15 January is 04:59 UTC on the 16th.
             [Order("ana", at("2024-01-16 04:59:00"), 20.0, "paid", "o1")],
             [Event("ana", at("2024-01-16 04:59:00"))],
@@ -183,9 +196,9 @@ async def test_a_user_active_only_once(
 @pytest.mark.parametrize("engine", ENGINES)
 async def test_an_empty_dataset_counts_zero_and_has_no_ratios(engine: str, tmp_path: Path) -> None:
     got = await measures_on(place(engine, tmp_path, [], []), MARCH_5, tmp_path)
-    counts = {name for name, measure in MEASURES.items() if measure.unit == "count"}
+    counts = {name for name, measure in DAY_MEASURES.items() if measure.unit == "count"}
     assert {name: got[name] for name in counts} == dict.fromkeys(counts, 0.0)
-    assert all(math.isnan(got[name]) for name in MEASURES if name not in counts | {"gmv"})
+    assert all(math.isnan(got[name]) for name in DAY_MEASURES if name not in counts | {"gmv"})
     assert got["gmv"] == 0.0
 
 
