@@ -40,7 +40,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --maxprocesses=4
 
 # Benchmarks print figures; they are not tests and `make test` does not time anything.
 bench: $(STAMP)

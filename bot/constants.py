@@ -35,6 +35,8 @@ ITEM_OWNER_ACTION: Final = "remediation_item_owner"  # users_select, one per ite
 RESOLVE_ACTION: Final = "remediation_resolve"  # button; value = str(remediation_id)
 ACKNOWLEDGE_ACTION: Final = "episode_acknowledge"  # button; value = str(episode_id)
 SNOOZE_ACTION: Final = "episode_snooze"  # button; value = str(episode_id)
+# `/goal show` of a goal on an at-risk measure (bot/render/at_risk.py).
+AT_RISK_LIST_ACTION: Final = "at_risk_list"  # button; value = str(goal_id)
 
 _CHECKLIST_BLOCK: Final = "checklist"
 _OWNER_BLOCK: Final = "owner"

@@ -1,9 +1,9 @@
 """The demo's stand-ins for Slack and for time: a messenger that prints, and a clock to set.
 
-`TerminalMessenger` implements `jobs.messenger.Messenger`: every DM, thread post and in-place
-edit the engine sends is rendered with the real Block Kit renderers and handed to `show` with a
-heading saying where it went. Nothing leaves the machine; the ts values it returns are fake
-(increasing, Slack-shaped) and so are its permalinks.
+`TerminalMessenger` implements `jobs.messenger.Messenger`: every DM, thread post, file and
+in-place edit the engine sends is rendered with the real Block Kit renderers and handed to
+`show` with a heading saying where it went. Nothing leaves the machine; the ts values it
+returns are fake (increasing, Slack-shaped) and so are its permalinks.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from slack_sdk.models.blocks import Block
 
+from bot.render.block_kit import context_block
 from bot.render.digest import digest_blocks
 from bot.render.escalation import render
 from jobs.digest.model import ChannelDigest
@@ -63,6 +64,8 @@ class TerminalMessenger:
     hidden_notices: Counter[str] = field(default_factory=Counter)
     # The latest DM (DM channel, ts) by (user, metric key): what a click on its buttons names.
     dms: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    # The names of the files uploaded (charts), in order.
+    files: list[str] = field(default_factory=list)
     # Shown and hidden messages are numbered apart: goals are sent concurrently, so only one
     # goal's own order is fixed, and the printed ts must be the same on every run.
     _numbers: Counter[bool] = field(default_factory=Counter)
@@ -90,6 +93,15 @@ class TerminalMessenger:
         sent = (f"D{user_id[1:]}", self._ts(message))
         self.dms[user_id, metric_of(message)] = sent
         return sent
+
+    async def upload_file(
+        self, channel_id: str, thread_ts: str, content: bytes, filename: str, title: str
+    ) -> str:
+        """Says which file went where; the file itself stays in memory."""
+        where = f"{self._channel(channel_id)} · in the thread of {thread_ts}"
+        self.show(where, [context_block(f":frame_with_picture: {title} ({filename})")])
+        self.files.append(filename)
+        return f"F{len(self.files):06d}"
 
     async def user_timezone(self, user_id: str) -> str | None:
         return RECIPIENT_TIMEZONE

@@ -15,7 +15,7 @@ from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -26,7 +26,7 @@ from bot.slack_errors import delivering
 from jobs.digest.chart import render_chart
 from jobs.digest.model import ChannelDigest
 from jobs.messages import Outgoing
-from jobs.messenger import DeliveryError
+from jobs.messenger import DeliveryError, TransientDeliveryError
 
 log = logging.getLogger("goalpulse.slack")
 # Members a users.list page asks for (Slack recommends at most 200).
@@ -274,6 +274,25 @@ class SlackMessenger:
             return channel, await self.post(channel, message)
         except DeliveryError as exc:  # about the person, not their DM channel
             raise type(exc)(exc.reason, target=user_id, retry_after=exc.retry_after) from exc
+
+    async def upload_file(
+        self, channel_id: str, thread_ts: str, content: bytes, filename: str, title: str
+    ) -> str:
+        """files_upload_v2 into the thread, after the channel's pacer; the file's id."""
+        await self.pacer.wait(channel_id)
+        async with delivering(channel_id):
+            try:
+                response = await self.client.files_upload_v2(
+                    channel=channel_id,
+                    thread_ts=thread_ts,
+                    content=content,
+                    filename=filename,
+                    title=title,
+                )
+            except SlackRequestError as exc:  # the file's own upload step (not a Web API call)
+                raise TransientDeliveryError("upload_failed", target=channel_id) from exc
+        uploaded = response.get("file")
+        return str(uploaded.get("id", "")) if isinstance(uploaded, dict) else ""
 
     async def user_timezone(self, user_id: str) -> str | None:
         try:

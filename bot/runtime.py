@@ -227,6 +227,11 @@ class NoPublisher:
     async def send_dm(self, user_id: str, message: Outgoing) -> tuple[str, str]:
         raise RuntimeError("this command does not post to Slack")
 
+    async def upload_file(
+        self, channel_id: str, thread_ts: str, content: bytes, filename: str, title: str
+    ) -> str:
+        raise RuntimeError("this command does not post to Slack")
+
     async def user_timezone(self, user_id: str) -> str | None:
         return None
 

@@ -66,6 +66,7 @@ class Engine:
             policy=self.policy,
             timing=self.timing,
             concurrency=self.concurrency,
+            datasets=self.fetcher,
         )
 
     # The context's parts, for the bot's listeners and commands.

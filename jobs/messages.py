@@ -158,6 +158,15 @@ class CloseOut:
 
 
 @dataclass(frozen=True)
+class HeatmapUnavailable:
+    """Thread note instead of the customer heatmap: it could not be drawn, and why (one line:
+    the orders dataset's error, or what went wrong scoring the customers)."""
+
+    goal: GoalLine
+    reason: str
+
+
+@dataclass(frozen=True)
 class AffectedGoal:
     """One of the recipient's goals that a metric's source feeds."""
 
@@ -224,6 +233,7 @@ ThreadNote = (
     | Snoozed
     | Reminder
     | CloseOut
+    | HeatmapUnavailable
 )
 Outgoing = (
     EscalationDm

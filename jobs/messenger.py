@@ -57,7 +57,7 @@ class DigestPublisher(Protocol):
 
 
 class Messenger(DigestPublisher, Protocol):
-    """Everything escalation and remediation send: DMs, thread posts and in-place edits.
+    """Everything escalation and remediation send: DMs, thread posts, files and in-place edits.
 
     Every method raises DeliveryError on failure: the caller retries a transient one later
     and ends the work on a permanent one.
@@ -75,6 +75,12 @@ class Messenger(DigestPublisher, Protocol):
 
     async def send_dm(self, user_id: str, message: Outgoing) -> tuple[str, str]:
         """DM a user; returns (the DM channel, the message's ts)."""
+        ...
+
+    async def upload_file(
+        self, channel_id: str, thread_ts: str, content: bytes, filename: str, title: str
+    ) -> str:
+        """Upload a file (a chart) into a thread; returns the file's id."""
         ...
 
     async def user_timezone(self, user_id: str) -> str | None:

@@ -45,6 +45,7 @@ from bot.render.blocks import DIRECTION_WORDS
 from bot.render.dashboard import benchmark_note
 from bot.render.digest import band_emoji, short_day
 from bot.render.figures import goal_title, line_value, signed_percent, sparkline
+from bot.render.lines import escaped_line
 from bot.render.problems import delivery_problem
 from bot.render.remediation import checklist, remediation_parent
 from bot.render.self_check import self_check_notice
@@ -60,6 +61,7 @@ from jobs.messages import (
     CloseOut,
     DeliveryProblem,
     EscalationDm,
+    HeatmapUnavailable,
     LeadAlerted,
     MissingRecipient,
     Outgoing,
@@ -287,6 +289,17 @@ def close_out(note: CloseOut) -> tuple[str, list[Block]]:
     blocks: list[Block] = [section_block("\n".join(lines)), context_block(numbers_line(note.goal))]
     outcome = note.outcome.replace("_", " ")
     return f"Remediation of {goal_title(note.goal)}: {outcome}", blocks
+
+
+# The reason comes from a dataset's error or a scoring failure: one line, cut.
+HEATMAP_REASON_CHARS = 300
+
+
+@_render.register
+def heatmap_unavailable(note: HeatmapUnavailable) -> tuple[str, list[Block]]:
+    """In place of the customer heatmap: why it could not be drawn."""
+    text = f"Customer heatmap unavailable: {escaped_line(note.reason, HEATMAP_REASON_CHARS)}"
+    return text, [context_block(f":grey_question: {text}")]
 
 
 # Every kind of message has its renderer (checked once, on import).

@@ -7,11 +7,13 @@ from math import isfinite
 
 from slack_sdk.models.blocks import Block, HeaderBlock, MarkdownTextObject, SectionBlock
 
+from bot.render.at_risk import at_risk_button
 from bot.render.block_kit import context_block, section_block
 from bot.render.blocks import DIRECTION_WORDS, measured_value, percent
 from bot.render.digest import band_emoji, escalation_note
 from bot.render.figures import swing_words, whole_percent
 from bot.render.text import escape_mrkdwn, mention
+from jobs.customers.scored import AT_RISK_MEASURES
 from jobs.digest.dashboard import benchmark_gap
 from jobs.digest.model import EscalationStatus
 from jobs.metrics.catalog import Metric
@@ -26,7 +28,8 @@ def goal_detail_blocks(
     sparkline: str = "",
     escalation: EscalationStatus | None = None,
 ) -> list[Block]:
-    """One goal in full: now, any open episode/remediation, the last evaluations, settings."""
+    """One goal in full: now, any open episode/remediation, the last evaluations, settings;
+    on an at-risk measure, the button that sends the customers at risk as a CSV."""
     title = escape_mrkdwn(metric.title) if metric else goal.metric_key
     target = format_metric_value(metric, goal.target) if metric else f"{goal.target:g}"
     due = goal.due_date.isoformat() if goal.due_date else "no due date"
@@ -71,6 +74,8 @@ def goal_detail_blocks(
             blocks.append(
                 section_block(f":hourglass: At this pace, red in ~{latest.red_in_days:.0f} days.")
             )
+    if metric is not None and metric.measure in AT_RISK_MEASURES and goal.id is not None:
+        blocks.append(at_risk_button(goal.id))
     blocks.append(
         context_block(
             f"`{goal.metric_key}` · {title} · created by "

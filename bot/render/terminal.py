@@ -15,6 +15,9 @@ from bot.render.text import unescape_slack
 # The shortcodes goalpulse sends; any other shortcode is shown as typed.
 EMOJI: Mapping[str, str] = {
     "white_circle": "⚪",
+    "busts_in_silhouette": "👥",
+    "frame_with_picture": "🖼️",
+    "grey_question": "❔",
     "large_green_circle": "🟢",
     "large_yellow_circle": "🟡",
     "large_orange_circle": "🟠",

@@ -8,6 +8,7 @@ anything else about a customer.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -94,6 +95,46 @@ async def scored_customers(
         env=env,
     )
     return await tiered(summary, as_of, datasets, fitted(summary, as_of))
+
+
+class ScoringUnavailable(Exception):
+    """The customers could not be scored; the message is one line naming no URL, path or
+    secret, safe to show in a channel or a DM."""
+
+
+async def scored_apart(
+    datasets: Datasets,
+    *,
+    as_of: date,
+    timezone: str,
+    base_dir: Path,
+    env: Mapping[str, str],
+    seconds: float,
+) -> pd.DataFrame:
+    """`scored_customers` on a worker thread's own event loop, waited for at most `seconds`.
+
+    The churn model's fit is seconds of CPU that must not hold the caller's loop. Past the limit
+    the thread is left to finish on its own (the dataset's query has its own timeout). Every
+    failure is a ScoringUnavailable.
+    """
+    if datasets.orders is None:
+        raise ScoringUnavailable("no orders dataset is declared in metrics.yml")
+
+    def alone() -> pd.DataFrame:
+        return asyncio.run(
+            scored_customers(datasets, as_of=as_of, timezone=timezone, base_dir=base_dir, env=env)
+        )
+
+    try:
+        async with asyncio.timeout(seconds):
+            return await asyncio.to_thread(alone)
+    except TimeoutError:
+        raise ScoringUnavailable(f"scoring the customers took longer than {seconds:g} s") from None
+    except SourceError as exc:
+        raise ScoringUnavailable(f"the orders dataset could not be read ({exc.kind})") from None
+    except Exception as exc:  # a surprise is told as one line; its text may name the dataset
+        _log.error("customers_not_scored", error=type(exc).__name__)
+        raise ScoringUnavailable(f"an unexpected error ({type(exc).__name__})") from None
 
 
 @dataclass(frozen=True)

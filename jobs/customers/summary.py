@@ -107,22 +107,31 @@ def summary_statement(
 ) -> Select[tuple[object, ...]]:
     """The summary's statement over the orders dataset, as of day number `as_of`."""
     placed = placed_orders(rows, dataset, days, first=None, last=as_of)
-    who, day = placed.c.who, placed.c.day
-    recent = day >= as_of - window_days + 1
-    return (
+    # Each customer's order days first (a hash aggregate everywhere), then the customer: no
+    # DISTINCT inside an aggregate, which PostgreSQL would sort for.
+    by_day = (
         select(
-            who.label("customer"),
-            cast(func.min(day), Integer).label("first_day"),
-            cast(func.max(day), Integer).label("last_day"),
-            cast(func.count(day.distinct()), Integer).label("order_days"),
-            cast(func.sum(case((recent, 1), else_=0)), Integer).label("orders"),
-            cast(func.coalesce(func.sum(case((recent, placed.c.amount))), 0), Double).label(
-                "spend"
-            ),
+            placed.c.who,
+            placed.c.day,
+            func.count().label("n_orders"),
+            func.sum(placed.c.amount).label("amount"),
         )
-        .where(who.is_not(None))
-        .group_by(who)
+        .where(placed.c.who.is_not(None))
+        .group_by(placed.c.who, placed.c.day)
+        .subquery("gp_customer_days")
     )
+    who, day = by_day.c.who, by_day.c.day
+    recent = day >= as_of - window_days + 1
+    return select(
+        who.label("customer"),
+        cast(func.min(day), Integer).label("first_day"),
+        cast(func.max(day), Integer).label("last_day"),
+        cast(func.count(), Integer).label("order_days"),
+        cast(func.coalesce(func.sum(case((recent, by_day.c.n_orders))), 0), Integer).label(
+            "orders"
+        ),
+        cast(func.coalesce(func.sum(case((recent, by_day.c.amount))), 0), Double).label("spend"),
+    ).group_by(who)
 
 
 def _typed(found: pd.DataFrame) -> pd.DataFrame:

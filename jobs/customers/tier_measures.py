@@ -27,7 +27,7 @@ from jobs.customers.scored import AT_RISK_MEASURES, at_risk, fitted, tiered
 from jobs.customers.summary import customer_summary
 from jobs.metrics.sources.errors import SourceError
 
-CUSTOMER_HISTORY_DAYS = 28
+CUSTOMER_HISTORY_DAYS = 8  # today and the week before it: week-over-week works on day one
 MOVE_DAYS = 7  # moves compare a customer's tier on d with the one on d − 7
 
 

@@ -118,7 +118,8 @@ async def _step_goal(
     if updated is None:  # no episode: at most a trend remediation
         if not any(isinstance(effect, OpenRemediation) for effect in effects):
             return []
-        return (await _open_remediation(session, context, goal, "trend", episode_id=None))[1]
+        opened = await _open_remediation(session, context, goal, "trend", episode_id=None)
+        return opened.messages + opened.last
     if row is None:
         values = rows.episode_values(updated) | {
             "goal_id": goal.id,
@@ -175,13 +176,18 @@ class _Thread:
     remediation_id: int | None
     previous_band: str | None
     messages: list[OutboxMessage] = field(default_factory=list)
+    # Queued after every other message of the step: one goal's rows go out in order, and the
+    # lead's and CEO's DMs must not wait for the heatmap's scoring.
+    last: list[OutboxMessage] = field(default_factory=list)
 
     async def open_remediation(self, trigger: str) -> None:
         """Open (or join) the goal's remediation and link the episode to it."""
-        self.remediation_id, opened = await _open_remediation(
+        opened = await _open_remediation(
             self.session, self.context, self.goal, trigger, episode_id=self.episode_id
         )
-        self.messages += opened
+        self.remediation_id = opened.remediation_id
+        self.messages += opened.messages
+        self.last += opened.last
         await escalation_store.update_episode(
             session=self.session,
             episode_id=self.episode_id,
@@ -225,7 +231,7 @@ async def _carry_out(
         thread.note("rose", {"note": "band_changed", "previous": previous_band, "band": "red"})
     for effect in effects:
         await _queue(effect, thread)
-    return thread.messages
+    return thread.messages + thread.last
 
 
 @singledispatch
@@ -295,7 +301,7 @@ async def _open_remediation(
     trigger: str,
     *,
     episode_id: int | None,
-) -> tuple[int | None, list[OutboxMessage]]:
+) -> _Opened:
     """Open the goal's remediation, or join the one already open (one per goal)."""
     lead = await recipient_for(session, goal, "lead")
     owner = goal.owner_id or goal.created_by
@@ -327,9 +333,25 @@ async def _open_remediation(
         existing = await escalation_store.latest_remediations(
             session=session, goal_ids=[goal.id or 0]
         )
-        return (existing[goal.id].id if goal.id in existing else None), []
+        return _Opened(existing[goal.id].id if goal.id in existing else None, [], [])
     row = RemediationRow(id=remediation_id, **values)  # type: ignore[arg-type]
-    return remediation_id, rows.remediation_messages(row, now=context.now)
+    metric = context.catalog.get(goal.metric_key)
+    measure = metric.measure if metric is not None else None
+    return _Opened(
+        remediation_id,
+        rows.remediation_messages(row, now=context.now),
+        rows.heatmap_messages(row, measure=measure, now=context.now),
+    )
+
+
+@dataclass(frozen=True)
+class _Opened:
+    """A remediation opened (or joined): its id, its thread's messages, and the heatmap rows
+    that go out after everything else the step queues."""
+
+    remediation_id: int | None
+    messages: list[OutboxMessage]
+    last: list[OutboxMessage]
 
 
 async def _treatment(session: AsyncSession, context: _Context, goal: Goal) -> tuple[str, ...]:

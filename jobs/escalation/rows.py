@@ -9,11 +9,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from jobs.customers.measures import MEASURES
 from jobs.escalation.episode import Episode, policy_from_dict
 from jobs.escalation.remediation import ChecklistItem, Remediation
 from storage.models import Band, EpisodeRow, OutboxMessage, RemediationRow
 
 REMINDER_OFFSETS = {"24h": timedelta(hours=24), "48h": timedelta(hours=48)}
+HEATMAP = "remediation_heatmap"
 
 
 def episode_from_row(row: EpisodeRow) -> Episode:
@@ -144,6 +146,28 @@ def remediation_messages(row: RemediationRow, *, now: datetime) -> list[OutboxMe
             for kind, offset in REMINDER_OFFSETS.items()
         ),
         timer("close_out", f"close_out:{rem_id}", row.due_at),
+    ]
+
+
+def heatmap_messages(
+    row: RemediationRow, *, measure: str | None, now: datetime
+) -> list[OutboxMessage]:
+    """The customer heatmap for a new remediation's thread, when the goal's metric is a
+    customer-grain measure (jobs/customers/measures.py); nothing for any other metric."""
+    assert row.id is not None
+    known = MEASURES.get(measure) if measure is not None else None
+    if known is None or known.grain != "customer":
+        return []
+    return [
+        _message(
+            HEATMAP,
+            f"remediation:{row.id}:heatmap",
+            team_id=row.team_id,
+            goal_id=row.goal_id,
+            remediation_id=row.id,
+            due_at=now,
+            now=now,
+        )
     ]
 
 

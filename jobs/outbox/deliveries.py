@@ -1,5 +1,6 @@
 """What sending each kind of outbox message means: the parent and checklist of a remediation
-thread, its notes, reminders and close-out; the escalation DMs are jobs/outbox/escalation_dms.py.
+thread, its notes, reminders and close-out; the escalation DMs are jobs/outbox/escalation_dms.py,
+the thread's customer heatmap jobs/outbox/heatmap.py.
 
 Everything is read fresh when the message goes out (the goal's numbers, the episode, who the
 lead is), so a deferred message says what is true when it is sent. A handler returns whether
@@ -36,6 +37,7 @@ from jobs.messages import (
     Snoozed,
 )
 from jobs.outbox.escalation_dms import EscalationDms
+from jobs.outbox.heatmap import DatasetPlace, RemediationHeatmaps, datasets_beside
 from jobs.outbox.outcomes import Apply, Done, Later, Outcome, Skip
 from storage import escalation as escalation_store
 from storage.models import OutboxMessage, RemediationRow
@@ -48,10 +50,15 @@ class Deliveries:
     context: EngineContext
     policy: EvaluationPolicy
     timing: SendTiming
+    # Where the customer datasets are (the pull's SourceFetcher); beside metrics.yml if None.
+    datasets: DatasetPlace | None = None
     dms: EscalationDms = field(init=False)
+    heatmaps: RemediationHeatmaps = field(init=False)
 
     def __post_init__(self) -> None:
         self.dms = EscalationDms(context=self.context, timing=self.timing)
+        place = self.datasets or datasets_beside(self.context.catalog)
+        self.heatmaps = RemediationHeatmaps(context=self.context, timing=self.timing, place=place)
 
     async def handle(self, message: OutboxMessage) -> Outcome:
         """Send one claimed message (or say why not yet, or not at all)."""
@@ -76,6 +83,7 @@ class Deliveries:
             "reminder": self._reminder,
             "close_out": self._close_out,
             "note": self._note,
+            rows.HEATMAP: self.heatmaps.send,
         }
         handler = handlers.get(message.kind)
         if handler is None:
@@ -100,7 +108,7 @@ class Deliveries:
             return Later(
                 self.context.clock() + self.timing.wait_for_thread, "the thread is not posted yet"
             )
-        if kind in ("checklist", "checklist_update", "parent_update"):
+        if kind in ("checklist", "checklist_update", "parent_update", rows.HEATMAP):
             return Skip("the thread could not be opened")
         # Notes, reminders and the close-out go to the goal's owner instead (_post_note).
         return None

@@ -26,6 +26,7 @@ from jobs.messenger import DeliveryError, TransientDeliveryError
 from jobs.metrics.source_notices import KINDS as SOURCE_NOTICE_KINDS
 from jobs.metrics.source_notices import SourceNotices
 from jobs.outbox.deliveries import Deliveries
+from jobs.outbox.heatmap import DatasetPlace
 from jobs.outbox.outcomes import Done, Later, Outcome, Skip
 from jobs.outbox.problems import PROBLEM_KINDS, DeliveryProblems, problem_notice
 from jobs.self_check import KINDS as SELF_CHECK_KINDS
@@ -58,6 +59,8 @@ class OutboxSender:
     policy: EvaluationPolicy = field(default_factory=EvaluationPolicy)
     timing: SendTiming = field(default_factory=SendTiming)
     concurrency: int = 8
+    # Where the customer datasets are, for the remediation heatmap (jobs/outbox/heatmap.py).
+    datasets: DatasetPlace | None = None
     _goal_locks: defaultdict[int, asyncio.Lock] = field(
         default_factory=lambda: defaultdict(asyncio.Lock)
     )
@@ -69,7 +72,9 @@ class OutboxSender:
     def __post_init__(self) -> None:
         self.self_check = SelfCheck(context=self.context)
         self.problems = DeliveryProblems(context=self.context)
-        self.deliveries = Deliveries(context=self.context, policy=self.policy, timing=self.timing)
+        self.deliveries = Deliveries(
+            context=self.context, policy=self.policy, timing=self.timing, datasets=self.datasets
+        )
         self.source_notices = SourceNotices(context=self.context, timing=self.timing)
 
     async def run_due(self, *, goal_id: int | None = None) -> list[TimerOutcome]:

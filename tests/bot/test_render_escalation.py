@@ -37,6 +37,7 @@ from jobs.messages import (
     CloseOut,
     DeliveryProblem,
     EscalationDm,
+    HeatmapUnavailable,
     LeadAlerted,
     MissingRecipient,
     Outgoing,
@@ -175,6 +176,7 @@ EVERY_MESSAGE: list[Outgoing] = [
     Snoozed(GOAL, "U0LI", DUE, TZ),
     Reminder(GOAL, "24h", ("U0LI",), 1, 3, DUE, TZ),
     CloseOut(GOAL, "overdue", "1 of 3 items done.", 1, 3, (("lead", "U0LI"), ("ceo", "U0ADMIN"))),
+    HeatmapUnavailable(GOAL, "orders dataset: no csv files match /data/orders/*.csv"),
     FAILING,
     replace(FAILING, error=None, recovered_at=NOW),
     DeliveryProblem("not_in_channel", "C0001", "C0001", "dau", "parent"),
@@ -210,6 +212,7 @@ IDS = [
     "snoozed",
     "reminder",
     "close-out",
+    "heatmap-unavailable",
     "source-failing",
     "source-recovered",
     "problem-channel",
@@ -412,7 +415,7 @@ def hostile(message: Outgoing) -> Outgoing:
     """The message with its outside text (a title, Slack's error code) made hostile."""
     if isinstance(message, SourceNotice | SelfCheckNotice):
         return replace(message, title=HOSTILE)
-    if isinstance(message, DeliveryProblem):
+    if isinstance(message, DeliveryProblem | HeatmapUnavailable):
         return replace(message, reason=HOSTILE)
     return replace(message, goal=replace(message.goal, title=HOSTILE))
 
@@ -466,6 +469,10 @@ def test_reminder_mentions_each_owner_once() -> None:
             CloseOut(GOAL, "overdue", "1 of 3 done.", 1, 3, (("lead", "U0LI"), ("ceo", "U0A"))),
             "Escalated to <@U0LI> (lead), <@U0A> (CEO)",
         ),
+        (
+            HeatmapUnavailable(GOAL, "orders dataset: cannot read\norders.csv"),
+            "Customer heatmap unavailable: orders dataset: cannot read orders.csv",
+        ),
     ],
     ids=[
         "lead-alerted",
@@ -478,6 +485,7 @@ def test_reminder_mentions_each_owner_once() -> None:
         "resolved-early",
         "overdue",
         "escalated-to",
+        "heatmap-unavailable",
     ],
 )
 def test_thread_notes(message: Outgoing, expected: str) -> None:

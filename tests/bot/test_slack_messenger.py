@@ -53,8 +53,8 @@ def report(channel: str = "C0001", count: int = 3) -> ChannelDigest:
 def test_slack_messenger_is_a_messenger(messenger: SlackMessenger) -> None:
     """SlackMessenger provides everything the engine's Messenger protocol asks for."""
     implementation: Messenger = messenger
-    methods = ("post", "update", "send_dm", "user_timezone", "permalink", "publish_digest")
-    for method in (*methods, "attach_chart"):
+    methods = ("post", "update", "send_dm", "upload_file", "user_timezone", "permalink")
+    for method in (*methods, "publish_digest", "attach_chart"):
         assert callable(getattr(implementation, method))
 
 
@@ -102,6 +102,29 @@ async def test_update_of_an_unknown_message_raises(messenger: SlackMessenger) ->
     with pytest.raises(PermanentDeliveryError) as refused:
         await messenger.update("C0001", "1.000000", CHECKLIST)
     assert (refused.value.reason, refused.value.target) == ("message_not_found", "C0001")
+
+
+async def test_upload_file_goes_into_the_thread(
+    messenger: SlackMessenger, fake_slack: FakeSlack
+) -> None:
+    """upload_file shares the bytes in the thread under its name and title; the file's id."""
+    ts = await messenger.post("C0001", CHECKLIST)
+    file_id = await messenger.upload_file("C0001", ts, b"\x89PNG...", "map.png", "The map")
+    [complete] = fake_slack.calls_to("files.completeUploadExternal")
+    assert (complete.body["channel_id"], complete.body["thread_ts"]) == ("C0001", ts)
+    [shared] = complete.response["files"]
+    assert (shared["id"], shared["name"], shared["title"]) == (file_id, "map.png", "The map")
+    [upload] = fake_slack.calls_to("upload")
+    assert upload.body["content"] == b"\x89PNG..."
+
+
+async def test_an_upload_slack_refuses_is_a_delivery_error_about_the_channel(
+    messenger: SlackMessenger, fake_slack: FakeSlack
+) -> None:
+    fake_slack.refuse("files.completeUploadExternal", "not_in_channel")
+    with pytest.raises(PermanentDeliveryError) as refused:
+        await messenger.upload_file("C0001", "1.000000", b"png", "map.png", "The map")
+    assert (refused.value.reason, refused.value.target) == ("not_in_channel", "C0001")
 
 
 async def test_user_timezone(messenger: SlackMessenger, fake_slack: FakeSlack) -> None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
+import numpy as np
 import pytest
+from matplotlib.axes import Axes
 from matplotlib.colors import to_hex
+from matplotlib.text import Text
 
 from jobs.customers.heatmap_chart import (
     cell_counts,
@@ -31,10 +35,15 @@ def grid(counts: dict[tuple[int, int], int] = COUNTS) -> tuple[GridCell, ...]:
     )
 
 
-def annotations(cells: tuple[GridCell, ...]) -> dict[tuple[int, int], str]:
-    """What the drawn figure writes in each cell, by (recency, frequency)."""
+def by_cell(ax: Axes, value: Callable[[Text], str]) -> dict[tuple[int, int], str]:
+    """`value` of each text the axes hold, by the cell it is in: (recency, frequency)."""
+    return {(round(t.get_position()[1]), round(t.get_position()[0])): value(t) for t in ax.texts}
+
+
+def written(cells: tuple[GridCell, ...]) -> dict[tuple[int, int], str]:
+    """What the drawn figure writes in each cell."""
     [ax, _colour_bar] = heatmap_figure(cells, DAY).axes
-    return {(round(t.get_position()[1]), round(t.get_position()[0])): t.get_text() for t in ax.texts}
+    return by_cell(ax, Text.get_text)
 
 
 def test_render_heatmap_is_a_png_and_the_same_grid_gives_the_same_bytes() -> None:
@@ -58,7 +67,7 @@ def test_every_cell_is_annotated_with_its_customer_count(
     """25 annotations, at x = frequency and y = recency, each its cell's count (0 when empty)."""
     cells = grid(counts)
     expected = {(r, f): str(counts.get((r, f), 0)) for r in range(1, 6) for f in range(1, 6)}
-    assert annotations(cells) == expected
+    assert written(cells) == expected
     assert cell_counts(cells)[4][0] == counts.get((5, 1), 0)  # rows are recency, columns frequency
 
 
@@ -76,13 +85,10 @@ def test_colour_follows_the_share_of_revenue() -> None:
     white so they stay readable."""
     [ax, _] = heatmap_figure(grid(), DAY).axes
     [image] = ax.get_images()
-    colours = image.to_rgba(image.get_array())
+    colours = image.to_rgba(np.asarray(image.get_array()))
     richest, empty = colours[4][4], colours[3][0]  # (r 5, f 5) and (r 4, f 1)
     assert sum(richest[:3]) < sum(empty[:3])
-    text_colour = {
-        (round(t.get_position()[1]), round(t.get_position()[0])): to_hex(t.get_color())
-        for t in ax.texts
-    }
+    text_colour = by_cell(ax, lambda text: to_hex(text.get_color()))
     assert text_colour[5, 5] == "#ffffff"
     assert text_colour[1, 1] != "#ffffff"
     assert cell_shares(grid())[4][4] == 0.6
