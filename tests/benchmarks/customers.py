@@ -136,7 +136,7 @@ def _figures(
         Figure("customers", f"floor: full scan of orders — {engine}", floor, "s", judged=False),
         Figure(
             "customers",
-            f"per-customer summary rows returned ({customers:,} customers) — {engine}",
+            f"per-customer summary: rows returned ({customers:,} customers) — {engine}",
             report["rows"],
             "rows",
             judged=False,
