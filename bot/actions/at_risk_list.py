@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -60,6 +61,11 @@ async def _answer(
     request, user_id = allowed
     try:
         await _send_list(services, client, user_id, request)
+    except SlackApiError as exc:  # the DM or the upload refused: the clicker hears why
+        error = str(exc.response.get("error") or "an error")
+        log.warning("at-risk list of %s not delivered: %s", request.metric_key, error)
+        text = render.undelivered_text(request, error)
+        await respond(text=text, response_type="ephemeral", replace_original=False)
     except Exception:  # the list itself never reaches a log line: only Slack's side fails here
         log.exception("could not send the at-risk list of %s to %s", request.metric_key, user_id)
 

@@ -56,6 +56,14 @@ def list_failed_text(request: ListRequest, reason: str) -> str:
     )
 
 
+def undelivered_text(request: ListRequest, error: str) -> str:
+    """The clicker's answer when Slack refused the DM or the file."""
+    return (
+        f":warning: The list of customers at risk on {code(request.metric_key)} could not be "
+        f"sent to your DM: Slack answered {code(error)}."
+    )
+
+
 def _who(request: ListRequest, count: int) -> str:
     noun = "customer" if count == 1 else "customers"
     return f"high-value {noun}" if request.measure == "high_value_at_risk" else noun

@@ -195,6 +195,25 @@ async def test_anyone_else_is_refused_and_nothing_is_sent(
     assert dm_texts(fake_slack, OTHER) == []
 
 
+async def test_a_dm_slack_refuses_is_told_to_the_clicker(
+    bot: RunningBot, slack: SignedSlack, fake_slack: FakeSlack, goal: str
+) -> None:
+    """Slack will not open the DM: the lead is told so, ephemerally, and nothing is uploaded."""
+    fake_slack.refuse("conversations.open", "user_not_found")
+    shown = await show(bot, slack, fake_slack, goal, LEAD)
+    assert PREPARING_TEXT in await click_list(bot, slack, fake_slack, shown, LEAD)
+    told = [
+        text
+        for call in fake_slack.calls_to("response_url")
+        if "could not be sent to your DM" in (text := str(call.body.get("text")))
+    ]
+    assert told == [
+        ":warning: The list of customers at risk on `at_risk` could not be sent to your DM: "
+        "Slack answered `user_not_found`."
+    ]
+    assert not [u for u in uploads(fake_slack) if u.filename.endswith(".csv")]
+
+
 async def test_nobody_at_risk_is_a_dm_without_a_file(
     bot: RunningBot, slack: SignedSlack, fake_slack: FakeSlack, goal: str
 ) -> None:
