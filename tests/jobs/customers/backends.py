@@ -156,3 +156,19 @@ def write_parquet(folder: Path, orders: list[Order], events: list[Event]) -> Non
         ),
         folder / "activity.parquet",
     )
+
+
+def local_datasets(
+    engine: str, folder: Path, order_rows: list[Order], event_rows: list[Event], **extra: Any
+) -> Datasets:
+    """The rows written for `engine` ("sqlite" or "csv") in `folder`, and the datasets section
+    reading them."""
+    if engine == "sqlite":
+        url = write_sqlite(folder / "shop.db", order_rows, event_rows)
+        return datasets(
+            {"sql": {"url": url, "table": "orders"}},
+            {"sql": {"url": url, "table": "activity"}},
+            **extra,
+        )
+    write_csv(folder, order_rows, event_rows)
+    return datasets({"files": "orders/*.csv"}, {"files": "activity.csv"}, **extra)

@@ -12,30 +12,24 @@ import asyncio
 import math
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from jobs.customers.compute import compute_measures
 from jobs.customers.datasets import Datasets
 from jobs.customers.measures import DAY_MEASURES
 from tests.jobs.customers import backends
+from tests.jobs.customers.examples import BASE, EXAMPLES, ZONE
 from tests.jobs.customers.reference import Event, Order, Reference, Value
 
-ZONE = "Europe/Berlin"
-BASE = datetime(2024, 2, 25, tzinfo=UTC)  # the clocks go forward on 2024-03-31
 SINCE, UNTIL = date(2024, 3, 25), date(2024, 4, 14)
 DAYS = [SINCE + timedelta(days=n) for n in range((UNTIL - SINCE).days + 1)]
-EXAMPLES = settings(
-    max_examples=20,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
 
 
 def _moment(seconds: int, aware: bool) -> datetime:

@@ -29,21 +29,6 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def place(
-    engine: str, folder: Path, order_rows: list[Order], event_rows: list[Event], **extra: Any
-) -> Datasets:
-    """The rows written for `engine`, and the datasets section reading them."""
-    if engine == "sqlite":
-        url = backends.write_sqlite(folder / "shop.db", order_rows, event_rows)
-        return backends.datasets(
-            {"sql": {"url": url, "table": "orders"}},
-            {"sql": {"url": url, "table": "activity"}},
-            **extra,
-        )
-    backends.write_csv(folder, order_rows, event_rows)
-    return backends.datasets({"files": "orders/*.csv"}, {"files": "activity.csv"}, **extra)
-
-
 async def measures_on(
     datasets: Datasets,
     day: date,
@@ -151,7 +136,9 @@ async def test_hand_computed_measures(
     expected: dict[str, float],
     tmp_path: Path,
 ) -> None:
-    got = await measures_on(place(engine, tmp_path, orders, events), day, tmp_path, zone)
+    got = await measures_on(
+        backends.local_datasets(engine, tmp_path, orders, events), day, tmp_path, zone
+    )
     wrong = {name: got[name] for name, want in expected.items() if not same(got[name], want)}
     assert not wrong, f"expected {expected}"
 
@@ -188,14 +175,14 @@ ONCE = [Event("ana", at("2024-03-05 10:00:00")), Event("bo", at("2024-03-01 10:0
 async def test_a_user_active_only_once(
     engine: str, day: date, expected: dict[str, float], tmp_path: Path
 ) -> None:
-    got = await measures_on(place(engine, tmp_path, [], ONCE), day, tmp_path)
+    got = await measures_on(backends.local_datasets(engine, tmp_path, [], ONCE), day, tmp_path)
     wrong = {name: got[name] for name, want in expected.items() if not same(got[name], want)}
     assert not wrong, f"expected {expected}"
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 async def test_an_empty_dataset_counts_zero_and_has_no_ratios(engine: str, tmp_path: Path) -> None:
-    got = await measures_on(place(engine, tmp_path, [], []), MARCH_5, tmp_path)
+    got = await measures_on(backends.local_datasets(engine, tmp_path, [], []), MARCH_5, tmp_path)
     counts = {name for name, measure in DAY_MEASURES.items() if measure.unit == "count"}
     assert {name: got[name] for name in counts} == dict.fromkeys(counts, 0.0)
     assert all(math.isnan(got[name]) for name in DAY_MEASURES if name not in counts | {"gmv"})
@@ -225,7 +212,7 @@ async def test_what_counts_is_configured(
         Event("ana", at("2024-03-05 10:00:00"), "open"),
         Event("bo", at("2024-03-05 10:00:00"), "ping"),
     ]
-    datasets = place(engine, tmp_path, orders, events, **extra)
+    datasets = backends.local_datasets(engine, tmp_path, orders, events, **extra)
     got = await measures_on(datasets, MARCH_5, tmp_path)
     assert {name: got[name] for name in expected} == expected
 
@@ -234,15 +221,15 @@ async def test_local_timestamps_are_read_as_local_time(tmp_path: Path) -> None:
     """With `timestamps: local`, 23:30 is 23:30 in Berlin, not 00:30 the next day."""
     orders = [Order("ana", at("2024-03-05 23:30:00"), 20.0, "paid", "o1")]
     local = {"orders": {"timestamps": "local"}}
-    as_local = place("sqlite", tmp_path, orders, [], **local)
+    as_local = backends.local_datasets("sqlite", tmp_path, orders, [], **local)
     assert (await measures_on(as_local, MARCH_5, tmp_path))["orders"] == 1
     (tmp_path / "shop.db").unlink()
-    as_utc = place("sqlite", tmp_path, orders, [])
+    as_utc = backends.local_datasets("sqlite", tmp_path, orders, [])
     assert (await measures_on(as_utc, MARCH_5, tmp_path))["orders"] == 0
 
 
 async def test_a_late_row_changes_its_day_when_recomputed(tmp_path: Path) -> None:
-    datasets = place("sqlite", tmp_path, [ONE_ORDER], [])
+    datasets = backends.local_datasets("sqlite", tmp_path, [ONE_ORDER], [])
     before = await measures_on(datasets, MARCH_5, tmp_path)
     with sqlite3.connect(tmp_path / "shop.db") as connection:
         connection.execute(
@@ -271,7 +258,7 @@ async def test_a_late_row_changes_its_day_when_recomputed(tmp_path: Path) -> Non
 async def test_a_missing_column_is_one_clear_line(
     engine: str, message: str, tmp_path: Path
 ) -> None:
-    datasets = place(engine, tmp_path, [ONE_ORDER], [])
+    datasets = backends.local_datasets(engine, tmp_path, [ONE_ORDER], [])
     orders = datasets.orders
     assert orders is not None
     columns = orders.columns.model_copy(update={"amount": "amount_cents"})

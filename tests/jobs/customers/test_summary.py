@@ -23,9 +23,9 @@ from jobs.customers.local_day import day_of
 from jobs.customers.summary import COLUMNS, customer_summary
 from jobs.metrics.sources.errors import SourceError
 from tests.jobs.customers import backends
+from tests.jobs.customers.examples import BASE, EXAMPLES, ZONE
 from tests.jobs.customers.reference import Order, Reference
 from tests.jobs.customers.reference import customer_summary as reference_summary
-from tests.jobs.customers.test_compute_agrees import BASE, EXAMPLES, ZONE
 
 Row = tuple[date, date, int, int, float]
 """A customer's summary as (first_day, last_day, order_days, orders, spend)."""

@@ -18,9 +18,11 @@ from jobs.customers.local_day import day_number
 from jobs.customers.measures import MEASURES, TIERS
 from jobs.customers.rfm import TierRules, scores, tiers
 from jobs.customers.scored import at_risk_customers, scored_customers
+from tests.jobs.customers.backends import local_datasets
 from tests.jobs.customers.reference import Order, Reference, customer_summary
-from tests.jobs.customers.test_compute_cases import BERLIN, ENGINES, place
 
+BERLIN = "Europe/Berlin"
+ENGINES = ["sqlite", "csv"]
 CUSTOMER_MEASURES = [name for name, m in MEASURES.items() if m.grain == "customer"]
 MARCH_31 = date(2024, 3, 31)
 
@@ -50,7 +52,7 @@ async def test_five_customers_by_hand(engine: str, tmp_path: Path) -> None:
     """Ranks: hv2 (5, 5, 5) and hv1 (4, 4, 4) are high-value; pot (2, 3, 3) is potential; new1
     and gone fall to their rules first. Five customers are too few to fit the churn model, so
     the at-risk measures have no value."""
-    datasets = place(engine, tmp_path, FIVE, [])
+    datasets = local_datasets(engine, tmp_path, FIVE, [])
     got = await compute_measures(
         datasets,
         measures=CUSTOMER_MEASURES,
@@ -85,7 +87,7 @@ async def test_a_high_value_customer_who_lapses_moves(tmp_path: Path) -> None:
         *orders_of("pot", [str(day - timedelta(days=5))], 5.0),
     ]
     rows = [*FIVE, *others]
-    datasets = place("csv", tmp_path, rows, [])
+    datasets = local_datasets("csv", tmp_path, rows, [])
     got = await compute_measures(
         datasets,
         measures=["moved_high_value_to_churned", "high_value_customers"],
@@ -121,7 +123,7 @@ async def test_random_base_agrees_with_the_reference_summary(tmp_path: Path) -> 
             )
             day += rng.randrange(1, 2 * rate)
     as_of = date(2024, 3, 30)
-    datasets = place("csv", tmp_path, rows, [])
+    datasets = local_datasets("csv", tmp_path, rows, [])
     got = await compute_measures(
         datasets,
         measures=CUSTOMER_MEASURES,
