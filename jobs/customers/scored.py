@@ -61,7 +61,7 @@ def model_inputs(summary: pd.DataFrame, today: int) -> tuple[FloatArray, FloatAr
     )
 
 
-async def tiered(
+def tiered(
     summary: pd.DataFrame, day: date, datasets: Datasets, model: BgNbd | None
 ) -> pd.DataFrame:
     """The day's customers scored, with their tier, probability of being alive (`alive`) and
@@ -94,7 +94,7 @@ async def scored_customers(
         base_dir=base_dir,
         env=env,
     )
-    return await tiered(summary, as_of, datasets, fitted(summary, as_of))
+    return tiered(summary, as_of, datasets, fitted(summary, as_of))
 
 
 class ScoringUnavailable(Exception):

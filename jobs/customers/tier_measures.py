@@ -13,6 +13,7 @@ Invariants:
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -82,13 +83,15 @@ async def customer_measures(
     summaries = _Summaries(place, rules.window_days)
     model = None
     if set(names) & {*AT_RISK_MEASURES, "expected_orders_45d"} or rules.churn_probability_below:
-        model = fitted(await summaries.as_of(days[-1]), days[-1])
+        # The fit and the scoring are seconds of CPU at scale: off the event loop.
+        model = await asyncio.to_thread(fitted, await summaries.as_of(days[-1]), days[-1])
     for day in days[-CUSTOMER_HISTORY_DAYS:]:
-        today = await tiered(await summaries.as_of(day), day, datasets, model)
+        today = await asyncio.to_thread(tiered, await summaries.as_of(day), day, datasets, model)
         values = _tier_values(today) | _risk_values(today, datasets.at_risk_below)
         if any(name.startswith("moved_") for name in names):
             earlier = day - timedelta(days=MOVE_DAYS)
-            before = await tiered(await summaries.as_of(earlier), earlier, datasets, model)
+            summary = await summaries.as_of(earlier)
+            before = await asyncio.to_thread(tiered, summary, earlier, datasets, model)
             values |= _moves(before, today)
         frame.loc[day] = [values.get(name, np.nan) for name in names]
     return frame.astype("float64")
@@ -125,8 +128,8 @@ def _moves(before: pd.DataFrame, today: pd.DataFrame) -> dict[str, float]:
     )
     counts = both.groupby(["tier_before", "tier_now"]).size()
     return {
-        f"moved_{before}_to_{now}": float(counts.get((before, now), 0))
-        for before in TIERS
-        for now in TIERS
-        if f"moved_{before}_to_{now}" in MEASURES
+        f"moved_{old}_to_{new}": float(counts.get((old, new), 0))
+        for old in TIERS
+        for new in TIERS
+        if f"moved_{old}_to_{new}" in MEASURES
     }
