@@ -48,6 +48,7 @@ async def test_slack_and_outbox_figures_follow_a_digest_and_a_dm(world: World) -
     """`/goal digest` and an orange check-in (the lead's DM and the thread, sent by the outbox)
     show as accepted chat.postMessage calls, a conversations.open, and outbox rows sent."""
     url = world.bots[0].url
+    await world.settle()  # nothing from the set-up still in flight between the two counts
     before = await scrape(url)
     posts_before = accepted(world, "chat.postMessage")
 
