@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -26,17 +26,17 @@ from jobs.customers.daily import (
     health_measures,
     order_measures,
 )
+from jobs.customers.dataset_rows import DatasetName, dataset_rows
 from jobs.customers.datasets import ActivityDataset, Datasets, OrdersDataset
-from jobs.customers.file_aggregates import file_aggregates
 from jobs.customers.local_day import day_number, day_of, zone_of
 from jobs.customers.measures import MEASURES, Needs
-from jobs.customers.sql_aggregates import Build, sql_aggregates
+from jobs.customers.parts import split
+from jobs.customers.sql_aggregates import Build
 from jobs.customers.tier_measures import customer_measures
 from jobs.metrics.sources.errors import SourceError
 from jobs.metrics.sources.points import MAX_DAYS
 from jobs.metrics.sources.sql import SqlRunner
 
-DatasetName = Literal["orders", "activity"]
 D = TypeVar("D", OrdersDataset, ActivityDataset)
 
 
@@ -142,32 +142,8 @@ async def _aggregates(
     env: Mapping[str, str],
 ) -> dict[str, pd.DataFrame]:
     """The dataset's aggregate frames by statement name, from its database or its files."""
-    label = f"{name} dataset"
-    columns = [value for value in dataset.columns.model_dump().values() if value is not None]
     build = _builder(dataset, window)
-    if dataset.sql is not None:
-        return await sql_aggregates(
-            label,
-            dataset.sql,
-            build,
-            columns,
-            timestamps=dataset.timestamps,
-            zone=zone,
-            window=window,
-            runner=runner,
-            env=env,
-            base_dir=base_dir,
-        )
-    assert dataset.files is not None  # a dataset has exactly one of sql and files
-    return await file_aggregates(
-        label,
-        dataset.files,
-        build,
-        columns,
-        at=dataset.columns.at,
-        view=name,
-        timestamps=dataset.timestamps,
-        zone=zone,
-        window=window,
-        base_dir=base_dir,
+    rows = await dataset_rows(
+        name, dataset, build, zone=zone, window=window, runner=runner, base_dir=base_dir, env=env
     )
+    return split(rows)

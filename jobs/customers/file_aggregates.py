@@ -3,8 +3,7 @@ FILES_TIMEOUT_SECONDS. The statements are the same ones SQL datasets run, compil
 PostgreSQL dialect, which DuckDB speaks.
 
 `file_rows` is the one place that opens DuckDB, times out and turns failures into SourceErrors;
-it returns the statement's rows as they come. The per-day aggregates (`file_aggregates`) split
-them into parts, the per-customer summary (summary.py) keeps them whole.
+it returns the statement's rows as they come (dataset_rows.py picks it for files).
 
 DuckDB runs with a memory limit (beyond it, it spills to a temporary folder of its own) and as
 many threads as the process may use, so a backfill stays small inside the bot's process.
@@ -29,7 +28,6 @@ from sqlalchemy.dialects import postgresql
 from jobs.customers.aggregates import Window, source_table
 from jobs.customers.datasets import Files
 from jobs.customers.local_day import Stored, day_of, local_days
-from jobs.customers.parts import split
 from jobs.customers.sql_aggregates import DAY_ROWS, Build, RowCap, Statement
 from jobs.metrics.sources.errors import SourceError
 
@@ -67,37 +65,6 @@ def _stored(type_name: str) -> Stored:
     if type_name in ("TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS"):
         return "naive"
     return "any"
-
-
-async def file_aggregates(
-    label: str,
-    files: Files,
-    build: Build,
-    columns: list[str],
-    *,
-    at: str,
-    view: str,
-    timestamps: Literal["utc", "local"],
-    zone: ZoneInfo,
-    window: Window,
-    base_dir: Path,
-    timeout_seconds: float = FILES_TIMEOUT_SECONDS,
-) -> dict[str, pd.DataFrame]:
-    """Each part's rows as a frame, by name; a failure is a SourceError naming `label`."""
-    rows = await file_rows(
-        label,
-        files,
-        build,
-        columns,
-        at=at,
-        view=view,
-        timestamps=timestamps,
-        zone=zone,
-        window=window,
-        base_dir=base_dir,
-        timeout_seconds=timeout_seconds,
-    )
-    return split(rows)
 
 
 async def file_rows(

@@ -2,9 +2,8 @@
 within the dataset's time limit (jobs/metrics/sources/sql.py runs them).
 
 `sql_rows` is the one place that connects, times out and turns failures into SourceErrors; it
-returns the statement's rows as they come. The per-day aggregates (`sql_aggregates`) split them
-into parts, the per-customer summary (summary.py) keeps them whole. The types and row caps both
-engines share (Build, RowCap) live here too.
+returns the statement's rows as they come (dataset_rows.py picks it for a SQL dataset). The
+types and row caps both engines share (Build, RowCap) live here too.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from sqlalchemy import CompoundSelect, Select, TableClause
 from jobs.customers.aggregates import Window, source_table
 from jobs.customers.datasets import SqlTable
 from jobs.customers.local_day import Engine, LocalDays, day_of, local_days
-from jobs.customers.parts import PARTS, split
+from jobs.customers.parts import PARTS
 from jobs.metrics.sources.errors import SourceError
 from jobs.metrics.sources.points import MAX_DAYS
 from jobs.metrics.sources.sql import SqlRunner, async_url, query_report
@@ -51,35 +50,6 @@ class RowCap:
 # Each part returns at most one row a day (and one before the window).
 MAX_ROWS = len(PARTS) * (MAX_DAYS + 1)
 DAY_ROWS = RowCap(MAX_ROWS, "aggregate rows")
-
-
-async def sql_aggregates(
-    label: str,
-    place: SqlTable,
-    build: Build,
-    columns: list[str],
-    *,
-    timestamps: Literal["utc", "local"],
-    zone: ZoneInfo,
-    window: Window,
-    runner: SqlRunner,
-    env: Mapping[str, str],
-    base_dir: Path,
-) -> dict[str, pd.DataFrame]:
-    """Each part's rows as a frame, by name; a failure is a SourceError naming `label`."""
-    rows = await sql_rows(
-        label,
-        place,
-        build,
-        columns,
-        timestamps=timestamps,
-        zone=zone,
-        window=window,
-        runner=runner,
-        env=env,
-        base_dir=base_dir,
-    )
-    return split(rows)
 
 
 async def sql_rows(

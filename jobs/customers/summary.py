@@ -28,16 +28,15 @@ import pandas as pd
 from sqlalchemy import Double, Integer, Select, TableClause, case, cast, func, select
 
 from jobs.customers.aggregates import Window, placed_orders
+from jobs.customers.dataset_rows import dataset_rows
 from jobs.customers.datasets import OrdersDataset
-from jobs.customers.file_aggregates import file_rows
 from jobs.customers.local_day import LocalDays, day_number, zone_of
-from jobs.customers.sql_aggregates import RowCap, sql_rows
+from jobs.customers.sql_aggregates import RowCap
 from jobs.metrics.sources.sql import SqlRunner
 
 HISTORY_DAYS = 3653  # ten years
 MAX_CUSTOMERS = 10_000_000
 COLUMNS = ("customer", "first_day", "last_day", "order_days", "orders", "spend")
-_LABEL = "orders dataset"
 
 
 async def customer_summary(
@@ -60,45 +59,25 @@ async def customer_summary(
     zone = zone_of(timezone)
     last = day_number(as_of)
     exact = Window(last - max(HISTORY_DAYS, window_days), last)
-    columns = [value for value in orders.columns.model_dump().values() if value is not None]
-    cap = RowCap(MAX_CUSTOMERS, "customers")
 
     def build(rows: TableClause, days: LocalDays) -> Select[tuple[object, ...]]:
         return summary_statement(rows, orders, days, as_of=last, window_days=window_days)
 
-    if orders.sql is not None:
-        runner = SqlRunner()
-        try:
-            found = await sql_rows(
-                _LABEL,
-                orders.sql,
-                build,
-                columns,
-                timestamps=orders.timestamps,
-                zone=zone,
-                window=exact,
-                runner=runner,
-                env=env,
-                base_dir=base_dir,
-                cap=cap,
-            )
-        finally:
-            await runner.close()
-    else:
-        assert orders.files is not None  # a dataset has exactly one of sql and files
-        found = await file_rows(
-            _LABEL,
-            orders.files,
+    runner = SqlRunner()
+    try:
+        found = await dataset_rows(
+            "orders",
+            orders,
             build,
-            columns,
-            at=orders.columns.at,
-            view="orders",
-            timestamps=orders.timestamps,
             zone=zone,
             window=exact,
+            runner=runner,
             base_dir=base_dir,
-            cap=cap,
+            env=env,
+            cap=RowCap(MAX_CUSTOMERS, "customers"),
         )
+    finally:
+        await runner.close()
     return _typed(found)
 
 
