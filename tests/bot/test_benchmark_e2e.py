@@ -8,14 +8,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import yaml
 from sqlmodel import select
 
 from bot.settings import Settings
 from storage.models import Evaluation
 from tests.conftest import SIGNING_SECRET
 from tests.support.clock import SettableClock
-from tests.support.dashboard_metrics import DATASETS, METRICS
+from tests.support.dashboard_metrics import METRICS, write_metrics_yml
 from tests.support.fake_slack import FakeSlack
 from tests.support.world import CHANNEL, World, at, text_of
 
@@ -35,10 +34,7 @@ SERIES = {
 @pytest.fixture
 def metrics_path(tmp_path: Path) -> Path:
     """The tests' metrics.yml: the customer datasets and five dataset metrics."""
-    path = tmp_path / "metrics.yml"
-    document = {"datasets": DATASETS, "metrics": METRICS}
-    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
-    return path
+    return write_metrics_yml(tmp_path, METRICS)
 
 
 @pytest.fixture

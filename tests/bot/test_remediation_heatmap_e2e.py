@@ -12,7 +12,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.settings import Settings
 from jobs.customers import scored
@@ -20,7 +19,7 @@ from jobs.outbox import heatmap
 from storage.models import OutboxMessage, RemediationRow
 from tests.conftest import SIGNING_SECRET
 from tests.support.clock import SettableClock
-from tests.support.dashboard_metrics import DATASETS
+from tests.support.dashboard_metrics import write_metrics_yml
 from tests.support.fake_slack import Call, FakeSlack
 from tests.support.world import CHANNEL, TEAM, World, at, text_of
 
@@ -54,10 +53,7 @@ def orders_csv(customers: int = 40) -> str:
 @pytest.fixture
 def metrics_path(tmp_path: Path) -> Path:
     """The orders dataset over tmp_path/orders/*.csv (written by the tests that need it)."""
-    path = tmp_path / "metrics.yml"
-    document = {"datasets": DATASETS, "metrics": METRICS}
-    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
-    return path
+    return write_metrics_yml(tmp_path, METRICS)
 
 
 def write_orders(metrics_path: Path) -> Path:

@@ -8,12 +8,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.settings import Settings
 from tests.conftest import SIGNING_SECRET
 from tests.support.clock import SettableClock
-from tests.support.dashboard_metrics import DATASETS, METRICS, TIER_METRICS
+from tests.support.dashboard_metrics import METRICS, TIER_METRICS, write_metrics_yml
 from tests.support.fake_slack import FakeSlack
 from tests.support.world import CHANNEL, World, at, text_of
 
@@ -38,10 +37,7 @@ TIER_LINE = (
 @pytest.fixture
 def metrics_path(tmp_path: Path) -> Path:
     """The tests' metrics.yml: the customer datasets, the health and the tier metrics."""
-    path = tmp_path / "metrics.yml"
-    document = {"datasets": DATASETS, "metrics": METRICS | TIER_METRICS}
-    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
-    return path
+    return write_metrics_yml(tmp_path, METRICS | TIER_METRICS)
 
 
 @pytest.fixture

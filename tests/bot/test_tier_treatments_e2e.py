@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from bot.constants import CHECKLIST_ACTION
 from bot.settings import Settings
@@ -23,7 +22,7 @@ from storage.models import RemediationRow
 from tests.conftest import SIGNING_SECRET
 from tests.support.clicks import find_element
 from tests.support.clock import SettableClock
-from tests.support.dashboard_metrics import DATASETS
+from tests.support.dashboard_metrics import write_metrics_yml
 from tests.support.fake_slack import FakeSlack
 from tests.support.rows import audit_events
 from tests.support.world import CHANNEL, TEAM, World, at
@@ -42,10 +41,7 @@ TARGETS = {"high_value": "30%", "orders": "100", "at_risk": "100"}
 @pytest.fixture
 def metrics_path(tmp_path: Path) -> Path:
     """Dataset metrics about the high-value tier, the churned tier, and no tier (orders)."""
-    path = tmp_path / "metrics.yml"
-    document = {"datasets": DATASETS, "metrics": METRICS}
-    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
-    return path
+    return write_metrics_yml(tmp_path, METRICS)
 
 
 @pytest.fixture

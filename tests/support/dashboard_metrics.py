@@ -4,7 +4,10 @@ end-to-end tests share them. Nothing reads the datasets' files: they only need d
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 DATASETS: dict[str, Any] = {
     "orders": {
@@ -48,3 +51,11 @@ TIER_METRICS: dict[str, dict[str, Any]] = {
     "lapsing": {"source": {"kind": "dataset", "measure": "moved_potential_to_churned"}},
     "expected": {"source": {"kind": "dataset", "measure": "expected_orders_45d"}},
 }
+
+
+def write_metrics_yml(folder: Path, metrics: dict[str, dict[str, Any]]) -> Path:
+    """`folder`/metrics.yml declaring DATASETS and `metrics`."""
+    path = folder / "metrics.yml"
+    document = {"datasets": DATASETS, "metrics": metrics}
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    return path
