@@ -99,6 +99,22 @@ class Goal(SQLModel, table=True):
     # Set while the goal is removed (status `removed`): when, and by whom.
     removed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     removed_by: str | None = Field(default=None, max_length=32)
+    # The plan (jobs/goals/plan.py): with a start value and day (and a due date) the bands are
+    # judged against the plan's value for the day; `target` is the floor, `stretch` beyond it.
+    start_value: float | None = None
+    start_date: date | None = None
+    pace: str | None = Field(default=None, max_length=16)
+    milestones: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+    stretch: float | None = None
+    # When its owner is asked to check in (jobs/checkins/cadence.py Cadence.to_dict); None: never.
+    checkin_cadence: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # Metrics that must not get worse while the goal is pursued (jobs/evaluation/guardrails.py
+    # Guard.to_dict, plus `alerted`: whether the current breach was told).
+    guardrails: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
 
 
 class AuditEvent(SQLModel, table=True):
@@ -277,6 +293,53 @@ class RemediationRow(SQLModel, table=True):
     owner_id: str = Field(default="", max_length=32)
     lead_id: str | None = Field(default=None, max_length=32)
     summary: str | None = Field(default=None, max_length=500)
+    version: int = 1
+
+
+class CheckinState(enum.StrEnum):
+    """Where a check-in stands (jobs/checkins/prompt.py); the last four are final."""
+
+    ASKED = "asked"
+    REMINDED = "reminded"
+    ANSWERED = "answered"
+    MISSED = "missed"
+    UNDELIVERABLE = "undeliverable"
+    CANCELLED = "cancelled"
+
+
+class Checkin(SQLModel, table=True):
+    """One check-in of a goal by a person: asked on a schedule (`slot_at`), or typed unasked.
+
+    A scheduled one is unique per (goal, person, slot), so however many processes tick, each
+    owner is asked once. It ends answered, missed, undeliverable or cancelled.
+    """
+
+    __tablename__ = "checkin"
+    __table_args__ = (
+        UniqueConstraint("goal_id", "user_id", "slot_at", name="uq_checkin_slot"),
+        Index("ix_checkin_team_goal_day", "team_id", "goal_id", "day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    goal_id: int = Field(foreign_key="goal.id", ondelete="CASCADE")
+    team_id: str = Field(max_length=32)
+    channel_id: str = Field(max_length=32)
+    user_id: str = Field(max_length=32)
+    # The local day (deployment timezone) the check-in is about.
+    day: date
+    slot_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    asked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    state: str = Field(default=CheckinState.ASKED.value, max_length=16)
+    value: float | None = None
+    confidence: str | None = Field(default=None, max_length=16)
+    moved: str | None = Field(default=None, max_length=1000)
+    blockers: str | None = Field(default=None, max_length=1000)
+    answered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # Answered after it was recorded missed: kept, and shown as late.
+    late: bool = False
+    # The prompt DM, redrawn once answered.
+    dm_channel: str | None = Field(default=None, max_length=32)
+    dm_ts: str | None = Field(default=None, max_length=32)
     version: int = 1
 
 

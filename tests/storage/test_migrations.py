@@ -20,6 +20,7 @@ TABLES = {
     "alembic_version",
     "audit_event",
     "channel_settings",
+    "checkin",
     "episode",
     "evaluation",
     "goal",
@@ -30,8 +31,8 @@ TABLES = {
     "source_status",
     "workspace_settings",
 }
-HEAD = "0007"
-REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007"]
+HEAD = "0008"
+REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008"]
 
 
 async def describe(database: Database) -> dict[str, object]:
@@ -139,5 +140,48 @@ async def test_0007_gives_existing_workspaces_no_treatments_and_goes_back(
                 await connection.execute(text("SELECT checklist_items FROM workspace_settings"))
             ).scalar()
             assert "Pricing page review" in str(items)
+    finally:
+        await database.dispose()
+
+
+def goal_columns(connection: Connection) -> set[str]:
+    return {c["name"] for c in inspect(connection).get_columns("goal")}
+
+
+async def test_0008_gives_existing_goals_no_plan_and_goes_back(database_url: str) -> None:
+    """A goal stored before 0008 has no plan, no check-in cadence and no guardrails; down
+    again, the goal and its evaluations are still there and the check-ins are gone."""
+    database = Database(database_url)
+    goal = (
+        "INSERT INTO goal (team_id, channel_id, metric_key, target, direction, unit, yellow, "
+        "orange, red, status, created_by, created_at, updated_at) VALUES ('T1', 'C1', 'gmv', "
+        "150000, 'higher', 'currency', 0.1, 0.2, 0.3, 'active', 'U1', "
+        "'2026-12-01 09:30:00+00:00', '2026-12-01 09:30:00+00:00')"
+    )
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(alembic(command.upgrade, "0007"))
+            await connection.execute(text(goal))
+        async with database.engine.begin() as connection:
+            await connection.run_sync(alembic(command.upgrade, "0008"))
+            row = (
+                await connection.execute(
+                    text(
+                        "SELECT start_value, pace, milestones, checkin_cadence, guardrails "
+                        "FROM goal"
+                    )
+                )
+            ).one()
+            decoded = [json.loads(v) if isinstance(v, str) else v for v in row]
+            assert decoded == [None, None, [], None, []]
+        async with database.engine.begin() as connection:
+            await connection.run_sync(alembic(command.downgrade, "0007"))
+            assert not {"start_value", "checkin_cadence", "guardrails"} & await connection.run_sync(
+                goal_columns
+            )
+            assert "checkin" not in await connection.run_sync(
+                lambda c: set(inspect(c).get_table_names())
+            )
+            assert (await connection.execute(text("SELECT metric_key FROM goal"))).scalar() == "gmv"
     finally:
         await database.dispose()
