@@ -8,7 +8,8 @@ as each costs more in fresh memory than in arithmetic.
 
 A goal whose metric has an industry benchmark (optional goal columns BENCHMARK_COLUMNS, read
 in benchmarks.py) and whose latest value breaches it is raised to at least the benchmark's band,
-never lowered.
+never lowered. Likewise a measured goal whose owner's latest confidence is off track (optional
+goal column CONFIDENCE_COLUMN, read in confidence.py) is raised to at least yellow.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import pandas as pd
 
 from jobs.evaluation.arrays import Bools, Floats, Grid, Ints, grids, label_codes, usable_points
 from jobs.evaluation.benchmarks import goal_benchmarks
+from jobs.evaluation.confidence import CONFIDENCE_COLUMN, confidence_floor
 from storage.models import RESULT_FIELDS, Band, Direction
 
 # What classify returns: the goal and day, what an evaluation stores of them, and whether the
@@ -82,6 +84,11 @@ def classify(
     direction = label_codes(goals["direction"], _DIRECTIONS, "direction")
     previous = label_codes(goals["previous_band"], _PREVIOUS, "previous_band", missing=-1)
     benchmarks = goal_benchmarks(goals)
+    confident = (
+        confidence_floor(goals[CONFIDENCE_COLUMN])
+        if CONFIDENCE_COLUMN in goals
+        else np.zeros(count, dtype=np.int64)
+    )
     usable = (target != 0) & np.isfinite(target)
 
     latest_offset = np.full(count, np.iinfo(np.int64).min, dtype=np.int64)
@@ -107,7 +114,10 @@ def classify(
             direction[block],
             previous[block],
             policy.hysteresis,
-            benchmarks.floor(block, latest_value, measured),
+            np.maximum(
+                benchmarks.floor(block, latest_value, measured),
+                np.where(measured, confident[block], 0),
+            ),
         )
         latest_offset[block], value[block] = offset, latest_value
         deviation[block], adverse[block], rank[block] = judged
@@ -161,7 +171,7 @@ def _judge(
     floor: Ints,
 ) -> tuple[Floats, Floats, Ints]:
     """Each goal's deviation, its adverse part, and its colour rank after hysteresis, raised
-    to `floor` (a breached benchmark's band) where that is higher."""
+    to `floor` (a breached benchmark's band, yellow when off track) where that is higher."""
     deviation = np.full(len(value), np.nan)
     deviation[measured] = (value[measured] - target[measured]) / np.abs(target[measured])
     adverse = _adverse(deviation, direction)
