@@ -13,6 +13,8 @@ BOT_SCOPES: Final = frozenset(
 )
 
 GOAL_MODAL_CALLBACK: Final = "goal_modal"
+# The check-in form (bot/views/checkin_modal.py); the check-in id travels in private_metadata.
+CHECKIN_MODAL: Final = "checkin_modal"
 
 GOAL_MODAL_METRIC_BLOCK: Final = "metric"
 GOAL_MODAL_METRIC_ACTION: Final = "metric_select"
@@ -26,6 +28,10 @@ GOAL_MODAL_OWNER_BLOCK: Final = "owner"
 GOAL_MODAL_OWNER_ACTION: Final = "owner_select"
 GOAL_MODAL_LEAD_BLOCK: Final = "lead"
 GOAL_MODAL_LEAD_ACTION: Final = "lead_select"
+GOAL_MODAL_STRETCH_BLOCK: Final = "stretch"
+GOAL_MODAL_STRETCH_ACTION: Final = "stretch_input"
+GOAL_MODAL_START_BLOCK: Final = "start"
+GOAL_MODAL_START_ACTION: Final = "start_input"
 
 MAX_COMMAND_LENGTH: Final = 500
 
@@ -37,6 +43,8 @@ ACKNOWLEDGE_ACTION: Final = "episode_acknowledge"  # button; value = str(episode
 SNOOZE_ACTION: Final = "episode_snooze"  # button; value = str(episode_id)
 # `/goal show` of a goal on an at-risk measure (bot/render/at_risk.py).
 AT_RISK_LIST_ACTION: Final = "at_risk_list"  # button; value = str(goal_id)
+# The check-in prompt DM (bot/render/checkins.py): opens the check-in form.
+CHECKIN_BUTTON: Final = "checkin_open"  # button; value = str(checkin_id)
 
 _CHECKLIST_BLOCK: Final = "checklist"
 _OWNER_BLOCK: Final = "owner"

@@ -26,6 +26,8 @@ from slack_sdk.models.blocks import Block
 from bot.commands.handlers import Where, execute
 from bot.commands.parse import parse_command
 from bot.constants import SLASH_COMMAND
+from bot.demo_checkins import CheckinWeek
+from bot.demo_checkins import shown as checkin_shown
 from bot.demo_messenger import SettableClock, TerminalMessenger
 from bot.demo_story import STORY_GOAL, Story
 from bot.errors import reply_blocks
@@ -149,7 +151,7 @@ async def run_demo(stream: TextIO, *, charts_dir: Path | None = None) -> None:
                 clock=clock,
                 channels=CHANNELS,
                 users=USERS,
-                shown=lambda message: metric_of(message) == STORY_GOAL,
+                shown=lambda message: metric_of(message) == STORY_GOAL or checkin_shown(message),
             )
             async with aiohttp.ClientSession() as http:
                 context = EngineContext(
@@ -189,6 +191,9 @@ async def run_demo(stream: TextIO, *, charts_dir: Path | None = None) -> None:
                     engine, messenger, clock, out, folder, team_id=TEAM_ID, channel_id=GROWTH
                 )
                 await story.run()
+                await CheckinWeek(
+                    story, lambda user, text: _say(Step(GROWTH, user, text), services, out)
+                ).run()
                 await engine.fetcher.close()
         finally:
             await database.dispose()
@@ -235,6 +240,11 @@ async def run_step(step: Step, services: Services) -> list[Block]:
         )
     except GoalpulseError as error:
         return reply_blocks(error)
+
+
+async def _say(step: Step, services: Services, out: _Transcript) -> None:
+    out.command(step)
+    out.reply(await run_step(step, services))
 
 
 class _Transcript:
@@ -287,6 +297,7 @@ class _Transcript:
             "measures each goal against its bands and builds each channel's daily digest.\n"
             "Then the demo's clock moves on for four days to follow one goal as it slips: the\n"
             "escalation DMs and its 72-hour remediation thread, from the first alert to overdue.\n"
+            "Last, a week of an owner's daily check-ins, one missed, and the weekly summary.\n"
             "Every step is the real code, on a fresh SQLite database in a temporary folder.\n"
             "No Slack workspace is involved: messages are shown as text."
         )

@@ -114,8 +114,11 @@ class TerminalMessenger:
         return []
 
     async def publish_digest(self, digest: ChannelDigest) -> str:
-        self.show(f"{self._channel(digest.channel_id)} · digest", digest_blocks(digest))
-        return self._ts(None)
+        ts = self._ts(None)
+        self.show(
+            f"{self._channel(digest.channel_id)} · digest, new message {ts}", digest_blocks(digest)
+        )
+        return ts
 
     def attach_chart(self, digest: ChannelDigest, ts: str) -> None:
         """The demo draws its charts into files itself (see bot/demo.py)."""

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -121,8 +122,10 @@ async def start_bot(
     clock: Callable[[], datetime] = utc_now,
     schedule: bool = True,
     tick_seconds: float = 60,
+    chart_executor: Executor | None = None,
 ) -> RunningBot:
-    """Start everything; raise ConfigError (one clear line) for any bad setting."""
+    """Start everything; raise ConfigError (one clear line) for any bad setting. Charts are
+    drawn in a process of their own unless `chart_executor` is given (bot/messenger.py)."""
     catalog = load_catalog(settings.goalpulse_metrics)
     database, _ = await open_database(settings.database_url)
     hide_secrets(settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token)
@@ -132,7 +135,13 @@ async def start_bot(
         settings.slack_bot_token, api_url=settings.slack_api_url, session=http, telemetry=telemetry
     )
     engine = build_engine(
-        settings, database=database, catalog=catalog, http=http, client=client, clock=clock
+        settings,
+        database=database,
+        catalog=catalog,
+        http=http,
+        client=client,
+        clock=clock,
+        chart_executor=chart_executor,
     )
     services = Services(
         database=database,
@@ -183,6 +192,7 @@ def build_engine(
     http: aiohttp.ClientSession,
     client: AsyncWebClient | None,
     clock: Callable[[], datetime],
+    chart_executor: Executor | None = None,
 ) -> Engine:
     """The engine, publishing through Slack when a client is given (else it cannot post)."""
     base_dir = catalog.path.parent if catalog.path else Path.cwd()
@@ -193,7 +203,9 @@ def build_engine(
             if isinstance(settings, Settings)
             else DEFAULT_SLACK_POSTS_PER_SECOND
         )
-        messenger = SlackMessenger(client, workspace_pacer=WorkspacePacer(rate))
+        messenger = SlackMessenger(
+            client, workspace_pacer=WorkspacePacer(rate), chart_executor=chart_executor
+        )
     context = EngineContext(
         database=database,
         messenger=messenger,

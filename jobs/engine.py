@@ -7,9 +7,10 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from jobs.checkins.service import OwnerZones, ask_due
 from jobs.context import EngineContext, SendTiming
 from jobs.digest.build import ChannelSchedule, DueDigest, build_digest, due_digests, load_schedules
 from jobs.digest.model import ChannelDigest
@@ -21,6 +22,7 @@ from jobs.messenger import DeliveryError, Messenger, TransientDeliveryError
 from jobs.metrics.first_pull import FirstPull, PullCoalescer, first_pull, needs_first_pull
 from jobs.metrics.pull import PullResult, pull
 from jobs.metrics.sources import SourceFetcher
+from jobs.outbox.checkin_summaries import queue_weekly_summary
 from jobs.outbox.problems import digest_problem
 from jobs.outbox.sender import OutboxSender, TimerOutcome, backoff
 from storage import claims, outbox
@@ -58,6 +60,9 @@ class Engine:
     concurrency: int = 16
     sender: OutboxSender = field(init=False)
     coalescer: PullCoalescer = field(init=False)
+    # Owners' timezones, kept a while: the check-in tick runs every minute.
+    zones: OwnerZones = field(init=False, default_factory=OwnerZones)
+    _checked_minute: datetime | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.coalescer = PullCoalescer(self.pull)
@@ -172,6 +177,17 @@ class Engine:
         """Send every due DM, thread post, reminder and close-out exactly once."""
         return await self.sender.run_due()
 
+    async def checkins_tick(self) -> int:
+        """Ask every goal owner whose check-in slot has come (queued, sent by timers_tick);
+        returns how many were asked. Slots are whole minutes: a second tick within the same
+        minute of the clock finds nothing new and is skipped."""
+        minute = self.context.clock().replace(second=0, microsecond=0)
+        if minute == self._checked_minute:
+            return 0
+        asked = await ask_due(self.context, zones=self.zones)
+        self._checked_minute = minute
+        return asked
+
     async def flush(self, goal_id: int) -> list[TimerOutcome]:
         """Send one goal's due messages now (after a click), instead of at the next tick."""
         return await self.sender.run_due(goal_id=goal_id)
@@ -263,6 +279,14 @@ class Engine:
                 now=self.context.clock(),
                 result={"ts": ts, "channel": item.channel_id},
             )
+            if ts:  # the week's first digest brings last week's check-ins into its thread
+                await queue_weekly_summary(
+                    session=session,
+                    team_id=item.team_id,
+                    channel_id=item.channel_id,
+                    local_date=item.local_date,
+                    now=self.context.clock(),
+                )
         if digest is not None and ts:
             # The chart (~0.3 s of CPU) follows in the digest's thread once the claim is done.
             self.context.messenger.attach_chart(digest, ts)

@@ -8,7 +8,7 @@ instead, and names the recipient's goals that depend on it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from jobs.digest.model import GoalLine
@@ -224,6 +224,104 @@ class SelfCheckNotice:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class GuardrailBreached:
+    """In the goal's thread (or its channel): a guard metric got `change` worse than its
+    `baseline` when the guard was set, past its `threshold`, while the goal is on track.
+    Names the goal's owner and lead."""
+
+    goal: GoalLine
+    guard_metric: str
+    guard_title: str
+    # The guard metric's unit settings, to show its values as the metric reads.
+    guard_unit: str
+    guard_scale: str
+    guard_currency: str
+    baseline: float
+    value: float
+    change: float  # (value − baseline) / |baseline|: signed, its bad side past the threshold
+    threshold: float
+    owner_id: str | None
+    lead_id: str | None
+
+
+@dataclass(frozen=True)
+class CheckinEntry:
+    """One answered check-in in a weekly summary; `previous` is the confidence the goal's
+    check-in before it gave (None when it is the first)."""
+
+    user_id: str
+    day: date
+    confidence: str | None
+    previous: str | None
+    value: float | None
+    moved: str | None  # what moved it, as typed
+    blockers: str | None  # as typed
+    late: bool = False  # answered after it was recorded missed
+
+
+@dataclass(frozen=True)
+class MissedCheckin:
+    """A check-in nobody answered in time."""
+
+    user_id: str
+    day: date
+
+
+@dataclass(frozen=True)
+class GoalWeek:
+    """One goal's check-ins in a week, oldest first, with its unit settings for the values."""
+
+    goal_id: int
+    metric_key: str
+    title: str
+    unit: str
+    scale: str
+    currency: str
+    answered: tuple[CheckinEntry, ...]
+    missed: tuple[MissedCheckin, ...]
+
+
+@dataclass(frozen=True)
+class WeeklyCheckinSummary:
+    """In the thread of a channel's first digest of a week: that week's check-ins per goal."""
+
+    channel_id: str
+    week: str  # the ISO week, e.g. 2026-W48
+    first: date  # its Monday
+    last: date  # its Sunday
+    goals: tuple[GoalWeek, ...]
+
+
+@dataclass(frozen=True)
+class CheckinPrompt:
+    """A DM asking a goal's owner to check in (or, `reminder`, asking again), with one button
+    that opens the check-in form. `manual`: the form asks for the value (the metric is typed
+    in); otherwise it shows the latest pulled one."""
+
+    goal: GoalLine
+    checkin_id: int
+    cadence: str  # in plain words: "every Monday at 10:00"
+    due_date: date | None
+    reminder: bool = False
+    manual: bool = False
+
+
+@dataclass(frozen=True)
+class CheckinAnswered:
+    """The prompt DM redrawn once answered: what the owner said. `late`: after it was recorded
+    missed."""
+
+    goal: GoalLine
+    checkin_id: int
+    confidence: str | None  # "on_track", "at_risk" or "off_track"
+    value: float | None
+    moved: str | None  # as typed
+    blockers: str | None  # as typed
+    answered_at: datetime
+    late: bool = False
+
+
 ThreadNote = (
     LeadAlerted
     | MissingRecipient
@@ -243,6 +341,10 @@ Outgoing = (
     | SourceNotice
     | DeliveryProblem
     | SelfCheckNotice
+    | CheckinPrompt
+    | CheckinAnswered
+    | GuardrailBreached
+    | WeeklyCheckinSummary
 )
 
 
@@ -252,4 +354,6 @@ def metric_of(message: Outgoing) -> str:
         return message.metric_key
     if isinstance(message, SelfCheckNotice):
         return message.metric_key or ""
+    if isinstance(message, WeeklyCheckinSummary):
+        return ""
     return message.goal.metric_key

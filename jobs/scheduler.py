@@ -73,6 +73,14 @@ class EngineScheduler:
             next_run_time=datetime.now(tz=self.scheduler.timezone),
         )
         self.scheduler.add_job(
+            self._tracked(engine.checkins_tick, "checkins_tick"),
+            IntervalTrigger(seconds=tick_seconds, timezone=timezone),
+            id="checkins_tick",
+            name="check-ins tick",
+            # Owners whose check-in came due while the bot was down are asked at start-up.
+            next_run_time=datetime.now(tz=self.scheduler.timezone),
+        )
+        self.scheduler.add_job(
             self._tracked(engine.sender.self_check.run, "self_check"),
             IntervalTrigger(seconds=self_check_seconds, timezone=timezone),
             id="self_check",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, String, cast, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -102,7 +102,59 @@ async def active_goals(
     return list((await session.exec(statement.order_by(col(Goal.id)))).all())
 
 
+async def goals_with_checkins(*, session: AsyncSession) -> list[Goal]:
+    """Active goals, in every workspace, with an owner and a check-in cadence."""
+    cadence = col(Goal.checkin_cadence)
+    statement = select(Goal).where(
+        *active_filter(team_id=None, channel_id=None, metric_keys=None),
+        col(Goal.owner_id).is_not(None),
+        cadence.is_not(None),
+        # A cleared cadence is stored as JSON null, not SQL NULL.
+        cast(cadence, String) != "null",
+    )
+    return list((await session.exec(statement.order_by(col(Goal.id)))).all())
+
+
+async def planned_goals(
+    *,
+    session: AsyncSession,
+    team_id: str | None = None,
+    channel_id: str | None = None,
+    metric_keys: Sequence[str] | None = None,
+) -> list[Goal]:
+    """Active goals with a plan (start value, start day and due date all set), narrowed as
+    `active_filter` narrows; few of all goals, so read as rows."""
+    statement = select(Goal).where(
+        *active_filter(team_id=team_id, channel_id=channel_id, metric_keys=metric_keys),
+        col(Goal.start_value).is_not(None),
+        col(Goal.start_date).is_not(None),
+        col(Goal.due_date).is_not(None),
+    )
+    return list((await session.exec(statement.order_by(col(Goal.id)))).all())
+
+
 async def workspaces_with_goals(*, session: AsyncSession) -> list[str]:
     """Every workspace with at least one goal that is not removed."""
     statement = select(Goal.team_id).where(_KEPT).distinct().order_by(col(Goal.team_id))
     return list((await session.exec(statement)).all())
+
+
+async def guarded_goals(
+    *,
+    session: AsyncSession,
+    team_id: str | None = None,
+    goal_ids: Sequence[int] | None = None,
+    lock: bool = False,
+) -> list[Goal]:
+    """Active goals with at least one guardrail (optionally a workspace's, or these ids), by
+    id; `lock` holds their rows (PostgreSQL) until the caller's transaction ends."""
+    if goal_ids is not None and not goal_ids:
+        return []
+    statement = select(Goal).where(
+        *active_filter(team_id=team_id), cast(col(Goal.guardrails), String) != "[]"
+    )
+    if goal_ids is not None:
+        statement = statement.where(col(Goal.id).in_(goal_ids))
+    if lock:
+        statement = statement.with_for_update()
+    return list((await session.exec(statement.order_by(col(Goal.id)))).all())

@@ -15,6 +15,7 @@ from bot.settings import Settings
 from jobs.metrics.catalog import MetricCatalog, load_catalog
 from storage import migrate
 from storage.db import Database
+from tests.support.charts import CHART_THREAD
 from tests.support.fake_slack import FakeSlack
 from tests.support.signing import SignedSlack
 
@@ -111,7 +112,9 @@ def bot_settings(database_url: str, fake_slack: FakeSlack, metrics_path: Path) -
 async def bot(bot_settings: Settings) -> AsyncIterator[RunningBot]:
     """The real bot process pieces: HTTP server, Bolt app, database, on a free port."""
     # Command tests run without the scheduler; digest tests start their own, with a set clock.
-    running = await start_bot(bot_settings, host="127.0.0.1", schedule=False)
+    running = await start_bot(
+        bot_settings, host="127.0.0.1", schedule=False, chart_executor=CHART_THREAD
+    )
     yield running
     await running.stop()
 

@@ -15,7 +15,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.actions import at_risk_list, remove_goal
+from bot.actions import at_risk_list, checkin_button, remove_goal
 from bot.actions.parse import (
     Acknowledge,
     Action,
@@ -44,7 +44,7 @@ from storage.db import Database
 
 def register(app: AsyncApp) -> None:
     """Attach the click listener to every escalation and remediation element, goal removal's
-    listeners and the at-risk list's."""
+    listeners, the at-risk list's and the check-in button's."""
     for action_id in (
         CHECKLIST_ACTION,
         ITEM_OWNER_ACTION,
@@ -55,6 +55,7 @@ def register(app: AsyncApp) -> None:
         app.action(action_id)(remediation_click)
     remove_goal.register(app)
     at_risk_list.register(app)
+    checkin_button.register(app)
 
 
 async def remediation_click(

@@ -7,13 +7,14 @@ import contextlib
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import date, datetime
 from typing import TypedDict, get_args
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import Block
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.commands.manual_digest import claim_manual_digest
 from bot.commands.parse import (
     CheckIn,
     Command,
@@ -24,37 +25,42 @@ from bot.commands.parse import (
     PostDigest,
     RemoveGoal,
     ResumeGoal,
+    SetCheckins,
     SetGoal,
     SetThresholds,
     ShowGoal,
     ShowHelp,
 )
+from bot.commands.parse_guard import GuardGoal, UnguardGoal
 from bot.constants import SLASH_COMMAND
 from bot.render import blocks as render
+from bot.render.checkins import cadence_saved_text
 from bot.render.digest import band_emoji, digest_blocks
 from bot.render.figures import sparkline
 from bot.render.goal_detail import goal_detail_blocks
+from bot.render.guardrails import guard_saved_text, unguard_text
+from bot.render.reality import reality_blocks
 from bot.render.text import escape_mrkdwn
 from bot.services import Services
+from jobs.checkins import service as checkin_service
 from jobs.digest.build import goal_escalation
 from jobs.digest.week import week_of_points
-from jobs.engine import Engine
-from jobs.errors import CommandLine, GoalpulseError, NotFoundError
+from jobs.errors import CommandLine, NotFoundError
 from jobs.goals import channel_settings as config_service
+from jobs.goals import guardrails as guard_service
 from jobs.goals import removal as goal_removal
 from jobs.goals import service as goal_service
 from jobs.goals.channel_settings import ConfigChange
 from jobs.goals.checkins import record_checkin
+from jobs.goals.reality import reality_check
 from jobs.goals.service import Actor
 from jobs.metrics.quantities import format_metric_value
+from storage import checkins as checkin_store
 from storage import claims
 from storage import evaluations as evaluation_store
 from storage import goals as goal_store
-from storage.models import GoalStatus, RunClaim
-
-# `/goal digest` posts a channel's digest at most once in this many minutes (preview: any time).
-MANUAL_DIGEST_MINUTES = 60
-MANUAL_DIGEST_KIND = "digest_now"
+from storage import points as point_store
+from storage.models import GoalStatus
 
 # Sends a DM: (user id, text).
 Tell = Callable[[str, str], Awaitable[None]]
@@ -117,13 +123,30 @@ async def _handle(command: Command, call: _Call) -> list[Block]:
 
 @_handle.register
 async def _set_goal(command: SetGoal, call: _Call) -> list[Block]:
+    """Save the goal; the reply ends with the reality check (a warning, never a refusal): the
+    pace the target needs against the metric's best 4 weeks on record."""
     catalog = call.services.catalog
     async with call.scope() as scope:
         goal, created = await goal_service.set_goal(
             **scope, catalog=catalog, actor=call.actor, change=command.change, now=call.now
         )
         metric = goal_service.require_metric(catalog, goal.metric_key)
-        return render.goal_saved_blocks(goal, metric, created=created)
+        history = await point_store.points_since(
+            session=scope["session"],
+            team_id=goal.team_id,
+            metric_keys=[goal.metric_key],
+            since=date.min,
+        )
+        today = call.services.today()
+        check = reality_check(
+            {point.day: point.value for point in history},
+            target=goal.target,
+            due=goal.due_date,
+            today=today,
+            direction=goal.direction,
+        )
+        saved = render.goal_saved_blocks(goal, metric, created=created)
+        return [*saved, *reality_blocks(check, goal, metric, today=today)]
 
 
 @_handle.register
@@ -151,8 +174,16 @@ async def _show_goal(command: ShowGoal, call: _Call) -> list[Block]:
         escalation = await goal_escalation(
             session=session, team_id=team_id, goal_id=goal.id or -1, now=call.now
         )
+        checkins = await checkin_store.recent_checkins(
+            session=session, team_id=team_id, goal_id=goal.id or -1
+        )
         return goal_detail_blocks(
-            goal, call.services.catalog.get(key), history, sparkline(weeks[key]), escalation
+            goal,
+            call.services.catalog.get(key),
+            history,
+            sparkline(weeks[key]),
+            escalation,
+            checkins=checkins,
         )
 
 
@@ -262,7 +293,13 @@ async def _post_digest(command: PostDigest, call: _Call) -> list[Block]:
         config = await config_service.effective_config(**scope, default_timezone=services.timezone)
     run_key = None
     if not command.preview:
-        run_key = await _claim_manual_digest(services, engine, where, config.timezone)
+        run_key = await claim_manual_digest(
+            services,
+            engine,
+            team_id=where.team_id,
+            channel_id=where.channel_id,
+            timezone=config.timezone,
+        )
     try:
         local_date = services.clock().astimezone(ZoneInfo(config.timezone)).date()
         digest = await engine.digest_for(
@@ -299,61 +336,65 @@ async def _post_digest(command: PostDigest, call: _Call) -> list[Block]:
     return render.notice_blocks(":mailbox_with_mail: Posted this channel's digest.")
 
 
+@_handle.register
+async def _guard(command: GuardGoal, call: _Call) -> list[Block]:
+    catalog = call.services.catalog
+    async with call.scope() as scope:
+        done = await guard_service.set_guard(
+            **scope,
+            catalog=catalog,
+            actor=call.actor,
+            metric_key=command.metric_key,
+            guard_metric=command.guard_metric,
+            threshold=command.threshold,
+            now=call.now,
+        )
+    goal = catalog.get(command.metric_key)
+    text = guard_saved_text(
+        goal=goal.title if goal is not None else command.metric_key,
+        guard=done.guard,
+        metric=catalog.get(command.guard_metric),
+        replaced=done.replaced,
+        metric_key=command.metric_key,
+    )
+    return render.notice_blocks(text)
+
+
+@_handle.register
+async def _unguard(command: UnguardGoal, call: _Call) -> list[Block]:
+    async with call.scope() as scope:
+        await guard_service.remove_guard(
+            **scope,
+            actor=call.actor,
+            metric_key=command.metric_key,
+            guard_metric=command.guard_metric,
+            now=call.now,
+        )
+    text = unguard_text(metric_key=command.metric_key, guard_metric=command.guard_metric)
+    return render.notice_blocks(text)
+
+
+@_handle.register
+async def _set_checkins(command: SetCheckins, call: _Call) -> list[Block]:
+    """Store how often the goal's owner is asked; `off` also cancels open check-ins."""
+    async with call.scope() as scope:
+        goal = await goal_service.find_goal(**scope, metric_key=command.metric_key)
+        await checkin_service.set_cadence(
+            session=scope["session"],
+            goal=goal,
+            cadence=command.cadence,
+            actor=call.actor,
+            now=call.now,
+        )
+    metric = call.services.catalog.get(command.metric_key)
+    title = metric.title if metric is not None else command.metric_key
+    text = cadence_saved_text(title, command.cadence, owned=bool(goal.owner_id))
+    return render.notice_blocks(text)
+
+
 # Every command has its handler but help and the goal form, answered before `execute`.
 _UNHANDLED = set(get_args(Command)) - set(_handle.registry) - {ShowHelp, OpenGoalModal}
 assert not _UNHANDLED, f"no handler for {sorted(kind.__name__ for kind in _UNHANDLED)}"
-
-
-def _manual_digest_key(where: Where, window: int) -> str:
-    start = datetime.fromtimestamp(window * MANUAL_DIGEST_MINUTES * 60, UTC)
-    return f"{MANUAL_DIGEST_KIND}:{where.team_id}:{where.channel_id}:{start:%Y-%m-%dT%H:%M}"
-
-
-async def _claim_manual_digest(
-    services: Services, engine: Engine, where: Where, timezone: str
-) -> str:
-    """Claim this window's `/goal digest` for the channel (one per window, in every process),
-    refused while a post from the last MANUAL_DIGEST_MINUTES (this window's or the last's)
-    stands; returns the run key."""
-    now, every = services.clock(), timedelta(minutes=MANUAL_DIGEST_MINUTES)
-    window = int(now.timestamp() // every.total_seconds())
-    run_key, previous_key = _manual_digest_key(where, window), _manual_digest_key(where, window - 1)
-    async with services.database.transaction() as session:
-        previous = await claims.get_claim(session=session, run_key=previous_key)
-        if previous is not None and _stands(previous, now) and previous.claimed_at > now - every:
-            raise _too_soon(previous, timezone)
-        claimed = await claims.claim(
-            session=session,
-            run_key=run_key,
-            kind=MANUAL_DIGEST_KIND,
-            team_id=where.team_id,
-            worker=engine.worker,
-            now=now,
-            lease_until=now + engine.lease,
-        )
-        if not claimed:
-            current = await claims.get_claim(session=session, run_key=run_key)
-            assert current is not None, "a claim that was refused exists"
-            raise _too_soon(current, timezone)
-    return run_key
-
-
-def _stands(claim: RunClaim, now: datetime) -> bool:
-    """Posted, or being posted; a released claim (the post failed) does not count."""
-    return claim.done_at is not None or claim.lease_until > now
-
-
-def _too_soon(claim: RunClaim, timezone: str) -> GoalpulseError:
-    """The refusal of a `/goal digest` within MANUAL_DIGEST_MINUTES of `claim`'s post."""
-    text = render.digest_too_soon_text(
-        posted_at=claim.claimed_at,
-        by=claim.result.get("by"),
-        sending=claim.done_at is None,
-        next_at=claim.claimed_at + timedelta(minutes=MANUAL_DIGEST_MINUTES),
-        timezone=timezone,
-        minutes=MANUAL_DIGEST_MINUTES,
-    )
-    return GoalpulseError(text, example=CommandLine("digest", "preview"))
 
 
 def _saved_text(change: ConfigChange) -> str:

@@ -11,10 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from bot.commands.parse_cadence import parse_cadence
 from bot.commands.parse_config import parse_config
+from bot.commands.parse_guard import GuardGoal, UnguardGoal, guard_reader, unguard_reader
+from bot.commands.plan_words import PLAN_HINT, PlanWords
 from bot.commands.words import due_date, no_more, once, user_mention
 from bot.constants import MAX_COMMAND_LENGTH, SLASH_COMMAND
 from bot.render.text import quoted
+from jobs.checkins.cadence import Cadence
 from jobs.errors import CommandLine, NotFoundError, UsageError
 from jobs.goals.channel_settings import ConfigChange
 from jobs.goals.service import GoalChange, Thresholds, require_metric
@@ -106,6 +110,14 @@ class PostDigest:
 
 
 @dataclass(frozen=True)
+class SetCheckins:
+    """`/goal checkins <metric> <how often>`; a cadence of None (`off`) stops asking."""
+
+    metric_key: str
+    cadence: Cadence | None
+
+
+@dataclass(frozen=True)
 class Configure:
     """`/goal config …`; an empty change shows the current settings."""
 
@@ -125,6 +137,9 @@ Command = (
     | Configure
     | CheckIn
     | PostDigest
+    | SetCheckins
+    | GuardGoal
+    | UnguardGoal
 )
 
 DIRECTIONS = frozenset(direction.value for direction in Direction)
@@ -242,10 +257,13 @@ def _parse_set(args: list[str], catalog: MetricCatalog, today: date) -> SetGoal:
         )
     target = target_for(metric, quantity)
     fields: dict[str, object] = {}
+    plan = PlanWords(metric, target, args[1], today)
     rest = args[2:]
     while rest:
         word = rest.pop(0)
         lowered = word.lower()
+        if plan.read(word, rest, fields):
+            continue
         if lowered in DIRECTIONS:
             if "direction" in fields:
                 raise UsageError(
@@ -263,9 +281,11 @@ def _parse_set(args: list[str], catalog: MetricCatalog, today: date) -> SetGoal:
         else:
             raise UsageError(
                 f"I don't understand {quoted(word)} here. After the target you can add "
-                "`higher`, `lower` or `either`, `by YYYY-MM-DD`, `owner @user`, `lead @user`.",
+                "`higher`, `lower` or `either`, `by YYYY-MM-DD`, `owner @user`, `lead @user`, "
+                f"{PLAN_HINT}.",
                 example=example,
             )
+    plan.check(fields)
     return SetGoal(GoalChange(metric_key=key, target=target, **fields))  # type: ignore[arg-type]
 
 
@@ -330,6 +350,12 @@ def _parse_checkin(args: list[str], catalog: MetricCatalog, today: date) -> Chec
     return CheckIn(metric_key=key, value=reading_for(metric, quantity), note=note)
 
 
+def _parse_checkins(args: list[str], catalog: MetricCatalog, today: date) -> SetCheckins:
+    example = CommandLine("checkins", _first_key(catalog), "weekly", "mon", "10:00")
+    key = _metric_key(args[0] if args else None, catalog, example)
+    return SetCheckins(key, parse_cadence(args[1:], metric_key=key, today=today))
+
+
 def _first_key(catalog: MetricCatalog) -> str:
     return catalog.keys[0] if catalog.keys else "dau"
 
@@ -339,11 +365,14 @@ _READERS: dict[str, _Reader] = {
     "list": _list,
     "show": _about_one_metric("show", ShowGoal),
     "checkin": _parse_checkin,
+    "checkins": _parse_checkins,
     "thresholds": _parse_thresholds,
     "pause": _about_one_metric("pause", PauseGoal),
     "resume": _about_one_metric("resume", ResumeGoal),
     "remove": _about_one_metric("remove", RemoveGoal),
     "digest": _digest,
+    "guard": guard_reader(_metric_key),
+    "unguard": unguard_reader(_metric_key),
     "config": _config,
     "help": _help,
 }

@@ -75,13 +75,26 @@ def help_blocks(catalog: MetricCatalog) -> list[Block]:
             "set <metric> <target> [higher|lower|either] [by YYYY-MM-DD] [owner @u] [lead @u]",
             "create or update this channel's goal on a metric",
         ),
+        (
+            "set <metric> <target> by YYYY-MM-DD from <value> [on YYYY-MM-DD] "
+            "[pace front-loaded] [milestone YYYY-MM-DD <value>] [stretch <value>]",
+            "a plan: the bands follow it from the start value to the target",
+        ),
         ("set", "open a form to create a goal"),
         ("list", "this channel's goals, with their current band"),
         ("show <metric>", "one goal in detail, with its last 14 evaluations"),
         ("checkin <metric> <value> [note]", "record today's value of a manual metric"),
+        (
+            "checkins <metric> daily HH:MM | weekly <day> HH:MM | every N weeks <day> HH:MM | off",
+            "ask the goal's owner to check in on a schedule, in their own time zone",
+        ),
         ("digest [preview]", "post this channel's digest now (or show it only to you)"),
         ("thresholds <metric> <yellow%> <orange%> <red%>", "this goal's alert bands"),
         ("pause | resume | remove <metric>", "stop, restart or remove a goal (asks first)"),
+        (
+            "guard <metric> with <metric> [10%] | unguard <metric> <metric>",
+            "a metric that must not get worse while the goal is pursued",
+        ),
         (
             "config [ceo @u] [lead @u] [digest HH:MM] [tz Area/City]",
             "channel and workspace settings",
@@ -172,8 +185,15 @@ def goal_saved_blocks(goal: Goal, metric: Metric, *, created: bool) -> list[Bloc
     verb = "Created" if created else "Updated"
     target = format_metric_value(metric, goal.target)
     extras = []
+    if goal.stretch is not None:
+        extras.append(f"stretch {format_metric_value(metric, goal.stretch)}")
     if goal.due_date:
         extras.append(f"by {goal.due_date.isoformat()}")
+    if goal.start_value is not None and goal.start_date is not None:
+        start = format_metric_value(metric, goal.start_value)
+        count = len(goal.milestones)
+        how = f"{count} milestone{'s' if count != 1 else ''}" if count else goal.pace or "linear"
+        extras.append(f"from {start} on {goal.start_date.isoformat()} ({how})")
     extras.append(f"owner {mention(goal.owner_id)}")
     if goal.lead_id:
         extras.append(f"lead {mention(goal.lead_id)}")

@@ -20,7 +20,9 @@ from slack_sdk.models.blocks import Block, HeaderBlock
 from bot.render.block_kit import MAX_BLOCKS, context_block, section_block
 from bot.render.dashboard import benchmark_note, health_text
 from bot.render.figures import goal_title, line_value, signed_percent, sparkline
+from bot.render.goal_notes import goal_notes, short_goal_notes
 from bot.render.lines import escaped_line
+from bot.render.plan import plan_notes
 from bot.render.text import escape_mrkdwn, mention
 from bot.render.tiers import tier_text
 from bot.render.times import time_left
@@ -97,11 +99,12 @@ def full_line(line: GoalLine) -> str:
     first += reading_parts(line)
     if spark := sparkline(line.sparkline):
         first.append(spark)
-    second = [*_notes(line, state)]
+    second = [*plan_notes(line), *_notes(line, state)]
     if line.source_error:
         second.append(f"source failing: {_error(line.source_error)}")
     if owner := _owner(line):
         second.append(f"owner {owner}")
+    second += goal_notes(line)
     text = " · ".join(first)
     if second:
         text += f"\n{' · '.join(second)}"
@@ -155,6 +158,7 @@ def _compact_line(line: GoalLine) -> str:
         parts.append("source failing")
     if owner := _owner(line):
         parts.append(owner)
+    parts += short_goal_notes(line)
     if line.escalation is not None:
         parts.append(_escalation_tag(line.escalation))
     return f"{EMOJI[state]} `{escape_mrkdwn(line.metric_key)}` {' · '.join(parts)}"
@@ -246,7 +250,8 @@ def reading_parts(line: GoalLine) -> list[str]:
         since = f"no data since {short_day(line.value_day)}" if line.value_day else "no data yet"
         return [since, f"target {target}"]
     parts = [f"{line_value(line, line.value)} vs {target}"]
-    if line.deviation is not None and math.isfinite(line.deviation):
+    # With a plan the deviation is from the plan's value for the day: plan_notes says it.
+    if line.plan is None and line.deviation is not None and math.isfinite(line.deviation):
         parts.append(signed_percent(line.deviation))
     if line.benchmark is not None and line.benchmark.gap is not None:
         parts.append(benchmark_note(line.benchmark, line_value(line, line.benchmark.benchmark)))

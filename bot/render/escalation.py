@@ -42,9 +42,12 @@ from bot.render.alert_parts import (
 )
 from bot.render.block_kit import context_block, section_block
 from bot.render.blocks import DIRECTION_WORDS
+from bot.render.checkin_summary import checkin_summary
+from bot.render.checkins import checkin_answered, checkin_prompt
 from bot.render.dashboard import benchmark_note
 from bot.render.digest import band_emoji, short_day
 from bot.render.figures import goal_title, line_value, signed_percent, sparkline
+from bot.render.guardrails import guardrail_breached
 from bot.render.lines import escaped_line
 from bot.render.problems import delivery_problem
 from bot.render.remediation import checklist, remediation_parent
@@ -57,10 +60,13 @@ from jobs.escalation.remediation import DURATION
 from jobs.messages import (
     Acknowledged,
     BandChanged,
+    CheckinAnswered,
+    CheckinPrompt,
     ChecklistView,
     CloseOut,
     DeliveryProblem,
     EscalationDm,
+    GuardrailBreached,
     HeatmapUnavailable,
     LeadAlerted,
     MissingRecipient,
@@ -71,6 +77,7 @@ from jobs.messages import (
     SelfCheckNotice,
     Snoozed,
     SourceNotice,
+    WeeklyCheckinSummary,
 )
 
 
@@ -91,6 +98,10 @@ _render.register(ChecklistView, checklist)
 _render.register(SourceNotice, source_notice)
 _render.register(DeliveryProblem, delivery_problem)
 _render.register(SelfCheckNotice, self_check_notice)
+_render.register(CheckinPrompt, checkin_prompt)
+_render.register(CheckinAnswered, checkin_answered)
+_render.register(GuardrailBreached, guardrail_breached)
+_render.register(WeeklyCheckinSummary, checkin_summary)
 
 
 # --- DMs ----------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ EMOJI: Mapping[str, str] = {
     "rotating_light": "🚨",
     "point_right": "👉",
     "clipboard": "📋",
+    "shield": "🛡️",
 }
 CHECKED, UNCHECKED = "☑", "☐"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import date
 from typing import Any
@@ -19,10 +20,17 @@ from slack_sdk.models.views import View
 from bot import constants as ids
 from bot.errors import ModalInputError
 from bot.render.text import error_text, unescape_slack
-from jobs.errors import GoalpulseError
+from jobs.errors import GoalpulseError, UsageError
+from jobs.goals.goal_plan import PlanFields, stretch_problem
 from jobs.goals.service import GoalChange, require_metric
-from jobs.metrics.catalog import MetricCatalog
-from jobs.metrics.quantities import example_target, parse_quantity, target_for
+from jobs.metrics.catalog import Metric, MetricCatalog
+from jobs.metrics.quantities import (
+    example_target,
+    format_metric_value,
+    parse_quantity,
+    reading_for,
+    target_for,
+)
 from storage.models import Direction
 
 MAX_OPTIONS = 100
@@ -73,6 +81,18 @@ def goal_modal(*, catalog: MetricCatalog, channel_id: str, user_id: str) -> View
                 optional=True,
                 element=DatePickerElement(action_id=ids.GOAL_MODAL_DUE_ACTION),
             ),
+            _number_input(
+                ids.GOAL_MODAL_STRETCH_BLOCK,
+                ids.GOAL_MODAL_STRETCH_ACTION,
+                label="Stretch target",
+                hint="Beyond the target, shown as progress; the bands judge the target",
+            ),
+            _number_input(
+                ids.GOAL_MODAL_START_BLOCK,
+                ids.GOAL_MODAL_START_ACTION,
+                label="Start value",
+                hint="Where the metric is today: with a due date, bands follow the plan from it",
+            ),
             InputBlock(
                 block_id=ids.GOAL_MODAL_OWNER_BLOCK,
                 label="Owner",
@@ -120,9 +140,7 @@ def read_submission(
             try:
                 target = target_for(metric, quantity)
             except GoalpulseError as exc:
-                # Modal errors are plain text: no code spans, no mrkdwn escapes.
-                shown = error_text(exc).replace("`", "")
-                errors[ids.GOAL_MODAL_TARGET_BLOCK] = unescape_slack(shown)
+                errors[ids.GOAL_MODAL_TARGET_BLOCK] = _plain(exc)
     direction_value = (
         field(ids.GOAL_MODAL_DIRECTION_BLOCK, ids.GOAL_MODAL_DIRECTION_ACTION).get(
             "selected_option"
@@ -135,6 +153,18 @@ def read_submission(
         errors[ids.GOAL_MODAL_DUE_BLOCK] = "The due date is in the past."
     owner = field(ids.GOAL_MODAL_OWNER_BLOCK, ids.GOAL_MODAL_OWNER_ACTION).get("selected_user")
     lead = field(ids.GOAL_MODAL_LEAD_BLOCK, ids.GOAL_MODAL_LEAD_ACTION).get("selected_user")
+    plan: dict[str, Any] = {}
+    if not errors:
+        raw = {
+            block: field(block, action).get("value") or ""
+            for block, action in (
+                (ids.GOAL_MODAL_STRETCH_BLOCK, ids.GOAL_MODAL_STRETCH_ACTION),
+                (ids.GOAL_MODAL_START_BLOCK, ids.GOAL_MODAL_START_ACTION),
+            )
+        }
+        metric = require_metric(catalog, metric_key)
+        direction = direction_value or metric.direction
+        plan = _plan(raw, metric, target, direction, due, today, errors)
     if errors:
         raise ModalInputError(errors)
     channel_id = json.loads(view.get("private_metadata") or "{}").get("channel_id", "")
@@ -145,5 +175,59 @@ def read_submission(
         due_date=due,
         owner_id=owner,
         lead_id=lead,
+        **plan,
     )
     return channel_id, change
+
+
+def _number_input(block_id: str, action_id: str, *, label: str, hint: str) -> InputBlock:
+    """An optional one-line number field."""
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        optional=True,
+        hint=hint,
+        element=PlainTextInputElement(action_id=action_id, max_length=20),
+    )
+
+
+def _plan(
+    raw: dict[str, str],
+    metric: Metric,
+    target: float,
+    direction: str,
+    due: date | None,
+    today: date,
+    errors: dict[str, str],
+) -> dict[str, Any]:
+    """The stretch and start (from today, towards the due date) typed into the form, as
+    GoalChange fields; a bad one's error is added to `errors`."""
+    read: dict[str, Any] = {}
+    for block, name, read_number in (
+        (ids.GOAL_MODAL_STRETCH_BLOCK, "stretch", target_for),
+        (ids.GOAL_MODAL_START_BLOCK, "start_value", reading_for),
+    ):
+        if not raw[block].strip():
+            continue
+        quantity = parse_quantity(raw[block])
+        if quantity is None:
+            errors[block] = f"Not a number. Try {example_target(metric)} (also 150000, 1.2M, 30%)."
+            continue
+        try:
+            read[name] = read_number(metric, quantity)
+        except GoalpulseError as exc:
+            errors[block] = _plain(exc)
+    if "start_value" in read:
+        read["start_date"] = today
+        if due is None or due <= today:
+            errors[ids.GOAL_MODAL_START_BLOCK] = "Pick a due date after today: the plan runs to it."
+    fields = PlanFields(target=target, direction=direction, due=None, stretch=read.get("stretch"))
+    problem = stretch_problem(fields, shown=functools.partial(format_metric_value, metric))
+    if problem is not None and ids.GOAL_MODAL_STRETCH_BLOCK not in errors:
+        errors[ids.GOAL_MODAL_STRETCH_BLOCK] = _plain(UsageError(*problem))
+    return read
+
+
+def _plain(exc: GoalpulseError) -> str:
+    """An error as a form shows it: plain text, no code spans, no mrkdwn escapes."""
+    return unescape_slack(error_text(exc).replace("`", ""))

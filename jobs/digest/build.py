@@ -11,10 +11,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jobs.digest.dashboard import benchmark_gap, channel_health, dashboard_keys
 from jobs.digest.model import ChannelDigest, EscalationStatus, GoalLine
+from jobs.digest.owner_notes import with_owner_notes
 from jobs.digest.tiers import tier_line
 from jobs.digest.week import Week, week_ending
 from jobs.evaluation.classify import EvaluationPolicy
 from jobs.goals.channel_settings import DEFAULT_DIGEST_TIME
+from jobs.goals.goal_plan import goal_plan_status
 from jobs.metrics.catalog import MetricCatalog
 from jobs.metrics.sources.errors import failure_kind
 from storage import escalation as escalation_store
@@ -176,6 +178,9 @@ async def build_digest(
         )
         for goal in goals
     )
+    lines = await with_owner_notes(
+        session=session, team_id=team_id, goals=goals, lines=lines, day=day
+    )
     health = channel_health(
         catalog, metric_keys, history, day=day, staleness_days=policy.staleness_days
     )
@@ -229,6 +234,9 @@ def goal_line(
         source_error=failure_kind(source_error) if source_error else None,
         escalation=escalation,
         benchmark=benchmark_gap(metric.benchmark if metric else None, value),
+        plan=goal_plan_status(goal, day=evaluation.day, value=value) if evaluation else None,
+        stretch=goal.stretch,
+        due_date=goal.due_date,
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from jobs.goals.plan import PlanStatus
+
 
 @dataclass(frozen=True)
 class EscalationStatus:
@@ -26,6 +28,15 @@ class BenchmarkGap:
     benchmark: float  # in the metric's unit, as its values
     gap: float | None  # value ÷ benchmark − 1 (−0.17 is 17% under); None without a value
     breached: bool  # further off than the benchmark's warning allows: the band was raised
+
+
+@dataclass(frozen=True)
+class GuardStatus:
+    """A metric guarding the goal (jobs/evaluation/guardrails.py), beside it in the digest."""
+
+    metric_key: str
+    change: float | None  # its signed change since the guard was set; None: nothing to compare
+    breached: bool  # worse than the guard's threshold allows
 
 
 @dataclass(frozen=True)
@@ -54,6 +65,16 @@ class GoalLine:
     source_error: str | None = None
     escalation: EscalationStatus | None = None
     benchmark: BenchmarkGap | None = None
+    # The goal's plan (jobs/goals/goal_plan.py) as of the evaluated day; None without one.
+    plan: PlanStatus | None = None
+    stretch: float | None = None  # beyond `target` (the floor), shown as progress
+    due_date: date | None = None
+    # The owner's latest check-in within a week: its confidence (on_track, at_risk, off_track),
+    # or missed; `raised_by_owner` when an off-track answer alone lifted a green goal to yellow.
+    confidence: str | None = None
+    checkin_missed: bool = False
+    raised_by_owner: bool = False
+    guards: tuple[GuardStatus, ...] = ()
 
 
 @dataclass(frozen=True)

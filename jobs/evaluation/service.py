@@ -6,7 +6,9 @@ points arrive joined to their goals, in partitions turned straight into numpy ar
 are stored by one statement executed for many rows.
 
 Given the catalog, each goal carries its metric's benchmark (metrics.yml `benchmark:`), which
-raises the band of a goal whose value breaches it (jobs/evaluation/classify.py).
+raises the band of a goal whose value breaches it (jobs/evaluation/classify.py). A goal with a
+plan (jobs/goals/goal_plan.py) is judged against the plan's value for the day, which its stored
+evaluation keeps as `target`.
 """
 
 from __future__ import annotations
@@ -20,17 +22,25 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from sqlalchemy import Row
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jobs.customers.datasets import Benchmark
 from jobs.evaluation.benchmarks import BENCHMARK_COLUMNS
 from jobs.evaluation.classify import EvaluationPolicy, classify
+from jobs.evaluation.confidence import CONFIDENCE_COLUMN
+from jobs.evaluation.guards_flow import check_guardrails
+from jobs.goals.goal_plan import plan_of
 from jobs.metrics.catalog import MetricCatalog
+from storage import checkins as checkin_store
 from storage import evaluations as evaluation_store
+from storage import goals as goal_store
 from storage import points as point_store
 from storage.db import Database
-from storage.models import RESULT_FIELDS, Evaluation
+from storage.models import RESULT_FIELDS, Evaluation, Goal
 
 HISTORY_DAYS = 35  # enough for the 30-day volatility and 14-day forecast windows
+# An owner's check-in raises a goal's band (jobs/evaluation/confidence.py) for this many days.
+CONFIDENCE_DAYS = 7
 _GOAL_COLUMNS = [
     "goal_id",
     "team_id",
@@ -51,6 +61,7 @@ _CLASSIFIED = [
     "red",
     "previous_band",
     *BENCHMARK_COLUMNS,
+    CONFIDENCE_COLUMN,
 ]
 _EPOCH = date(1970, 1, 1).toordinal()
 # One partition of points: goal ids, day ordinals, values.
@@ -82,12 +93,16 @@ async def evaluate(
         goals = await evaluation_store.goals_to_evaluate(session=session, before=day, **narrowed)
         if not goals:
             return []
+        confidences = await _owner_confidences(session, goals, day)
+        planned = await goal_store.planned_goals(session=session, **narrowed)
         parts: list[_PointArrays] = []
         async for partition in point_store.goal_points(
             session=session, since=day - timedelta(days=HISTORY_DAYS), until=day, **narrowed
         ):
             parts.append(_arrays(partition))
     goal_frame = _with_benchmarks(pd.DataFrame(goals, columns=_GOAL_COLUMNS), catalog)
+    goal_frame[CONFIDENCE_COLUMN] = goal_frame["goal_id"].map(confidences)  # NaN: none
+    goal_frame["target"] = _plan_targets(goal_frame, planned, day)
     point_frame = _point_frame(parts)
     del parts
     results = await asyncio.to_thread(
@@ -97,7 +112,44 @@ async def evaluate(
     rows = _rows(results, goal_frame["team_id"].tolist(), day=day, now=now)
     async with database.transaction() as session:
         await evaluation_store.upsert_evaluations(session=session, rows=rows)
+    await check_guardrails(database=database, rows=rows, day=day, now=now)
     return rows
+
+
+async def _owner_confidences(
+    session: AsyncSession, goals: Sequence[Sequence[Any]], day: date
+) -> dict[int, str]:
+    """Each goal's owner's latest confidence from a check-in in the last CONFIDENCE_DAYS, by
+    goal id; a goal without one is left out (classify then leaves its band alone)."""
+    by_team: dict[str, list[int]] = {}
+    for goal in goals:
+        by_team.setdefault(goal[1], []).append(goal[0])
+    found: dict[int, str] = {}
+    for team_id, goal_ids in by_team.items():
+        found |= await checkin_store.latest_confidences(
+            session=session,
+            team_id=team_id,
+            goal_ids=goal_ids,
+            since=day - timedelta(days=CONFIDENCE_DAYS),
+        )
+    return found
+
+
+def _plan_targets(goals: pd.DataFrame, planned: Sequence[Goal], day: date) -> pd.Series[Any]:
+    """The target each goal is judged against on `day`: its plan's value for the day when it
+    has a plan (jobs/goals/goal_plan.py), else its target.
+
+    A plan's value of 0 (one starting from 0, on its first day) cannot measure a relative
+    deviation, so that day the goal's own target is used.
+    """
+    expected = {
+        goal.id: value
+        for goal in planned
+        if (plan := plan_of(goal)) is not None and (value := plan.expected(day)) != 0
+    }
+    if not expected:
+        return goals["target"]
+    return goals["goal_id"].map(expected).fillna(goals["target"]).astype(float)
 
 
 def benchmark_columns(benchmark: Benchmark | None) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from jobs.checkins.transitions import cancel_open
 from jobs.errors import Channel, Code, CommandLine, ConflictError, NotFoundError, Part, Person
 from jobs.goals.service import (
     ATTEMPTS,
@@ -100,6 +101,8 @@ async def _remove(
     await require_editor(goal, actor)
     before = snapshot(goal)
     closed = await _close_escalations(session, goal, actor, now)
+    if cancelled := await cancel_open(session=session, team_id=team_id, goal_id=goal.id, now=now):
+        closed["cancelled_checkins"] = cancelled
     goal.status = GoalStatus.REMOVED.value
     goal.removed_at, goal.removed_by, goal.updated_at = now, actor.user_id, now
     await goal_store.save_goal(session=session, goal=goal)

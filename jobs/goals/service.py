@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from jobs.checkins.transitions import cancel_open
 from jobs.errors import (
     Code,
     CommandLine,
@@ -26,6 +27,8 @@ from jobs.errors import (
     UsageError,
     joined,
 )
+from jobs.goals.goal_plan import apply_plan
+from jobs.goals.plan import Milestone
 from jobs.metrics.catalog import Metric, MetricCatalog
 from jobs.metrics.quantities import format_metric_value
 from storage import audit, outbox, workspace
@@ -71,6 +74,13 @@ class GoalChange:
     due_date: date | None = None
     owner_id: str | None = None
     lead_id: str | None = None
+    # The plan (jobs/goals/goal_plan.py): where the metric starts, at what pace or through
+    # which milestones it should reach the target by the due date, and a stretch beyond it.
+    start_value: float | None = None
+    start_date: date | None = None
+    pace: str | None = None
+    milestones: tuple[Milestone, ...] | None = None
+    stretch: float | None = None
 
 
 @dataclass(frozen=True)
@@ -173,6 +183,7 @@ async def set_goal(
         goal.owner_id = change.owner_id
     if change.lead_id is not None:
         goal.lead_id = change.lead_id
+    apply_plan(goal, change, metric=metric, today=now.date())
     goal.updated_at = now
     await goal_store.save_goal(session=session, goal=goal)
     extra = {"restored": True} if stored is not None and created else {}
@@ -220,6 +231,8 @@ async def set_status(
     goal.updated_at = now
     if status is GoalStatus.PAUSED:
         goal.paused_at = now  # its queued messages wait (storage/outbox.due skips them)
+        if goal.id is not None:  # nobody is asked to check in on a paused goal
+            await cancel_open(session=session, team_id=goal.team_id, goal_id=goal.id, now=now)
     elif goal.paused_at is not None and goal.id is not None:
         # Time stood still for it: the remediation's deadline and the queue move on as much.
         paused_for = now - goal.paused_at

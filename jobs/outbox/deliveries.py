@@ -25,6 +25,7 @@ from jobs.escalation.remediation import (
     fire,
 )
 from jobs.evaluation.classify import EvaluationPolicy
+from jobs.evaluation.guards_flow import GUARD_ALERT
 from jobs.messages import (
     Acknowledged,
     BandChanged,
@@ -36,7 +37,9 @@ from jobs.messages import (
     Reminder,
     Snoozed,
 )
+from jobs.outbox.checkin_dms import CheckinDms
 from jobs.outbox.escalation_dms import EscalationDms
+from jobs.outbox.guard_alerts import GuardAlerts
 from jobs.outbox.heatmap import DatasetPlace, RemediationHeatmaps, datasets_beside
 from jobs.outbox.outcomes import Apply, Done, Later, Outcome, Skip
 from storage import escalation as escalation_store
@@ -54,18 +57,27 @@ class Deliveries:
     datasets: DatasetPlace | None = None
     dms: EscalationDms = field(init=False)
     heatmaps: RemediationHeatmaps = field(init=False)
+    checkins: CheckinDms = field(init=False)
+    guard_alerts: GuardAlerts = field(init=False)
 
     def __post_init__(self) -> None:
         self.dms = EscalationDms(context=self.context, timing=self.timing)
+        self.checkins = CheckinDms(context=self.context)
         place = self.datasets or datasets_beside(self.context.catalog)
         self.heatmaps = RemediationHeatmaps(context=self.context, timing=self.timing, place=place)
+        self.guard_alerts = GuardAlerts(context=self.context)
 
     async def handle(self, message: OutboxMessage) -> Outcome:
         """Send one claimed message (or say why not yet, or not at all)."""
         subject = await load_subject(self.context, self.policy, message)
         if subject is None:
             return Skip("the goal was removed")
-        direct = {"dm": self.dms.send, "dm_update": self.dms.redraw}.get(message.kind)
+        direct = {
+            "dm": self.dms.send,
+            "dm_update": self.dms.redraw,
+            **self.checkins.handlers,
+            GUARD_ALERT: self.guard_alerts.send,
+        }.get(message.kind)
         if direct is not None:
             return await direct(message, subject)
         rem = subject.remediation

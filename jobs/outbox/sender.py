@@ -25,6 +25,8 @@ from jobs.evaluation.classify import EvaluationPolicy
 from jobs.messenger import DeliveryError, TransientDeliveryError
 from jobs.metrics.source_notices import KINDS as SOURCE_NOTICE_KINDS
 from jobs.metrics.source_notices import SourceNotices
+from jobs.outbox.checkin_summaries import KINDS as SUMMARY_KINDS
+from jobs.outbox.checkin_summaries import CheckinSummaries
 from jobs.outbox.deliveries import Deliveries
 from jobs.outbox.heatmap import DatasetPlace
 from jobs.outbox.outcomes import Done, Later, Outcome, Skip
@@ -68,9 +70,11 @@ class OutboxSender:
     source_notices: SourceNotices = field(init=False)
     problems: DeliveryProblems = field(init=False)
     self_check: SelfCheck = field(init=False)
+    summaries: CheckinSummaries = field(init=False)
 
     def __post_init__(self) -> None:
         self.self_check = SelfCheck(context=self.context)
+        self.summaries = CheckinSummaries(context=self.context)
         self.problems = DeliveryProblems(context=self.context)
         self.deliveries = Deliveries(
             context=self.context, policy=self.policy, timing=self.timing, datasets=self.datasets
@@ -156,6 +160,8 @@ class OutboxSender:
             return await self.problems.handle(message)
         if message.kind in SELF_CHECK_KINDS:
             return await self.self_check.handle(message)
+        if message.kind in SUMMARY_KINDS:  # about a channel, not a goal
+            return await self.summaries.handle(message)
         return await self.deliveries.handle(message)
 
     async def _record(

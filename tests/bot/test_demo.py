@@ -1,5 +1,6 @@
 """`goalpulse demo`: goals set through `/goal`, then pull → evaluate → digest on sample data,
-then the escalation life of one slipping goal as the demo's clock moves on."""
+then the escalation life of one slipping goal as the demo's clock moves on, then a week of one
+owner's daily check-ins and the weekly summary."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +31,12 @@ from bot.demo import (
     run_step,
     script,
 )
+from bot.demo_checkins import CHECKIN_GOAL, shown
 from bot.demo_messenger import SettableClock, TerminalMessenger
 from bot.services import Services, utc_now
 from jobs.context import EngineContext
 from jobs.engine import Engine
-from jobs.messages import Recovered
+from jobs.messages import CheckinAnswered, CheckinPrompt, Outgoing, Recovered, WeeklyCheckinSummary
 from jobs.metrics.catalog import load_catalog
 from jobs.metrics.sources import SourceFetcher
 from storage import goals as goal_store
@@ -43,6 +45,7 @@ from tests.bot.test_render_escalation import GOAL
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 STORY_HEADING = f"── Escalation: {STORY_GOAL} slips"
+CHECKINS_HEADING = f"── Check-ins: @li reports on {CHECKIN_GOAL} every morning"
 SHORTCODE = re.compile(r":[a-z_+-][a-z0-9_+-]*:")
 
 
@@ -70,12 +73,15 @@ def digest_entry(output: str, channel: str, key: str) -> str:
     return " ".join(entry)
 
 
-def story_messages(output: str) -> list[tuple[str, str]]:
-    """The escalation story's messages in order: (where it went, its text joined by newlines)."""
+def story_messages(output: str, heading: str = STORY_HEADING) -> list[tuple[str, str]]:
+    """The messages of the chapter under `heading` (the escalation story's by default) in
+    order: (where it went, its text joined by newlines)."""
     lines = output.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith(STORY_HEADING))
+    start = next(i for i, line in enumerate(lines) if line.startswith(heading))
     found: list[tuple[str, list[str]]] = []
-    for line in lines[start:]:
+    for line in lines[start + 1 :]:
+        if line.startswith("── "):  # the next chapter
+            break
         if line.startswith("  ── ") and line.endswith(" ──"):
             found.append((line.strip(" ─"), []))
         elif found and line.startswith(GUTTER.rstrip()):
@@ -399,3 +405,114 @@ async def test_terminal_messenger_where_and_ids() -> None:
     clock.advance(timedelta(hours=1))
     with pytest.raises(ValueError, match="forward"):
         clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+
+
+def test_check_in_week_prompts_reminds_and_redraws(output: str) -> None:
+    """Five morning prompts with a Check in button, one reminder on the unanswered day, and
+    each answer redrawn in the DM, in the order the week was told."""
+    assert "@li in #growth ▸ /goal checkins gmv daily 09:30" in output
+    messages = story_messages(output, CHECKINS_HEADING)
+    check_ins = ("📝 Time to check in on", "⏰ Reminder: time to check in on", "✅ Checked in on")
+    for where, body in messages:  # @li's other goals' DMs are not printed, only these
+        if where.startswith("DM to "):
+            assert where.startswith("DM to @li")
+            assert body.startswith(tuple(f"{kind} Gross merchandise value" for kind in check_ins))
+        else:
+            assert where.startswith(("#growth · digest", "#growth · in the thread of"))
+    prompts = [
+        i
+        for i, (_, body) in enumerate(messages)
+        if "📝 Time to check in on Gross merchandise value" in body
+    ]
+    assert len(prompts) == 5
+    assert all(
+        messages[i][1].endswith("You are asked every day at 09:30, in your own time zone.")
+        for i in prompts
+    )
+    assert all("[ Check in ]" in messages[i][1] for i in prompts)
+    [reminder] = [
+        i for i, (_, body) in enumerate(messages) if "⏰ Reminder: time to check in" in body
+    ]
+    assert prompts[3] < reminder < prompts[4]  # Thursday's, before Friday's prompt
+    redrawn = [body for where, body in messages if where == "DM to @li · edited in place"]
+    confidences = [
+        found[0] for body in redrawn if (found := re.search(r"On track|At risk|Off track", body))
+    ]
+    assert confidences == ["On track", "On track", "At risk", "Off track"]
+    assert not any("[ Check in ]" in body for body in redrawn)
+    assert "What moved it\nLaunched the referral banner" in redrawn[0]
+
+
+def test_missed_day_and_off_track_raise_reach_the_digest(output: str) -> None:
+    """Thursday's check-in is recorded missed the next morning; the week's first digest shows the
+    owner on track, next Monday's the off-track answer raising the green goal to yellow."""
+    chapter = output[output.index(CHECKINS_HEADING) :]
+    assert re.search(
+        r"Thursday's check-in has gone 24 hours unanswered: it is\s+recorded missed", chapter
+    )
+    messages = story_messages(output, CHECKINS_HEADING)
+    digests = [body for where, body in messages if where.startswith("#growth · digest")]
+    assert len(digests) == 2
+    first_gmv, next_gmv = (_goal_entry(body, CHECKIN_GOAL) for body in digests)
+    assert first_gmv.startswith("🟢 Gross merchandise value")
+    assert "Owner: on track" in first_gmv
+    assert next_gmv.startswith("🟡 Gross merchandise value")
+    assert "+0.4%" in next_gmv  # its numbers are still on target
+    assert "Owner: off track — raised to yellow" in next_gmv
+
+
+def test_weekly_summary_goes_in_the_thread_of_the_weeks_first_digest(output: str) -> None:
+    """After next Monday's digest, the week's summary: each answer with its confidence, the notes
+    quoted under the owner's name, the missed Thursday, in the first digest's thread."""
+    messages = story_messages(output, CHECKINS_HEADING)
+    first_digest = next(where for where, _ in messages if where.startswith("#growth · digest"))
+    [(where, summary)] = [(w, body) for w, body in messages if "Check-ins for week" in body]
+    assert where == f"#growth · in the thread of {first_digest.rsplit(' ', 1)[-1]}"
+    assert summary.startswith("📋 Check-ins for week")
+    assert "Gross merchandise value `gmv`" in summary
+    assert "🟡 at risk (was on track)" in summary
+    assert "🔴 off track (was at risk)" in summary
+    assert "What moved it (@li): “Launched the referral banner”" in summary
+    assert "Blockers (@li): “Waiting on legal review of the coupon copy”" in summary
+    assert re.search(r"Missed: @li \(Thu \d+ \w+\)", summary)
+    assert summary.endswith("4 answered · 1 missed")
+    assert messages.index((where, summary)) == len(messages) - 1  # after the digest
+
+
+def _goal_entry(digest: str, key: str) -> str:
+    """A goal's entry in a printed digest: its line and the notes under it, joined."""
+    lines = digest.splitlines()
+    start = next(i for i, line in enumerate(lines) if f"`{key}`" in line)
+    entry = []
+    for line in lines[start:]:
+        if not line:
+            break
+        entry.append(line)
+    return " ".join(entry)
+
+
+PROMPT = CheckinPrompt(replace(GOAL, metric_key=CHECKIN_GOAL), 1, "every day at 09:30", None)
+
+
+@pytest.mark.parametrize(
+    ("message", "printed"),
+    [
+        pytest.param(PROMPT, True, id="prompt"),
+        pytest.param(replace(PROMPT, reminder=True), True, id="reminder"),
+        pytest.param(
+            CheckinAnswered(PROMPT.goal, 1, "on_track", None, None, None, datetime.now(UTC)),
+            True,
+            id="answered",
+        ),
+        pytest.param(
+            WeeklyCheckinSummary("C0GROWTH", "2026-W50", date(2026, 12, 7), date(2026, 12, 13), ()),
+            True,
+            id="summary",
+        ),
+        pytest.param(replace(PROMPT, goal=GOAL), False, id="another-goals-prompt"),
+        pytest.param(Recovered(PROMPT.goal), False, id="the-goals-escalation"),
+    ],
+)
+def test_check_in_chapter_prints_only_its_goals_check_ins(message: Outgoing, printed: bool) -> None:
+    """The chapter's messages are the followed goal's check-in DMs and the weekly summary."""
+    assert shown(message) is printed

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.commands.handlers import MANUAL_DIGEST_MINUTES
+from bot.commands.manual_digest import MANUAL_DIGEST_MINUTES
 from bot.settings import Settings
 from tests.conftest import SIGNING_SECRET
 from tests.support.clock import SettableClock

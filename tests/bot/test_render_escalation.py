@@ -47,8 +47,11 @@ from jobs.messages import (
     SelfCheckNotice,
     Snoozed,
     SourceNotice,
+    WeeklyCheckinSummary,
 )
+from tests.bot.test_render_checkins import CHECKIN_CASES, CHECKIN_IDS
 from tests.bot.test_render_digest import BASE
+from tests.bot.test_render_guardrails import BREACH, goal_week, week
 from tests.support.fake_slack import block_errors, message_error
 
 # Friday 28 November 2025, 09:30 in Berlin (CET, UTC+1).
@@ -191,6 +194,9 @@ EVERY_MESSAGE: list[Outgoing] = [
         title=GOAL.title,
         error="dau: dau.csv: file not found",
     ),
+    BREACH,
+    week(goal_week()),
+    *CHECKIN_CASES,
 ]
 IDS = [
     "dm-opened",
@@ -220,6 +226,9 @@ IDS = [
     "problem-transient",
     "self-check-outbox",
     "self-check-source",
+    "guardrail-breached",
+    "weekly-checkin-summary",
+    *CHECKIN_IDS,
 ]
 
 
@@ -417,6 +426,8 @@ def hostile(message: Outgoing) -> Outgoing:
         return replace(message, title=HOSTILE)
     if isinstance(message, DeliveryProblem | HeatmapUnavailable):
         return replace(message, reason=HOSTILE)
+    if isinstance(message, WeeklyCheckinSummary):
+        return replace(message, goals=tuple(replace(g, title=HOSTILE) for g in message.goals))
     return replace(message, goal=replace(message.goal, title=HOSTILE))
 
 

@@ -57,7 +57,7 @@ TURNED_RED = [
 async def world(bot_settings: Settings, fake_slack: FakeSlack) -> AsyncIterator[World]:
     """Two bots on one database and clock, a goal of 500 on target for ten days, lead and CEO
     set."""
-    world = World(bot_settings, fake_slack, SettableClock(START), SIGNING_SECRET)
+    world = World(bot_settings, fake_slack, SettableClock(START), SIGNING_SECRET, pacing=None)
     await world.start(2)
     await world.seed_points("aov", 500, days=10, until=START.date())
     await world.say("set aov 500")

@@ -26,13 +26,16 @@ from storage import points as point_store
 from storage.db import Database
 from storage.models import EpisodeRow, Goal, GoalStatus, OutboxMessage, RemediationRow, RunClaim
 from storage.points import DailyValue
+from tests.support.charts import CHART_THREAD
 from tests.support.clock import SettableClock
 from tests.support.conversation import reply_text
 from tests.support.fake_slack import Call, FakeSlack
 from tests.support.signing import SignedSlack
 
 TEAM, CHANNEL = "T0001", "C0GROWTH"
-TICK = 0.05
+TICK = 0.1
+# Seconds between two messages into one channel: the clock is the test's, not Slack's.
+FAST_PACING = 0.01
 
 
 class World:
@@ -45,12 +48,13 @@ class World:
         clock: SettableClock,
         signing_secret: str,
         *,
-        pacing: float | None = None,
+        pacing: float | None = FAST_PACING,
         tick: float = TICK,
     ) -> None:
-        """`pacing`, when given, replaces the bots' one-message-a-second-per-channel pacing
-        (real time) with that many seconds a message, for tests about something else; `tick`
-        is how often (real seconds) the bots' jobs run and `settle` looks."""
+        """`pacing` replaces the bots' one-message-a-second-per-channel pacing (real time)
+        with that many seconds a message, for tests about something else (None keeps Slack's
+        real pacing); `tick` is how often (real seconds) the bots' jobs run and `settle`
+        looks."""
         self.settings = settings
         self.pacing = pacing
         self.tick = tick
@@ -65,7 +69,11 @@ class World:
         """Start `count` more bot processes."""
         for _ in range(count):
             running = await start_bot(
-                self.settings, host="127.0.0.1", clock=self.clock, tick_seconds=self.tick
+                self.settings,
+                host="127.0.0.1",
+                clock=self.clock,
+                tick_seconds=self.tick,
+                chart_executor=CHART_THREAD,
             )
             messenger = running.services.engine.messenger
             if self.pacing is not None and isinstance(messenger, SlackMessenger):
@@ -223,7 +231,7 @@ class World:
         async with self.database.transaction() as session:
             rows = list((await session.exec(select(OutboxMessage))).all())
             claims = list((await session.exec(select(RunClaim))).all())
-        edits = ("checklist_update", "parent_update", "dm_update")
+        edits = ("checklist_update", "parent_update", "dm_update", "checkin_answered")
         posts = [(r.run_key, r.result) for r in rows if r.kind not in edits]
         posts += [(c.run_key, c.result) for c in claims]
         named = {
