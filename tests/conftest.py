@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
@@ -53,15 +54,24 @@ async def _drop_postgres_database(name: str) -> None:
         await admin.close()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """An empty database: a SQLite file, then a fresh PostgreSQL database."""
-    if request.param == "sqlite":
+@asynccontextmanager
+async def empty_database(kind: str, tmp_path: Path) -> AsyncIterator[str]:
+    """The URL of an empty database of `kind` (`sqlite` or `postgresql`), dropped afterwards."""
+    if kind == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'goalpulse.db'}"
         return
     url, name = await _create_postgres_database()
-    yield url
-    await _drop_postgres_database(name)
+    try:
+        yield url
+    finally:
+        await _drop_postgres_database(name)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database: a SQLite file, then a fresh PostgreSQL database."""
+    async with empty_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
