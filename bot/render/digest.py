@@ -28,6 +28,7 @@ from bot.render.tiers import tier_text
 from bot.render.times import time_left
 from jobs.digest.chart import STATES, display_state, worst_first
 from jobs.digest.model import ChannelDigest, EscalationStatus, GoalLine
+from jobs.metrics.locale_numbers import format_day
 
 # Under Slack's 3000: it may count some characters (astral emoji in titles) twice.
 SECTION_CHARS = 2900
@@ -291,4 +292,5 @@ def _owner(line: GoalLine) -> str | None:
 
 
 def short_day(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b}"
+    """`Mon 30 Nov`: a day as English readers write it (jobs/metrics/locale_numbers.py)."""
+    return format_day(day, locale="en")

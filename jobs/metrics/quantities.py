@@ -14,13 +14,25 @@ from jobs.errors import Code, CommandLine, Typed, UsageError
 from jobs.metrics.catalog import Metric, Unit
 
 # A number is typed with an optional minus, an optional currency sign, digits with at most one
-# decimal point (`.5` is fine), and an optional `k`/`M`/`B` or `%`. Commas are refused: `1,000`
-# (a thousand) and `1,5` (one and a half) cannot be told apart. No exponents, `inf` or `nan`.
+# decimal point (`.5` is fine), and then either an optional `k`/`M`/`B` or `%`, or an optional
+# Chinese magnitude (`千`, `万`, `亿`, `万亿`) and an optional `元`. Only one magnitude: `1.2万万`
+# and `1.2k万` are refused. Commas are refused: `1,000` (a thousand) and `1,5` (one and a half)
+# cannot be told apart. No exponents, `inf` or `nan`.
 _QUANTITY = re.compile(
     r"(?P<sign>-)?(?P<currency>[^0-9\s.,+\-%])?(?P<number>[0-9]+(?:\.[0-9]+)?|\.[0-9]+)"
-    r"(?P<suffix>[kKmMbB%])?"
+    r"(?:(?P<suffix>[kKmMbB%])|(?P<magnitude>千|万亿|万|亿)?(?P<yuan>元)?)"
 )
-_MULTIPLIERS = {"k": 1000, "m": 1_000_000, "b": 1_000_000_000}
+_MULTIPLIERS = {
+    "k": 1000,
+    "m": 1_000_000,
+    "b": 1_000_000_000,
+    "千": 1000,
+    "万": 10_000,
+    "亿": 100_000_000,
+    "万亿": 1_000_000_000_000,
+}
+# `元` after the number is the yuan, written `¥` in front.
+_YUAN_SIGN = "¥"
 # The most decimals `tick_labels` adds to those `format_value` shows by default.
 _MAX_EXTRA_DIGITS = 6
 
@@ -41,20 +53,38 @@ def is_currency_symbol(text: str) -> bool:
 
 
 def parse_quantity(text: str) -> Quantity | None:
-    """`150k` → 150000; `30%` → 30 with percent set; None when it is not a number."""
-    match = _QUANTITY.fullmatch(text.strip())
+    """`150k` → 150000; `30%` → 30 with percent set; `5亿元` → 5e8 in ¥; None if not a number.
+
+    Full-width forms (`１２％`, `￥５`) read as their ASCII twins.
+    """
+    match = _QUANTITY.fullmatch(_narrow(text).strip())
     if match is None:
         return None
     currency = match["currency"]
     if currency is not None and not is_currency_symbol(currency):
         return None
-    suffix = (match["suffix"] or "").lower()
+    if match["yuan"]:
+        if currency is not None:  # `¥5元` names the money twice
+            return None
+        currency = _YUAN_SIGN
+    suffix = (match["suffix"] or match["magnitude"] or "").lower()
     # Decimal keeps `0.07k` at exactly 70 rather than 70.00000000000001.
     number = Decimal(match["number"]) * _MULTIPLIERS.get(suffix, 1)
     value = -float(number) if match["sign"] else float(number)
     if not math.isfinite(value):
         return None
     return Quantity(value=value, percent=suffix == "%", currency=currency, text=text)
+
+
+def _narrow(text: str) -> str:
+    """The text with full-width forms (U+FF01–U+FFEE) NFKC-normalised: `１２％` → `12%`.
+
+    Only that block is normalised, so `5²` or `①` stay unreadable instead of becoming digits.
+    """
+    return "".join(
+        unicodedata.normalize("NFKC", char) if "\uff01" <= char <= "\uffee" else char
+        for char in text
+    )
 
 
 def fraction_of_percent(percent: float) -> float:

@@ -24,10 +24,10 @@ from bot.settings import Settings
 from bot.views import checkin_modal as form
 from storage.models import Checkin, MetricPoint
 from tests.conftest import SIGNING_SECRET
+from tests.support import checkin_form
 from tests.support.clicks import block_action, press
 from tests.support.clock import SettableClock
 from tests.support.fake_slack import FakeSlack
-from tests.support.signing import SignedSlack
 from tests.support.world import TEAM, World, at, text_of
 
 OWNER = "U0NY"  # lives in New York; the deployment (bot_settings) is in Berlin
@@ -64,7 +64,7 @@ async def tick_at(world: World, when: datetime) -> None:
 
 def prompts(world: World, user: str = OWNER) -> list[dict[str, Any]]:
     """The DMs to `user` that carry a *Check in* button."""
-    return [m for m in world.dms(user) if CHECKIN_BUTTON in json.dumps(m.get("blocks", []))]
+    return checkin_form.prompts(world, user)
 
 
 async def checkins(world: World) -> list[Checkin]:
@@ -85,70 +85,13 @@ async def checkin_record(world: World) -> Counter[str]:
 
 
 async def open_form(world: World, prompt: dict[str, Any], user: str = OWNER) -> dict[str, Any]:
-    """Press the prompt's button as `user`; returns the form Slack opened."""
-    seen = len(world.slack.calls_to("views.open"))
-    channel = world.dm_channel(OWNER)
-    assert channel is not None
-    await world.click(
-        block_action(
-            message=prompt,
-            channel=channel,
-            user=user,
-            action=press(prompt, CHECKIN_BUTTON),
-            response_url=world.slack.response_url(f"click-{user}"),
-        )
-    )
-    [call] = world.slack.calls_to("views.open")[seen:]
-    assert call.accepted
-    assert call.body["trigger_id"].startswith("click.")
-    view: dict[str, Any] = call.response["view"]
-    return view
+    """Press the prompt in the owner's DM as `user`; returns the form Slack opened."""
+    return await checkin_form.open_form(world, prompt, owner=OWNER, user=user)
 
 
-async def submit(
-    world: World,
-    view: dict[str, Any],
-    *,
-    value: str | None = None,
-    confidence: str = "on_track",
-    moved: str | None = None,
-    blockers: str | None = None,
-) -> dict[str, Any] | None:
-    """Submit the form as its owner (a signed view_submission); returns the ack's body."""
-    values: dict[str, Any] = {
-        form.CONFIDENCE_BLOCK: {
-            form.CONFIDENCE_ACTION: {
-                "type": "radio_buttons",
-                "selected_option": {"value": confidence},
-            }
-        },
-        form.MOVED_BLOCK: {form.MOVED_ACTION: {"type": "plain_text_input", "value": moved}},
-        form.BLOCKERS_BLOCK: {
-            form.BLOCKERS_ACTION: {"type": "plain_text_input", "value": blockers}
-        },
-    }
-    if value is not None:
-        values[form.VALUE_BLOCK] = {form.VALUE_ACTION: {"type": "plain_text_input", "value": value}}
-    payload = {
-        "type": "view_submission",
-        "team": {"id": TEAM, "domain": "acme"},
-        "user": {"id": OWNER, "username": "nia", "name": "nia", "team_id": TEAM},
-        "api_app_id": "A0001",
-        "token": "legacy-verification-token",
-        "trigger_id": "trigger.view",
-        "view": {**view, "state": {"values": values}},
-        "response_urls": [],
-        "is_enterprise_install": False,
-    }
-    async with SignedSlack(
-        bot_url=world.bots[0].url,
-        signing_secret=SIGNING_SECRET,
-        response_url=world.slack.response_url,
-    ) as sender:
-        status, ack = await sender.interaction(payload)
-    assert status == 200
-    await world.settle()
-    return ack
+async def submit(world: World, view: dict[str, Any], **answer: Any) -> dict[str, Any] | None:
+    """Submit the form as its owner; returns the ack's body."""
+    return await checkin_form.submit_form(world, view, user=OWNER, **answer)
 
 
 async def point(world: World, metric_key: str, day: date) -> MetricPoint | None:

@@ -39,6 +39,7 @@ async def open_form(
     )
     [call] = world.slack.calls_to("views.open")[seen:]
     assert call.accepted
+    assert call.body["trigger_id"].startswith("click."), "opened with the click's trigger"
     view: dict[str, Any] = call.response["view"]
     return view
 
