@@ -7,7 +7,7 @@ import logging
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import actions, commands, views
+from bot import actions, commands, home, views
 from bot.errors import handle_listener_error
 from bot.services import Services, provide_services
 
@@ -36,6 +36,7 @@ def build_app(*, services: Services, client: AsyncWebClient, signing_secret: str
     commands.register(app)
     views.register(app)
     actions.register(app)
+    home.register(app)
     return app
 
 

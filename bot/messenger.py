@@ -13,11 +13,13 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.render.digest import digest_blocks, digest_text
 from bot.render.escalation import render
@@ -27,6 +29,8 @@ from jobs.digest.chart import render_chart
 from jobs.digest.model import ChannelDigest
 from jobs.messages import Outgoing
 from jobs.messenger import DeliveryError, TransientDeliveryError
+from storage.db import Database
+from storage.post_budget import reserve_slot
 
 log = logging.getLogger("goalpulse.slack")
 # Members a users.list page asks for (Slack recommends at most 200).
@@ -86,6 +90,75 @@ class WorkspacePacer(Pacer):
             raise ValueError(f"per_second must be a number above 0, not {per_second!r}")
         self.per_second = per_second
         super().__init__(1 / per_second, max(1, int(per_second * burst_seconds)))
+
+
+# The longest a post waits for its shared slot. It must stay well below SendTiming's
+# send_timeout (60 s, jobs/context.py), which includes this wait: a send that cannot finish
+# within it gives up, and a slot further away than that could not be kept anyway.
+MAX_SHARED_WAIT = timedelta(seconds=30)
+# The longest reserving a slot may take before the post is paced in-process instead.
+RESERVE_TIMEOUT_SECONDS = 5.0
+
+
+class SharedWorkspacePacer:
+    """WorkspacePacer's budget kept in the database (storage/post_budget.py), so every process
+    sharing it posts at most `per_second` a second to the workspace between them.
+
+    The key is the workspace's team id. SlackMessenger posts with one bot token, so one
+    workspace, and passes none: every process on the database shares the row "". When the
+    database cannot be reached, the post is paced in-process instead (logged once an outage).
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        per_second: float = DEFAULT_SLACK_POSTS_PER_SECOND,
+        *,
+        burst_seconds: float = 0.5,
+        max_wait: timedelta = MAX_SHARED_WAIT,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.fallback = WorkspacePacer(per_second, burst_seconds=burst_seconds)
+        self.database = database
+        self.per_second = per_second
+        self.interval = timedelta(seconds=1 / per_second)
+        # As many posts at once as WorkspacePacer lets go: the one due now and burst - 1 more.
+        self.burst = (self.fallback.burst - 1) * self.interval
+        self.max_wait = max_wait
+        self.clock = clock
+        self.sleep = sleep
+        self._unreachable = False
+
+    async def wait(self, key: str = "") -> None:
+        try:
+            async with asyncio.timeout(RESERVE_TIMEOUT_SECONDS), self.database.transaction() as s:
+                slot = await reserve_slot(
+                    session=s,
+                    team_id=key,
+                    now=self.clock(),
+                    interval=self.interval,
+                    burst=self.burst,
+                )
+        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+            if not self._unreachable:
+                log.warning("posting budget unreachable, pacing this process alone: %s", exc)
+                self._unreachable = True
+            await self.fallback.wait(key)
+            return
+        if self._unreachable:
+            log.info("posting budget reachable again")
+            self._unreachable = False
+        delay = slot - self.clock()
+        if delay > self.max_wait:
+            log.warning(
+                "next posting slot is %.2f s away; posting after %.2f s",
+                delay.total_seconds(),
+                self.max_wait.total_seconds(),
+            )
+            delay = self.max_wait
+        if delay > timedelta(0):
+            await self.sleep(delay.total_seconds())
 
 
 def _chart_worker_init() -> None:
@@ -212,7 +285,7 @@ class SlackMessenger:
         client: AsyncWebClient,
         *,
         pacer: ChannelPacer | None = None,
-        workspace_pacer: WorkspacePacer | None = None,
+        workspace_pacer: WorkspacePacer | SharedWorkspacePacer | None = None,
         chart_executor: Executor | None = None,
     ) -> None:
         self.client = client

@@ -19,8 +19,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.app import build_app
+from bot.home.refresh import HomeRefresher
 from bot.logging_setup import bind_request_context, hide_secrets
-from bot.messenger import SlackMessenger, WorkspacePacer
+from bot.messenger import SharedWorkspacePacer, SlackMessenger, WorkspacePacer
 from bot.server import build_web_app
 from bot.services import Services, utc_now
 from bot.settings import DEFAULT_SLACK_POSTS_PER_SECOND, EngineSettings, Settings
@@ -55,6 +56,7 @@ class RunningBot:
     socket_mode: AsyncSocketModeHandler | None
     port: int | None
     scheduler: EngineScheduler | None = None
+    home: HomeRefresher | None = None
 
     @property
     def url(self) -> str:
@@ -64,6 +66,8 @@ class RunningBot:
         """Stop taking requests, finish the work already acknowledged, close the database."""
         if self.scheduler is not None:
             await self.scheduler.stop(SHUTDOWN_GRACE_SECONDS)
+        if self.home is not None:
+            self.home.close()
         if self.runner is not None:
             await self.runner.cleanup()
         if self.socket_mode is not None:
@@ -152,6 +156,9 @@ async def start_bot(
         engine=engine,
     )
     app = build_app(services=services, client=client, signing_secret=settings.slack_signing_secret)
+    # Home tabs follow band changes; the clock is looked at every tick at least (a test's).
+    home = HomeRefresher(services=services, client=client, poll=min(tick_seconds, 1.0))
+    engine.on_bands_changed = home.bands_changed
     app.use(bind_request_context)
     app.use(instrument_listeners(telemetry))
     scheduler = (
@@ -161,7 +168,9 @@ async def start_bot(
         try:
             socket_url = await open_socket_mode_url(client, settings.slack_app_token)
         except ConfigError:
-            await RunningBot(services=services, runner=None, socket_mode=None, port=None).stop()
+            await RunningBot(
+                services=services, runner=None, socket_mode=None, port=None, home=home
+            ).stop()
             raise
         # The handler talks to Slack through app.client, so SLACK_API_URL applies to it too.
         handler = AsyncSocketModeHandler(app, settings.slack_app_token)
@@ -170,7 +179,12 @@ async def start_bot(
         log.info("goalpulse connected to Slack in Socket Mode")
         _start(scheduler)
         return RunningBot(
-            services=services, runner=None, socket_mode=handler, port=None, scheduler=scheduler
+            services=services,
+            runner=None,
+            socket_mode=handler,
+            port=None,
+            scheduler=scheduler,
+            home=home,
         )
     runner = web.AppRunner(build_web_app(app, telemetry), access_log=None)
     await runner.setup()
@@ -180,7 +194,12 @@ async def start_bot(
     log.info("goalpulse listening on http://%s:%s/slack/events", host, port)
     _start(scheduler)
     return RunningBot(
-        services=services, runner=runner, socket_mode=None, port=port, scheduler=scheduler
+        services=services,
+        runner=runner,
+        socket_mode=None,
+        port=port,
+        scheduler=scheduler,
+        home=home,
     )
 
 
@@ -203,9 +222,14 @@ def build_engine(
             if isinstance(settings, Settings)
             else DEFAULT_SLACK_POSTS_PER_SECOND
         )
-        messenger = SlackMessenger(
-            client, workspace_pacer=WorkspacePacer(rate), chart_executor=chart_executor
+        # Several processes may share PostgreSQL, so they share its posting budget; SQLite
+        # serves one process, which paces its own posts.
+        pacer = (
+            SharedWorkspacePacer(database, rate)
+            if database.dialect == "postgresql"
+            else WorkspacePacer(rate)
         )
+        messenger = SlackMessenger(client, workspace_pacer=pacer, chart_executor=chart_executor)
     context = EngineContext(
         database=database,
         messenger=messenger,

@@ -18,6 +18,7 @@ from jobs.escalation.episode import EscalationPolicy
 from jobs.escalation.flow import escalate
 from jobs.evaluation.classify import EvaluationPolicy
 from jobs.evaluation.service import evaluate
+from jobs.home.model import BandChange, BandsChanged
 from jobs.messenger import DeliveryError, Messenger, TransientDeliveryError
 from jobs.metrics.first_pull import FirstPull, PullCoalescer, first_pull, needs_first_pull
 from jobs.metrics.pull import PullResult, pull
@@ -26,6 +27,7 @@ from jobs.outbox.checkin_summaries import queue_weekly_summary
 from jobs.outbox.problems import digest_problem
 from jobs.outbox.sender import OutboxSender, TimerOutcome, backoff
 from storage import claims, outbox
+from storage import evaluations as evaluation_store
 from storage.db import Database
 from storage.models import Goal
 
@@ -63,6 +65,8 @@ class Engine:
     # Owners' timezones, kept a while: the check-in tick runs every minute.
     zones: OwnerZones = field(init=False, default_factory=OwnerZones)
     _checked_minute: datetime | None = field(init=False, default=None)
+    # Told of the goals whose band an evaluation changed (bot/runtime.py sets it).
+    on_bands_changed: BandsChanged | None = field(default=None, kw_only=True)
 
     def __post_init__(self) -> None:
         self.coalescer = PullCoalescer(self.pull)
@@ -146,6 +150,8 @@ class Engine:
     ) -> list[dict[str, Any]]:
         """Evaluate goals (all, a workspace's, a channel's or some metrics'), then escalate
         what slipped."""
+        narrowed = {"team_id": team_id, "channel_id": channel_id, "metric_keys": metric_keys}
+        before = await self._bands(**narrowed) if self.on_bands_changed is not None else None
         rows = await evaluate(
             database=self.context.database,
             day=self.today(),
@@ -157,7 +163,30 @@ class Engine:
             catalog=self.context.catalog,
         )
         await self.escalate(rows)
+        if before is not None:
+            self._tell_band_changes(before, rows)
         return rows
+
+    async def _bands(self, **narrowed: Any) -> dict[int, str | None]:
+        """The goals' bands as stored before evaluating, by goal id."""
+        async with self.context.database.transaction() as session:
+            return await evaluation_store.latest_bands(
+                session=session, through=self.today(), **narrowed
+            )
+
+    def _tell_band_changes(
+        self, before: dict[int, str | None], rows: Sequence[dict[str, Any]]
+    ) -> None:
+        changes = [
+            BandChange(row["team_id"], row["goal_id"], before.get(row["goal_id"]), row["band"])
+            for row in rows
+            if before.get(row["goal_id"]) != row["band"]
+        ]
+        if changes and self.on_bands_changed is not None:
+            try:
+                self.on_bands_changed(changes)
+            except Exception:  # a listener's failure never fails the evaluation
+                log.exception("telling %d band changes failed", len(changes))
 
     async def escalate(self, rows: Sequence[dict[str, Any]]) -> int:
         """Step the episodes of freshly evaluated goals; queue (not send) their messages."""

@@ -199,3 +199,14 @@ async def open_escalations(
         for goal_id in wanted
         if goal_id in by_goal_episode or goal_id in by_goal_remediation
     }
+
+
+async def open_remediations(*, session: AsyncSession, team_id: str) -> list[RemediationRow]:
+    """The workspace's open remediations, oldest due first (few at a time: one per goal
+    in trouble)."""
+    statement = (
+        select(RemediationRow)
+        .where(RemediationRow.team_id == team_id, RemediationRow.status == "open")
+        .order_by(col(RemediationRow.due_at), col(RemediationRow.id))
+    )
+    return list((await session.exec(statement)).all())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, cast
 
 from sqlalchemy import ScalarSelect, func
@@ -131,3 +131,20 @@ async def recent_evaluations(
         .limit(limit)
     )
     return list(reversed((await session.exec(statement)).all()))
+
+
+async def latest_bands(
+    *,
+    session: AsyncSession,
+    through: date,
+    team_id: str | None = None,
+    channel_id: str | None = None,
+    metric_keys: Sequence[str] | None = None,
+) -> dict[int, str | None]:
+    """Each active goal's (narrowed as `active_filter` narrows) band as last stored on or
+    before `through`, None if never evaluated; by goal id. One query of tuples."""
+    statement = sa_select(col(Goal.id), band_before(through + timedelta(days=1))).where(
+        *active_filter(team_id=team_id, channel_id=channel_id, metric_keys=metric_keys)
+    )
+    connection = await session.connection()
+    return {cast(int, goal_id): band for goal_id, band in (await connection.execute(statement))}

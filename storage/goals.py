@@ -158,3 +158,16 @@ async def guarded_goals(
     if lock:
         statement = statement.with_for_update()
     return list((await session.exec(statement.order_by(col(Goal.id)))).all())
+
+
+async def person_goals(*, session: AsyncSession, team_id: str, user_id: str) -> list[Goal]:
+    """The workspace's active goals this person owns or leads, by channel, then metric."""
+    statement = (
+        select(Goal)
+        .where(
+            *active_filter(team_id=team_id),
+            or_(col(Goal.owner_id) == user_id, col(Goal.lead_id) == user_id),
+        )
+        .order_by(col(Goal.channel_id), col(Goal.metric_key))
+    )
+    return list((await session.exec(statement)).all())

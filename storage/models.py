@@ -223,6 +223,19 @@ class RunClaim(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=500)
 
 
+class PostBudget(SQLModel, table=True):
+    """A workspace's chat.postMessage budget, shared by every process on the database.
+
+    `next_at` is when the workspace's next post is due at the steady rate; each post moves it
+    on by one interval (storage/post_budget.py), so it never goes back.
+    """
+
+    __tablename__ = "post_budget"
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    next_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
 class EpisodeRow(SQLModel, table=True):
     """A goal's stretch in orange or red. At most one open per goal, enforced by the database."""
 

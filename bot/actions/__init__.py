@@ -36,6 +36,7 @@ from bot.constants import (
     SNOOZE_ACTION,
 )
 from bot.errors import replying_errors
+from bot.home.publish import publish_home
 from bot.services import Services, services_of, slack_actor
 from jobs.escalation import interactions
 from jobs.goals.service import Actor
@@ -82,14 +83,26 @@ def take_click(
     """After the ack: read the click and carry it out in a tracked task; an error is answered
     to the clicker alone."""
 
+    # A click on someone's Home tab (bot/home/) comes with the view, not a message, and no
+    # response_url: an error goes to the app's DM with them, and their page is redrawn after.
+    home = (body.get("view") or {}).get("type") == "home"
+
     async def reply(blocks: Sequence[Block], text: str) -> None:
+        if home:
+            user_id = (body.get("user") or {}).get("id")
+            await client.chat_postMessage(channel=str(user_id), text=text, blocks=blocks)
+            return
         await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
     async def work() -> None:
         async with replying_errors(reply):
             click = read_click(body)
-            parsed = read_action(action, body.get("message"))
-            await _carry_out(services, click, parsed, slack_actor(client, click.user_id))
+            try:
+                parsed = read_action(action, body.get("message") or body.get("view"))
+                await _carry_out(services, click, parsed, slack_actor(client, click.user_id))
+            finally:
+                if home:
+                    await publish_home(services, client, click.team_id, click.user_id)
 
     services.background.spawn(work())
 

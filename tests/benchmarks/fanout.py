@@ -6,11 +6,16 @@ workspace (bursts are answered 429 with Retry-After). The floor is the workspace
 500 messages ÷ 50/s = 10 s. Measured from start-up (`/healthz` answering) until Slack accepted
 every digest, and, for information, until every chart was uploaded into its digest's thread.
 
+With a PostgreSQL server (--postgres-url, or GOALPULSE_BENCH_POSTGRES), the fan-out runs again
+from two bots on one PostgreSQL database: between them they must post to the workspace at the
+configured rate, not twice it. Its figure is the most chat.postMessage calls Slack saw in any
+1 s window, against the rate plus the burst the pacer lets go after a pause.
+
 The bot runs as its own process (the one `goalpulse run` starts), so its peak resident memory
 (VmHWM) through the fan-out is the deployment's, read just before it is stopped. The process
 the bot starts to draw charts in is shown beside it, for information.
 
-    python -m tests.benchmarks.fanout [--size full|tiny]
+    python -m tests.benchmarks.fanout [--size full|tiny] [--postgres-url URL]
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import os
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -29,10 +35,12 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
+from bot.messenger import WorkspacePacer
 from storage import migrate
 from storage.db import Database
 from storage.models import ChannelSettings, Goal, MetricPoint
 from tests.benchmarks.ack_latency import SECRET, TOKEN, free_port, goal_row, wait_until_up
+from tests.benchmarks.health import drop_database, ensure_database
 from tests.benchmarks.report import Figure, Size, table
 from tests.support.fake_slack import Call, FakeSlack
 
@@ -44,6 +52,7 @@ PER_CHANNEL, PER_WORKSPACE = 1.0, 50.0  # Slack's chat.postMessage limits, per s
 # How long to wait for the digests and then for the charts before calling the rest lost.
 DEADLINES = {Size.FULL: (120.0, 600.0), Size.TINY: (60.0, 120.0)}
 SETTLE_SECONDS = 2.0  # after the last chart: time for a duplicate to show up
+PROCESSES = 2  # bots sharing one PostgreSQL database in the second run
 DIGEST_PREFIX = "Goal health for "
 
 
@@ -192,9 +201,42 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def peak_per_second(times: list[float]) -> int:
+    """The most of `times` (seconds) that fall within any one second."""
+    ordered, first, peak = sorted(times), 0, 0
+    for last, at in enumerate(ordered):
+        while at - ordered[first] >= 1.0:
+            first += 1
+        peak = max(peak, last - first + 1)
+    return peak
+
+
+def bot_env(slack: FakeSlack, database_url: str, metrics: Path, port: int) -> dict[str, str]:
+    """`goalpulse run`'s environment: the fake Slack, the database, the catalog, a port."""
+    return {
+        **os.environ,
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack.api_url,
+        "DATABASE_URL": database_url,
+        "GOALPULSE_METRICS": str(metrics),
+        "GOALPULSE_TIMEZONE": "UTC",
+        "GOALPULSE_SLACK_POSTS_PER_SECOND": str(PER_WORKSPACE),
+        "PORT": str(port),
+    }
+
+
+async def start_bot(env: dict[str, str], log_path: Path) -> asyncio.subprocess.Process:
+    """`goalpulse run` as its own process, its log going to `log_path`."""
+    with log_path.open("wb") as log:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", env=env, stderr=log
+        )
+
+
 async def run(size: Size, *, postgres_url: str | None = None) -> list[Figure]:
-    """Fan-out and memory figures for one bot delivering every channel's digest at once."""
-    del postgres_url  # the fan-out is measured on SQLite, the default deployment
+    """Fan-out and memory figures for one bot delivering every channel's digest at once (on
+    SQLite, the default deployment), then the two-process figures when PostgreSQL answers."""
     count, goals = SIZES[size]
     judged = size is Size.FULL
     digest_wait, chart_wait = DEADLINES[size]
@@ -208,21 +250,9 @@ async def run(size: Size, *, postgres_url: str | None = None) -> list[Figure]:
         async with FakeSlack(token=TOKEN, team_id=TEAM) as slack:
             slack.rate_limit(per_channel_per_second=PER_CHANNEL, per_workspace_per_second=50)
             port = free_port()
-            env = {
-                **os.environ,
-                "SLACK_BOT_TOKEN": TOKEN,
-                "SLACK_SIGNING_SECRET": SECRET,
-                "SLACK_API_URL": slack.api_url,
-                "DATABASE_URL": f"sqlite+aiosqlite:///{db}",
-                "GOALPULSE_METRICS": str(metrics),
-                "GOALPULSE_TIMEZONE": "UTC",
-                "PORT": str(port),
-            }
+            env = bot_env(slack, f"sqlite+aiosqlite:///{db}", metrics, port)
             log_path = root / "bot.log"
-            with log_path.open("wb") as log:
-                process = await asyncio.create_subprocess_exec(
-                    sys.executable, "-m", "bot", "run", env=env, stderr=log
-                )
+            process = await start_bot(env, log_path)
             tally = Tally(set(channels))
             try:
                 await wait_until_up(f"http://127.0.0.1:{port}")
@@ -244,7 +274,7 @@ async def run(size: Size, *, postgres_url: str | None = None) -> list[Figure]:
     delivered = tally.last_digest - started if tally.delivered == count else float("nan")
     charted = tally.last_chart - started if tally.charted == count else float("nan")
     rate_limited = 100 * tally.rate_limited / tally.posts if tally.posts else 0.0
-    return [
+    figures = [
         Figure(
             "fan-out",
             f"all {count} digests delivered",
@@ -309,13 +339,103 @@ async def run(size: Size, *, postgres_url: str | None = None) -> list[Figure]:
             judged=False,
         ),
     ]
+    if postgres_url is None:
+        return figures
+    return figures + await two_processes(size, postgres_url)
+
+
+async def two_processes(size: Size, postgres_url: str) -> list[Figure]:
+    """The fan-out from two bots on one new PostgreSQL database (dropped afterwards); nothing
+    when PostgreSQL does not answer."""
+    name = f"goalpulse_bench_fanout_{uuid.uuid4().hex[:8]}"
+    if not await ensure_database(postgres_url, name):
+        return []
+    count, goals = SIZES[size]
+    digest_wait = DEADLINES[size][0]
+    now = datetime.now(UTC)
+    channels = [f"C{n:06d}" for n in range(count)]
+    url = f"{postgres_url.rsplit('/', 1)[0]}/{name}"
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            root = Path(folder)
+            metrics = write_metrics(root)
+            await seed(url, channels, goals, today=now.date(), now=now)
+            async with FakeSlack(token=TOKEN, team_id=TEAM) as slack:
+                slack.rate_limit(per_channel_per_second=PER_CHANNEL, per_workspace_per_second=50)
+                ports = [free_port() for _ in range(PROCESSES)]
+                logs = [root / f"bot{n}.log" for n in range(PROCESSES)]
+                processes = [
+                    await start_bot(bot_env(slack, url, metrics, port), log)
+                    for port, log in zip(ports, logs, strict=True)
+                ]
+                tally = Tally(set(channels))
+                try:
+                    for port in ports:
+                        await wait_until_up(f"http://127.0.0.1:{port}")
+                    started = time.monotonic()
+                    await wait_until(slack, tally, count, "delivered", started + digest_wait)
+                    await asyncio.sleep(SETTLE_SECONDS)
+                finally:
+                    for process in processes:
+                        process.terminate()
+                    for process in processes:
+                        await asyncio.wait_for(process.wait(), 60)
+                tally.scan(slack.calls)
+                posts = [c.at for c in slack.calls if c.method == "chat.postMessage"]
+                if tally.delivered < count:
+                    for log in logs:
+                        tail = log.read_text(errors="replace").splitlines()[-20:]
+                        print("\n".join([f"{log.name} (tail):", *tail]), file=sys.stderr)
+    finally:
+        await drop_database(postgres_url, name)
+    burst = WorkspacePacer(PER_WORKSPACE).burst
+    delivered = tally.last_digest - started if tally.delivered == count else float("nan")
+    return [
+        Figure(
+            "fan-out",
+            "two processes: workspace posts per second (peak over any 1 s window)",
+            float(peak_per_second(posts)),
+            "/s",
+            "configured rate",
+            PER_WORKSPACE,
+            target=f"≤ {PER_WORKSPACE:.0f}/s after a {burst}-post burst",
+            limit=PER_WORKSPACE + burst,
+            judged=size is Size.FULL,
+        ),
+        Figure(
+            "fan-out",
+            f"two processes: all {count} digests delivered",
+            delivered,
+            "s",
+            f"floor ({count} msgs ÷ {PER_WORKSPACE:.0f}/s)",
+            count / PER_WORKSPACE,
+            target="for information: the two share one rate",
+            judged=False,
+        ),
+        Figure(
+            "fan-out",
+            "two processes: digests posted twice or lost",
+            float(tally.twice + count - tally.delivered),
+            "",
+            target="0",
+            limit=0,
+            judged=size is Size.FULL,
+        ),
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", choices=[s.value for s in Size], default=Size.FULL.value)
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get(
+            "GOALPULSE_BENCH_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+        ),
+        help="an admin URL; the two-process run's database is made on it ('' to skip)",
+    )
     args = parser.parse_args()
-    print(table(asyncio.run(run(Size(args.size)))))
+    print(table(asyncio.run(run(Size(args.size), postgres_url=args.postgres_url or None))))
 
 
 if __name__ == "__main__":

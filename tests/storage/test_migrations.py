@@ -26,13 +26,14 @@ TABLES = {
     "goal",
     "metric_point",
     "outbox",
+    "post_budget",
     "remediation",
     "run_claim",
     "source_status",
     "workspace_settings",
 }
-HEAD = "0008"
-REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008"]
+HEAD = "0009"
+REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009"]
 
 
 async def describe(database: Database) -> dict[str, object]:
