@@ -46,6 +46,7 @@ EMOJI: Mapping[str, str] = {
     "point_right": "👉",
     "clipboard": "📋",
     "shield": "🛡️",
+    "tada": "🎉",
 }
 CHECKED, UNCHECKED = "☑", "☐"
 

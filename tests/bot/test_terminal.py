@@ -57,7 +57,7 @@ def context(text: str) -> dict[str, Any]:
         ("&lt;!channel&gt; &amp; co &amp;lt;", "<!channel> & co &lt;"),
         (":large_orange_circle: orange :red_circle:", "🟠 orange 🔴"),
         (":warning: :dart: :gear: :boom:", "⚠️ 🎯 ⚙️ 💥"),
-        (":tada: unknown stays", ":tada: unknown stays"),
+        (":unicorn_face: unknown stays", ":unicorn_face: unknown stays"),
         ("`*not bold* <@U0ANA> &lt;x&gt;`", "`*not bold* <@U0ANA> <x>`"),
         ("next_day_retention and 2*3*4", "next_day_retention and 2*3*4"),
         ("digest at 09:30:00", "digest at 09:30:00"),
