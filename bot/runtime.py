@@ -21,7 +21,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from bot.app import build_app
 from bot.home.refresh import HomeRefresher
 from bot.logging_setup import bind_request_context, hide_secrets
-from bot.messenger import SharedWorkspacePacer, SlackMessenger, WorkspacePacer
+from bot.messenger import SlackMessenger
+from bot.pacing import SharedWorkspacePacer, WorkspacePacer
 from bot.server import build_web_app
 from bot.services import Services, utc_now
 from bot.settings import DEFAULT_SLACK_POSTS_PER_SECOND, EngineSettings, Settings

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from bot.messenger import WorkspacePacer
+from bot.pacing import WorkspacePacer
 from storage import migrate
 from storage.db import Database
 from storage.models import ChannelSettings, Goal, MetricPoint

@@ -11,32 +11,15 @@ import pytest
 
 from bot.constants import CHECKLIST_ACTION, checklist_block_id
 from bot.render.home import MAX_HOME_BLOCKS, home_blocks, home_view
-from jobs.digest.model import EscalationStatus, GoalLine
+from jobs.digest.model import EscalationStatus
 from jobs.escalation.remediation import ChecklistItem
 from jobs.home.model import ChannelCounts, HomeChecklist, HomeGoal, HomePage
+from tests.bot.test_render_digest import BASE
 from tests.support.fake_slack import VIEW_BLOCKS, block_errors
 
 NOW = datetime(2026, 11, 25, 10, tzinfo=UTC)
 DAY = date(2026, 11, 25)
-LINE = GoalLine(
-    goal_id=1,
-    metric_key="dau",
-    title="Daily active users",
-    unit="count",
-    scale="fraction",
-    currency="$",
-    direction="higher",
-    band="green",
-    value=150_000.0,
-    value_day=DAY,
-    target=150_000.0,
-    deviation=0.0,
-    sparkline=(1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0),
-    consecutive_adverse=0,
-    trend_alert=False,
-    red_in_days=None,
-    owner_id="U0ANA",
-)
+LINE = BASE  # the digest's own test line
 
 
 def goal(n: int = 1, **changes: Any) -> HomeGoal:

@@ -12,7 +12,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.messenger import SharedWorkspacePacer, SlackMessenger, WorkspacePacer
+from bot.messenger import SlackMessenger
+from bot.pacing import SharedWorkspacePacer, WorkspacePacer
 from bot.runtime import build_engine
 from bot.settings import Settings, load_settings
 from bot.slack_client import build_client

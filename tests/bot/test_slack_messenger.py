@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.messenger import ChannelPacer, SlackMessenger, WorkspacePacer
+from bot.messenger import SlackMessenger
+from bot.pacing import ChannelPacer, WorkspacePacer
 from bot.render.digest import digest_text
 from bot.render.escalation import render
 from bot.slack_client import build_client

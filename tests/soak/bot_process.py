@@ -13,7 +13,8 @@ import signal
 from datetime import datetime
 from pathlib import Path
 
-from bot.messenger import ChannelPacer, SlackMessenger
+from bot.messenger import SlackMessenger
+from bot.pacing import ChannelPacer
 from bot.runtime import start_bot
 from bot.settings import Settings, load_settings
 

@@ -19,7 +19,8 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from bot.messenger import ChannelPacer, SlackMessenger
+from bot.messenger import SlackMessenger
+from bot.pacing import ChannelPacer
 from bot.runtime import RunningBot, start_bot
 from bot.settings import Settings
 from storage import points as point_store

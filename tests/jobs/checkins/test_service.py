@@ -13,7 +13,8 @@ import pytest
 from sqlmodel import col, select
 
 from bot.constants import CHECKIN_BUTTON
-from bot.messenger import ChannelPacer, SlackMessenger
+from bot.messenger import SlackMessenger
+from bot.pacing import ChannelPacer
 from bot.slack_client import build_client
 from jobs.checkins.cadence import Cadence
 from jobs.checkins.service import ask_due, record_answer, set_cadence
