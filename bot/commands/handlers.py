@@ -32,7 +32,6 @@ from bot.commands.parse import (
     ShowHelp,
 )
 from bot.commands.parse_guard import GuardGoal, UnguardGoal
-from bot.constants import SLASH_COMMAND
 from bot.render import blocks as render
 from bot.render.checkins import cadence_saved_text
 from bot.render.digest import band_emoji, digest_blocks
@@ -40,7 +39,7 @@ from bot.render.figures import sparkline
 from bot.render.goal_detail import goal_detail_blocks
 from bot.render.guardrails import guard_saved_text, unguard_text
 from bot.render.reality import reality_blocks
-from bot.render.text import escape_mrkdwn
+from bot.render.replies import config_saved_text, status_text
 from bot.services import Services
 from jobs.checkins import service as checkin_service
 from jobs.digest.build import goal_escalation
@@ -209,7 +208,7 @@ async def _pause_or_resume(command: PauseGoal | ResumeGoal, call: _Call) -> list
         _, changed = await goal_service.set_status(
             **scope, actor=call.actor, metric_key=key, status=status, now=call.now
         )
-        return render.notice_blocks(_status_text(key, status, changed=changed))
+        return render.notice_blocks(status_text(key, status, changed=changed))
 
 
 @_handle.register
@@ -283,7 +282,7 @@ async def _change_config(change: ConfigChange, call: _Call) -> list[Block]:
             actor_id=actor.user_id, lead_id=lead, channel_id=call.where.channel_id
         )
         await tell(replaced, text)
-    return [*render.notice_blocks(_saved_text(change)), *render.config_blocks(effective)]
+    return [*render.notice_blocks(config_saved_text(change)), *render.config_blocks(effective)]
 
 
 @_handle.register
@@ -395,27 +394,3 @@ async def _set_checkins(command: SetCheckins, call: _Call) -> list[Block]:
 # Every command has its handler but help and the goal form, answered before `execute`.
 _UNHANDLED = set(get_args(Command)) - set(_handle.registry) - {ShowHelp, OpenGoalModal}
 assert not _UNHANDLED, f"no handler for {sorted(kind.__name__ for kind in _UNHANDLED)}"
-
-
-def _saved_text(change: ConfigChange) -> str:
-    if change.treatment is not None:
-        return render.treatment_saved_text(change.treatment)
-    if change.checklist is None:
-        return ":gear: Settings saved."
-    title = f"*{escape_mrkdwn(change.checklist.title)}*"
-    if change.checklist.action == "add":
-        return f":gear: Added {title} to the checklist of every new remediation."
-    return f":gear: Removed {title} from the checklist of new remediations."
-
-
-def _status_text(key: str, status: GoalStatus, *, changed: bool) -> str:
-    if status is GoalStatus.PAUSED:
-        if not changed:
-            return f"`{key}` was already paused. `{SLASH_COMMAND} resume {key}` restarts it."
-        return (
-            f":double_vertical_bar: Paused `{key}`: no alerts or digest lines until "
-            f"`{SLASH_COMMAND} resume {key}`."
-        )
-    if not changed:
-        return f"`{key}` is already active."
-    return f":arrow_forward: Resumed `{key}`."
