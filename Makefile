@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # The exact versions CI last tested; `make lock` refreshes it from pyproject.toml's ranges.
 LOCK   := requirements.lock
 
-.PHONY: demo test bench soak lint layers deps typecheck pytest install lock clean
+.PHONY: demo test bench soak lint layers deps typecheck pytest install lock clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest -n auto --maxprocesses=4
+
+# Every `_`, `ngettext` and `N_` string, as a template for translators (not committed): new ones
+# go into a file under jobs/locale/zh_CN/LC_MESSAGES; tests/test_catalogs.py names any missing.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg --sort-by-file -o jobs/locale/goalpulse.pot .
 
 # Benchmarks print figures; they are not tests and `make test` does not time anything.
 bench: $(STAMP)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from string import Formatter
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,21 @@ def joined(parts: Iterable[Part], separator: str = ", ") -> tuple[Part, ...]:
         if result:
             result.append(separator)
         result.append(part)
+    return tuple(result)
+
+
+def phrase(template: str, **values: Part | tuple[Part, ...]) -> tuple[Part, ...]:
+    """A translated sentence as parts, its `{name}` placeholders replaced by data:
+    `phrase(_("There is no metric {key}."), key=Typed(key))`. A tuple value (from `joined`)
+    is spliced in whole; the sentence's own words stay plain strings."""
+    result: list[Part] = []
+    for literal, name, _spec, _conversion in Formatter().parse(template):
+        if literal:
+            result.append(literal)
+        if name is None:
+            continue
+        value = values[name]
+        result.extend(value if isinstance(value, tuple) else (value,))
     return tuple(result)
 
 

@@ -51,11 +51,13 @@ class WorkspaceSettings(SQLModel, table=True):
     tier_treatments: dict[str, str] = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
     )
+    # The language channels read unless they chose one (`en`, `zh-CN`); None is English.
+    language: str | None = Field(default=None, max_length=8)
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class ChannelSettings(SQLModel, table=True):
-    """Per-channel settings: the channel's lead, digest time and timezone."""
+    """Per-channel settings: the channel's lead, digest time, timezone and language."""
 
     __tablename__ = "channel_settings"
 
@@ -64,6 +66,8 @@ class ChannelSettings(SQLModel, table=True):
     lead_id: str | None = Field(default=None, max_length=32)
     digest_time: str | None = Field(default=None, max_length=5)
     timezone: str | None = Field(default=None, max_length=64)
+    # None inherits the workspace's language.
+    language: str | None = Field(default=None, max_length=8)
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 

@@ -27,6 +27,7 @@ from bot.render.lines import escaped_line, shorten
 from bot.render.text import escape_mrkdwn, mention
 from bot.render.times import time_left, viewer_time
 from jobs.home.model import ChannelCounts, HomeChecklist, HomeGoal, HomePage
+from jobs.i18n import _, ngettext
 
 MAX_HOME_BLOCKS = 100  # Slack refuses a Home view with more
 TITLE_CHARS = 100
@@ -70,8 +71,8 @@ def _summary(goals: Sequence[HomeGoal]) -> str:
     bands = " · ".join(
         f"{band_emoji(b)} {n} {LABELS.get(b, escape_mrkdwn(b))}" for b, n in counts.items()
     )
-    noun = "goal" if len(goals) == 1 else "goals"
-    return f"You own or lead {len(goals)} {noun}: {bands}"
+    count = ngettext("{n} goal", "{n} goals", len(goals)).format(n=len(goals))
+    return _("You own or lead {count}: {bands}").format(count=count, bands=bands)
 
 
 def _goal_blocks(goals: Sequence[HomeGoal], room: int) -> list[Block]:

@@ -32,8 +32,8 @@ TABLES = {
     "source_status",
     "workspace_settings",
 }
-HEAD = "0009"
-REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009"]
+HEAD = "0010"
+REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010"]
 
 
 async def describe(database: Database) -> dict[str, object]:
