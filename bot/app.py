@@ -9,6 +9,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import actions, commands, home, views
 from bot.errors import handle_listener_error
+from bot.locale_middleware import speak_readers_language
+from bot.oauth import events as oauth_events
+from bot.oauth.settings import OAuth
 from bot.services import Services, provide_services
 
 
@@ -20,23 +23,34 @@ class _SameTokenWarning(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
-def build_app(*, services: Services, client: AsyncWebClient, signing_secret: str) -> AsyncApp:
+def build_app(
+    *,
+    services: Services,
+    client: AsyncWebClient,
+    signing_secret: str,
+    oauth: OAuth | None = None,
+) -> AsyncApp:
     """A fully wired AsyncApp. Listeners ack inline (no polling), slow work runs afterwards;
-    each finds `services` in its context (bot.services.services_of)."""
+    each finds `services` in its context (bot.services.services_of). With `oauth`, each
+    request's client carries its workspace's token (bot/oauth/)."""
     app = AsyncApp(
         client=client,
         signing_secret=signing_secret,
+        oauth_flow=oauth.flow if oauth is not None else None,
         # Listeners ack before any I/O and return; the response goes out at once instead of
         # Bolt polling for the ack every 10 ms.
         process_before_response=True,
         logger=_bolt_logger(),
     )
     app.use(provide_services(services))
+    app.use(speak_readers_language)
     app.error(handle_listener_error)
     commands.register(app)
     views.register(app)
     actions.register(app)
     home.register(app)
+    if oauth is not None:
+        oauth_events.register(app, oauth.installs)
     return app
 
 

@@ -36,7 +36,12 @@ from storage import migrate
 from storage.db import redacted
 
 NETWORK_TIMEOUT = 10  # seconds for one connection or request
-SECRET_SETTINGS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN")
+SECRET_SETTINGS = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "SLACK_CLIENT_SECRET",
+)
 _URL_PASSWORD = re.compile(r"(://[^\s/:@]*:)[^\s@]+@")
 S = TypeVar("S", bound=DatabaseSettings)
 
@@ -182,6 +187,11 @@ async def _slack(settings: Settings | None, http: aiohttp.ClientSession) -> list
             Line("Slack", SKIP, "needs valid settings"),
             Line("Slack scopes", SKIP, "needs Slack"),
         ]
+    if settings.oauth:  # each workspace's token comes from its installation (bot/oauth/)
+        return [
+            Line("Slack", SKIP, "OAuth: tokens come from each workspace's installation"),
+            Line("Slack scopes", SKIP, "needs one token"),
+        ]
     client = build_client(settings.slack_bot_token, api_url=settings.slack_api_url, session=http)
     where = client.base_url
     try:
@@ -287,7 +297,8 @@ def _secrets(
 ) -> set[str]:
     found = {value for key, value in env.items() if key.upper() in SECRET_SETTINGS}
     if settings is not None:
-        found |= {settings.slack_bot_token, settings.slack_signing_secret}
+        found |= {settings.slack_bot_token or "", settings.slack_signing_secret}
+        found |= {settings.slack_client_secret or ""}
         found |= {settings.slack_app_token or ""}
     for url in (env.get("DATABASE_URL"), database.database_url if database else None):
         try:

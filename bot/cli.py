@@ -48,19 +48,47 @@ async def _migrate(_args: argparse.Namespace) -> int:
     return 0
 
 
+async def _purge(args: argparse.Namespace) -> int:
+    """Delete every row of one workspace (storage/purge.py), after showing what goes."""
+    from bot.runtime import open_database
+    from storage.purge import count_rows, purge_team
+
+    team = str(args.team)
+    database, _ = await open_database(load_settings(DatabaseSettings).database_url)
+    try:
+        counts = await count_rows(database, team)
+        if not counts:
+            print(f"{team}: no rows; nothing to delete")
+            return 0
+        print(f"{team}: " + ", ".join(f"{table} {n}" for table, n in sorted(counts.items())))
+        if not args.yes:
+            if not sys.stdin.isatty():
+                print("nothing deleted; add --yes to delete these rows")
+                return 1
+            asked = f"type {team} to delete these rows for good: "
+            if (await asyncio.to_thread(input, asked)).strip() != team:
+                print("nothing deleted")
+                return 1
+        deleted = await purge_team(database, team)
+    finally:
+        await database.dispose()
+    print(f"{team}: deleted {sum(deleted.values())} rows from {len(deleted)} tables")
+    return 0
+
+
 async def _check(args: argparse.Namespace) -> int:
     from bot.check import check_command
 
     return await check_command(args)
 
 
-async def _demo(_args: argparse.Namespace) -> int:
+async def _demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
     # Replies carry emoji; a terminal that cannot show them gets "?" rather than a crash.
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(errors="replace")
-    await run_demo(sys.stdout)
+    await run_demo(sys.stdout, lang=args.lang)
     return 0
 
 
@@ -81,6 +109,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (help_text, handler) in COMMANDS.items():
         sub.add_parser(name, help=help_text).set_defaults(handler=handler)
+    sub.choices["demo"].add_argument(
+        "--lang", default="en", choices=("en", "zh-CN"), help="the demo's language (default: en)"
+    )
+    purge = sub.add_parser(
+        "purge", help="delete every row of one workspace (after it uninstalled), then exit"
+    )
+    purge.add_argument("--team", required=True, help="the workspace's team id (T…)")
+    purge.add_argument("--yes", action="store_true", help="do not ask before deleting")
+    purge.set_defaults(handler=_purge)
     from bot.engine_cli import add_engine_commands
 
     add_engine_commands(sub)

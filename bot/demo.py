@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import shutil
 import tempfile
-import textwrap
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -25,14 +23,14 @@ from slack_sdk.models.blocks import Block
 
 from bot.commands.handlers import Where, execute
 from bot.commands.parse import parse_command
-from bot.constants import SLASH_COMMAND
 from bot.demo_checkins import CheckinWeek
 from bot.demo_checkins import shown as checkin_shown
 from bot.demo_messenger import SettableClock, TerminalMessenger
 from bot.demo_story import STORY_GOAL, Story
+from bot.demo_transcript import GUTTER, Transcript
 from bot.errors import reply_blocks
 from bot.render.digest import digest_blocks
-from bot.render.terminal import BOLD, DIM, RESET, blocks_to_text, mrkdwn_to_text
+from bot.render.terminal import BOLD
 from bot.services import Services, utc_now
 from jobs.context import EngineContext
 from jobs.digest.chart import render_chart
@@ -40,11 +38,12 @@ from jobs.digest.model import ChannelDigest
 from jobs.engine import Engine
 from jobs.errors import GoalpulseError
 from jobs.goals.service import Actor
+from jobs.i18n import EN, _, use_locale
 from jobs.messages import metric_of
-from jobs.metrics.catalog import CsvSource, Metric, MetricCatalog, load_catalog
-from jobs.metrics.pull import PullResult
+from jobs.metrics.catalog import load_catalog
 from jobs.metrics.sources import SourceFetcher
 from storage.db import Database
+from storage.models import WorkspaceSettings
 
 DATA_DIR = Path(__file__).parent / "demo_data"
 METRICS_PATH = DATA_DIR / "metrics.yml"
@@ -54,8 +53,6 @@ TIMEZONE = "UTC"
 USERS = {"U0ANA": "ana", "U0LI": "li", "U0WEI": "wei", "U0MEI": "mei"}
 GROWTH, OPS = "C0GROWTH", "C0OPS"
 CHANNELS = {GROWTH: "growth", OPS: "ops"}
-GUTTER = "  │ "
-NARRATION_WIDTH = 88
 START = time(8, 0)  # the demo's clock starts today at 08:00 UTC: the morning pull
 
 
@@ -74,7 +71,7 @@ def script(today: date) -> list[tuple[str, list[Step]]]:
 
     return [
         (
-            "#growth sets its goals (one command has a mistake in it)",
+            _("#growth sets its goals (one command has a mistake in it)"),
             [
                 Step(GROWTH, "U0LI", "config ceo <@U0WEI|wei> lead <@U0LI|li> digest 09:00"),
                 Step(GROWTH, "U0ANA", "set dau 150k owner <@U0ANA|ana> lead <@U0LI|li>"),
@@ -89,7 +86,7 @@ def script(today: date) -> list[tuple[str, list[Step]]]:
             ],
         ),
         (
-            "#ops sets its goals and checks in a survey result",
+            _("#ops sets its goals and checks in a survey result"),
             [
                 Step(OPS, "U0MEI", "config lead <@U0MEI|mei>"),
                 Step(OPS, "U0MEI", "set complaint_rate 2% lower"),
@@ -129,16 +126,22 @@ def _dated(frame: pd.DataFrame, today: date) -> pd.DataFrame:
     return frame
 
 
-async def run_demo(stream: TextIO, *, charts_dir: Path | None = None) -> None:
-    """Run the sample session against a throwaway database and write it to `stream`."""
-    out = _Transcript(stream, color=_wants_color(stream))
+async def run_demo(stream: TextIO, *, charts_dir: Path | None = None, lang: str = EN) -> None:
+    """Run the sample session against a throwaway database and write it to `stream`, in
+    `lang`: the narration, and every reply and message, as the workspace's language."""
+    with use_locale(lang) as locale:
+        await _run_demo(stream, charts_dir=charts_dir, locale=locale)
+
+
+async def _run_demo(stream: TextIO, *, charts_dir: Path | None, locale: str) -> None:
+    out = Transcript(stream, users=USERS, channels=CHANNELS)
     charts = charts_dir or Path.cwd() / CHARTS_DIR
     today = utc_now().date()
     clock = SettableClock(datetime.combine(today, START, tzinfo=UTC))
     with tempfile.TemporaryDirectory(prefix="goalpulse-demo-") as name:
         folder = Path(name)
         catalog = load_catalog(materialise(folder, today))
-        out.intro(catalog, today)
+        out.intro(catalog, today, METRICS_PATH.relative_to(DATA_DIR.parent.parent))
         database = Database(f"sqlite+aiosqlite:///{folder / 'goalpulse.db'}")
         try:
             with _quiet("alembic"):
@@ -146,6 +149,11 @@ async def run_demo(stream: TextIO, *, charts_dir: Path | None = None) -> None:
                 from storage import migrate
 
                 await migrate.upgrade(database)
+            if locale != EN:  # the language the workspace reads, as `config workspace language`
+                async with database.transaction() as session:
+                    session.add(
+                        WorkspaceSettings(team_id=TEAM_ID, language=locale, updated_at=clock())
+                    )
             messenger = TerminalMessenger(
                 show=out.message,
                 clock=clock,
@@ -176,16 +184,16 @@ async def run_demo(stream: TextIO, *, charts_dir: Path | None = None) -> None:
                 for title, steps in script(today):
                     out.heading(title)
                     for step in steps:
-                        out.command(step)
+                        out.command(step.channel_id, step.user_id, step.text)
                         out.reply(await run_step(step, services))
-                out.heading("The engine pulls every metric (what a scheduled pull does)")
+                out.heading(_("The engine pulls every metric (what a scheduled pull does)"))
                 with _quiet("goalpulse.pull", logging.ERROR):  # the failure is printed below
                     out.pulled(await engine.pull())
-                out.heading("What each channel now sees")
+                out.heading(_("What each channel now sees"))
                 for step in REVIEW:
-                    out.command(step)
+                    out.command(step.channel_id, step.user_id, step.text)
                     out.reply(await run_step(step, services))
-                out.heading("This morning's digests, as Slack shows them")
+                out.heading(_("This morning's digests, as Slack shows them"))
                 written = [await _digest(engine, channel, out, charts) for channel in CHANNELS]
                 story = Story(
                     engine, messenger, clock, out, folder, team_id=TEAM_ID, channel_id=GROWTH
@@ -200,13 +208,13 @@ async def run_demo(stream: TextIO, *, charts_dir: Path | None = None) -> None:
     out.outro(charts, [path for path in written if path])
 
 
-async def _digest(engine: Engine, channel_id: str, out: _Transcript, charts: Path) -> Path | None:
+async def _digest(engine: Engine, channel_id: str, out: Transcript, charts: Path) -> Path | None:
     """Print a channel's digest and write its chart; returns the PNG's path, if any."""
     today = engine.today()
     digest = await engine.digest_for(TEAM_ID, channel_id, local_date=today, timezone=TIMEZONE)
-    out.line(f"#{CHANNELS[channel_id]} digest:", BOLD)
+    out.line(_("{channel} digest:").format(channel=f"#{CHANNELS[channel_id]}"), BOLD)
     if digest is None:
-        out.line(f"{GUTTER}(no digest: no goals)")
+        out.line(GUTTER + _("(no digest: no goals)"))
         return None
     out.reply(digest_blocks(digest))
     name = f"{CHANNELS[channel_id]}-{today.isoformat()}.png"
@@ -242,128 +250,9 @@ async def run_step(step: Step, services: Services) -> list[Block]:
         return reply_blocks(error)
 
 
-async def _say(step: Step, services: Services, out: _Transcript) -> None:
-    out.command(step)
+async def _say(step: Step, services: Services, out: Transcript) -> None:
+    out.command(step.channel_id, step.user_id, step.text)
     out.reply(await run_step(step, services))
-
-
-class _Transcript:
-    """Writes the session the way a newcomer reads it: who typed what, and the bot's answer."""
-
-    def __init__(self, stream: TextIO, *, color: bool) -> None:
-        self.stream = stream
-        self.color = color
-        columns = shutil.get_terminal_size().columns if color else 100
-        self.width = min(max(columns, 60), 100) - len(GUTTER) - 1
-
-    def line(self, text: str = "", style: str = "") -> None:
-        self.stream.write(f"{style}{text}{RESET}\n" if style and self.color else f"{text}\n")
-
-    def heading(self, title: str) -> None:
-        self.line(f"── {title} " + "─" * max(4, 76 - len(title)), BOLD)
-        self.line()
-
-    def command(self, step: Step) -> None:
-        typed = mrkdwn_to_text(f"{SLASH_COMMAND} {step.text}", users=USERS)
-        who = f"@{USERS[step.user_id]} in #{CHANNELS[step.channel_id]}"
-        self.line(f"{who} ▸ {typed}", BOLD)
-
-    def paragraph(self, text: str, style: str = "") -> None:
-        for line in textwrap.wrap(text, min(self.width + len(GUTTER), NARRATION_WIDTH)):
-            self.line(line, style)
-        self.line()
-
-    def step(self, when: str, narration: str) -> None:
-        self.line(when, BOLD)
-        self.paragraph(narration)
-
-    def message(self, where: str, blocks: Sequence[Block]) -> None:
-        """A message the engine sent, under a line saying where it went."""
-        self.line(f"  ── {where} ──", DIM)
-        self.reply(blocks)
-
-    def reply(self, blocks: Sequence[Block]) -> None:
-        text = blocks_to_text(
-            blocks, users=USERS, channels=CHANNELS, color=self.color, width=self.width
-        )
-        for line in text.splitlines():
-            self.line(f"{GUTTER}{line}".rstrip())
-        self.line()
-
-    def intro(self, catalog: MetricCatalog, today: date) -> None:
-        self.line("goalpulse demo", BOLD)
-        self.line(
-            "Two Slack channels set goals with /goal, then the engine pulls the metrics,\n"
-            "measures each goal against its bands and builds each channel's daily digest.\n"
-            "Then the demo's clock moves on for four days to follow one goal as it slips: the\n"
-            "escalation DMs and its 72-hour remediation thread, from the first alert to overdue.\n"
-            "Last, a week of an owner's daily check-ins, one missed, and the weekly summary.\n"
-            "Every step is the real code, on a fresh SQLite database in a temporary folder.\n"
-            "No Slack workspace is involved: messages are shown as text."
-        )
-        self.line()
-        self.line("People: @ana (growth), @li (team lead), @mei (operations), @wei (CEO).")
-        self.line()
-        self.line(f"Sample metrics, from {METRICS_PATH.relative_to(DATA_DIR.parent.parent)}.")
-        self.line(
-            "The CSVs hold made-up daily values for the 30 days up to today, "
-            f"{today.isoformat()};\nthe datasets, made-up orders and activity events of "
-            "the last 60 days:"
-        )
-        metrics: list[Metric] = list(catalog)  # in the file's order
-        width = max(len(m.key) for m in metrics) + 2
-        for metric in metrics:
-            self.line(f"  {metric.key:<{width}}{metric.title} · {_origin(metric)}")
-        self.line()
-
-    def pulled(self, results: Sequence[PullResult]) -> None:
-        width = max(len(r.metric_key) for r in results) + 2
-        for result in results:
-            error = (result.error or "").removeprefix(f"{result.metric_key}: ")
-            outcome = f"FAILED: {error}" if result.error else f"{result.days} days stored"
-            self.line(f"  {result.metric_key:<{width}}{outcome}")
-        self.line("  (nps is manual: its value came from /goal checkin above)", DIM)
-        self.line()
-
-    def outro(self, charts: Path, written: Sequence[Path]) -> None:
-        self.heading("What happens next")
-        shown = (
-            f"./{charts.relative_to(Path.cwd())}" if charts.is_relative_to(Path.cwd()) else charts
-        )
-        self.line(f"The charts Slack would get with the digests: {len(written)} PNGs in {shown}/")
-        for path in written:
-            self.line(f"  {path.name}")
-        self.line(
-            "\n"
-            "The demo database was a temporary file and has been deleted.\n"
-            "\n"
-            "To use goalpulse in a Slack workspace: set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET\n"
-            "and GOALPULSE_METRICS, then run `goalpulse run`."
-        )
-
-
-def _origin(metric: Metric) -> str:
-    if isinstance(metric.source, CsvSource):
-        return f"{metric.source.path}, column {metric.source.value_column}"
-    if metric.measure is not None:
-        return f"computed from the datasets: {metric.measure}"
-    if metric.source is None:
-        return f"formula: {metric.formula}"
-    return (
-        "manual: typed in with /goal checkin"
-        if metric.source.kind == "manual"
-        else metric.source.kind
-    )
-
-
-def _wants_color(stream: TextIO) -> bool:
-    """ANSI styles only on a terminal, and never when NO_COLOR is set (no-color.org)."""
-    isatty = getattr(stream, "isatty", None)
-    return (
-        bool(isatty and isatty())
-        and "NO_COLOR" not in os.environ
-        and os.environ.get("TERM") != "dumb"
-    )
 
 
 @contextmanager

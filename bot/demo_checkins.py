@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,9 +20,11 @@ import pandas as pd
 
 from bot.demo_messenger import RECIPIENT_TIMEZONE
 from bot.demo_story import Story
+from bot.render.figures import reader_day
 from bot.render.goal_notes import confidence_label
 from bot.render.terminal import DIM
 from jobs.checkins.service import Answer, record_answer
+from jobs.i18n import N_, _
 from jobs.messages import CheckinAnswered, CheckinPrompt, Outgoing, WeeklyCheckinSummary
 from jobs.metrics.catalog import CsvSource
 from storage import checkins as checkin_store
@@ -35,50 +38,55 @@ PULL_AT = time(6, 0)  # UTC: the morning pull, before anyone in Europe is asked
 DIGEST_AT = time(9, 0)  # UTC: #growth's digest time (bot/demo.py `script`)
 KPI_EXPORT = "daily_kpis.csv"
 DATASET_FILES = ("orders.csv", "activity.parquet")
+# The owner's city as the narration names it, by time zone.
+CITIES = {"Europe/Berlin": N_("Berlin")}
 
-CHECKINS_INTRO = (
+CHECKINS_INTRO = N_(
     "Gross merchandise value is green, but numbers lag what its owner knows. Check-ins ask the "
     "owner for a word on a schedule: on Sunday evening @li turns them on, every day at 09:30 in "
     "@li's own time zone (Berlin). Each morning the exports gain a day and the pull reads them."
 )
-FIRST_PROMPT = (
+FIRST_PROMPT = N_(
     "The check-in tick (every minute in production) asks, and the timers tick sends the DM. "
     "@li clicks [ Check in ] and sends the form; the DM is redrawn with the answer."
 )
-FIRST_DIGEST = (
+FIRST_DIGEST = N_(
     "#growth's digest, the first of the week, shows the owner's latest word beside the goal. "
     "Next Monday's summary of the week goes in its thread."
 )
-ASKED = "Asked again."
-UNANSWERED = "Asked again; nobody answers."
-REMINDER = "4 hours later, still unanswered: the one reminder."
-MISSED = "Thursday's check-in has gone 24 hours unanswered: it is recorded missed (no DM)."
-NEXT_MONDAY = (
+ASKED = N_("Asked again.")
+UNANSWERED = N_("Asked again; nobody answers.")
+REMINDER = N_("4 hours later, still unanswered: the one reminder.")
+MISSED = N_("Thursday's check-in has gone 24 hours unanswered: it is recorded missed (no DM).")
+NEXT_MONDAY = N_(
     "The clock skips to next Monday's digest, the first of a new week (the demo leaves out the "
     "weekend's check-ins and Monday's: daily means every day). @li's latest word is off track, "
     "so the goal is raised to yellow though its numbers are on target. In the thread of last "
     "Monday's digest: the week's check-ins, the notes quoted under @li's name."
 )
-CHECKINS_END = (
+CHECKINS_END = N_(
     "Had @li answered Thursday's check-in late, the answer would have been kept, marked late. "
     "/goal checkins gmv off stops the prompts and cancels any still open."
 )
 
-# The answers from Monday to Friday; None: nobody answers.
+# The answers from Monday to Friday; None: nobody answers. The notes are typed in the
+# demo's language (`_` when answering).
 WEEK: tuple[Answer | None, ...] = (
-    Answer(value=None, confidence="on_track", moved="Launched the referral banner", blockers=None),
+    Answer(
+        value=None, confidence="on_track", moved=N_("Launched the referral banner"), blockers=None
+    ),
     Answer(value=None, confidence="on_track", moved=None, blockers=None),
     Answer(
         value=None,
         confidence="at_risk",
         moved=None,
-        blockers="Waiting on legal review of the coupon copy",
+        blockers=N_("Waiting on legal review of the coupon copy"),
     ),
     None,
     Answer(
         value=None,
         confidence="off_track",
-        moved="The coupon promo slipped a week",
+        moved=N_("The coupon promo slipped a week"),
         blockers="Waiting on legal review of the coupon copy",
     ),
 )
@@ -115,8 +123,12 @@ class CheckinWeek:
             log.setLevel(before)
 
     async def _week(self) -> None:
-        self.out.heading(f"Check-ins: @{OWNER_NAME} reports on {CHECKIN_GOAL} every morning")
-        self.out.paragraph(CHECKINS_INTRO)
+        self.out.heading(
+            _("Check-ins: {owner} reports on {key} every morning").format(
+                owner=f"@{OWNER_NAME}", key=CHECKIN_GOAL
+            )
+        )
+        self.out.paragraph(_(CHECKINS_INTRO))
         today = self.clock().date()
         monday = today + timedelta(days=7 - today.weekday())  # the next one, after the story
         self.at(monday - timedelta(days=1), time(18, 0), UTC)  # Sunday evening
@@ -141,7 +153,7 @@ class CheckinWeek:
         await self.morning_pull(next_monday, datasets=True)
         await self.digest(next_monday, NEXT_MONDAY)
         await self.engine.timers_tick()  # the summary the digest queued
-        self.out.paragraph(CHECKINS_END)
+        self.out.paragraph(_(CHECKINS_END))
 
     def at(self, day: date, clock: time, zone: tzinfo) -> datetime:
         """Move the clock to `clock` on `day` in `zone`; returns the new now."""
@@ -152,7 +164,7 @@ class CheckinWeek:
         """Move the clock to `clock` in the owner's zone on `day` and say what happens."""
         hour, minute = map(int, clock.split(":"))
         self.at(day, time(hour, minute), self.zone)
-        self.out.step(self._when(), narration)
+        self.out.step(self._when(), _(narration))
 
     async def morning_pull(self, day: date, *, datasets: bool = False) -> None:
         """The exports gain the days up to `day` and the morning pull reads them, quietly
@@ -174,7 +186,10 @@ class CheckinWeek:
         """The owner sends the form five minutes after the prompt, handled as the form's
         submission is: the answer stored, the goal evaluated, the DM redrawn."""
         self.clock.advance(timedelta(minutes=5))
-        self.out.paragraph(f"@{OWNER_NAME} answers: {_said(answer)}")
+        answer = _typed(answer)
+        self.out.paragraph(
+            _("{owner} answers: {answer}").format(owner=f"@{OWNER_NAME}", answer=_said(answer))
+        )
         goal_id, checkin_id = await self._open_checkin()
         await record_answer(
             database=self.engine.database,
@@ -194,7 +209,7 @@ class CheckinWeek:
     async def digest(self, day: date, narration: str) -> None:
         """The digest tick at #growth's digest time posts the digests due."""
         self.at(day, DIGEST_AT, UTC)
-        self.out.step(self._when(), narration)
+        self.out.step(self._when(), _(narration))
         await self.engine.digest_tick()
 
     async def missed(self, day: date) -> None:
@@ -208,14 +223,19 @@ class CheckinWeek:
                 last=day,
             )
         if any(checkin.state == CheckinState.MISSED.value for checkin in found):
-            self.out.paragraph(MISSED, DIM)
+            self.out.paragraph(_(MISSED), DIM)
 
     def _when(self) -> str:
         """`Mon 7 Dec, 09:30 in Berlin (08:30 UTC)`: now, as the owner and the server read it."""
         now = self.clock()
         local = now.astimezone(self.zone)
-        city = self.zone.key.rsplit("/", 1)[-1]
-        return f"{_day(local.date())}, {local:%H:%M} in {city} ({now.astimezone(UTC):%H:%M} UTC)"
+        city = _(CITIES.get(self.zone.key) or self.zone.key.rsplit("/", 1)[-1])
+        return _("{day}, {time} in {city} ({utc_time} UTC)").format(
+            day=reader_day(local.date()),
+            time=f"{local:%H:%M}",
+            city=city,
+            utc_time=f"{now.astimezone(UTC):%H:%M}",
+        )
 
     async def _open_checkin(self) -> tuple[int, int]:
         """The goal's id and the id of its newest open check-in (the one just asked)."""
@@ -262,14 +282,24 @@ def carry_exports(folder: Path, through: date) -> None:
             frame.to_parquet(path, index=False)
 
 
+def _typed(answer: Answer) -> Answer:
+    """The answer with its notes as the owner types them in the demo's language."""
+    return replace(
+        answer,
+        moved=_(answer.moved) if answer.moved else None,
+        blockers=_(answer.blockers) if answer.blockers else None,
+    )
+
+
 def _said(answer: Answer) -> str:
-    """`on track; what moved it: “…”; blockers: “…”`: the form as sent."""
-    parts = [confidence_label(answer.confidence)]
-    for label, note in (("what moved it", answer.moved), ("blockers", answer.blockers)):
-        if note:
-            parts.append(f"{label}: “{note}”")
-    return "; ".join(parts) + "."
-
-
-def _day(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b}"
+    """`on track; what moved it: “…”; blockers: “…”.`: the form as sent."""
+    confidence, moved, blockers = confidence_label(answer.confidence), answer.moved, answer.blockers
+    if moved and blockers:
+        said = _("{confidence}; what moved it: “{moved}”; blockers: “{blockers}”.")
+    elif moved:
+        said = _("{confidence}; what moved it: “{moved}”.")
+    elif blockers:
+        said = _("{confidence}; blockers: “{blockers}”.")
+    else:
+        said = _("{confidence}.")
+    return said.format(confidence=confidence, moved=moved, blockers=blockers)

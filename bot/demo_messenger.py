@@ -19,6 +19,7 @@ from bot.render.block_kit import context_block
 from bot.render.digest import digest_blocks
 from bot.render.escalation import render
 from jobs.digest.model import ChannelDigest
+from jobs.i18n import _
 from jobs.messages import Outgoing, SourceNotice, metric_of
 
 WORKSPACE_URL = "https://acme.slack.com"
@@ -76,20 +77,27 @@ class TerminalMessenger:
         self, channel_id: str, message: Outgoing, *, thread_ts: str | None = None
     ) -> str:
         ts = self._ts(message)
-        where = f"in the thread of {thread_ts}" if thread_ts else f"new message {ts}"
-        self._print(f"{self._channel(channel_id)} · {where}", message)
+        channel = self._channel(channel_id)
+        where = (
+            _("{channel} · in the thread of {ts}").format(channel=channel, ts=thread_ts)
+            if thread_ts
+            else _("{channel} · new message {ts}").format(channel=channel, ts=ts)
+        )
+        self._print(where, message)
         return ts
 
     async def update(self, channel_id: str, ts: str, message: Outgoing) -> None:
         where = (
-            f"DM to {self._user(self._dm_user(channel_id))}"
+            _("DM to {user} · edited in place").format(user=self._user(self._dm_user(channel_id)))
             if channel_id.startswith("D")
-            else f"{self._channel(channel_id)} · message {ts}"
+            else _("{channel} · message {ts} · edited in place").format(
+                channel=self._channel(channel_id), ts=ts
+            )
         )
-        self._print(f"{where} · edited in place", message)
+        self._print(where, message)
 
     async def send_dm(self, user_id: str, message: Outgoing) -> tuple[str, str]:
-        self._print(f"DM to {self._user(user_id)}", message)
+        self._print(_("DM to {user}").format(user=self._user(user_id)), message)
         sent = (f"D{user_id[1:]}", self._ts(message))
         self.dms[user_id, metric_of(message)] = sent
         return sent
@@ -98,7 +106,9 @@ class TerminalMessenger:
         self, channel_id: str, thread_ts: str, content: bytes, filename: str, title: str
     ) -> str:
         """Says which file went where; the file itself stays in memory."""
-        where = f"{self._channel(channel_id)} · in the thread of {thread_ts}"
+        where = _("{channel} · in the thread of {ts}").format(
+            channel=self._channel(channel_id), ts=thread_ts
+        )
         self.show(where, [context_block(f":frame_with_picture: {title} ({filename})")])
         self.files.append(filename)
         return f"F{len(self.files):06d}"
@@ -115,9 +125,10 @@ class TerminalMessenger:
 
     async def publish_digest(self, digest: ChannelDigest) -> str:
         ts = self._ts(None)
-        self.show(
-            f"{self._channel(digest.channel_id)} · digest, new message {ts}", digest_blocks(digest)
+        where = _("{channel} · digest, new message {ts}").format(
+            channel=self._channel(digest.channel_id), ts=ts
         )
+        self.show(where, digest_blocks(digest))
         return ts
 
     def attach_chart(self, digest: ChannelDigest, ts: str) -> None:

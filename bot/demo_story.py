@@ -11,55 +11,59 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.demo_messenger import SettableClock, TerminalMessenger
+from bot.render.figures import reader_day
 from bot.render.terminal import DIM
 from jobs.engine import Engine
 from jobs.escalation import interactions
+from jobs.escalation.remediation import DEFAULT_ITEMS
 from jobs.goals.service import Actor
+from jobs.i18n import N_, _, ngettext
 from storage import escalation as escalation_store
 from storage import goals as goal_store
 
 STORY_GOAL = "conversion_rate"  # the goal whose escalation the demo follows
 
 # What happens at each step of the story, in the order the clock reaches them.
-STORY_INTRO = (
+STORY_INTRO = N_(
     "The digests show Conversion rate still green, but down 3 days in a row. Follow it for "
     "four days: the demo moves its clock on, and the real engine pulls, evaluates and runs its "
     "timers. Every Slack message about it is printed under a line saying where it went. Times "
     "are UTC; @li (the lead) and @wei (the CEO) read their DMs in Berlin."
 )
-OPENED = (
+OPENED = N_(
     "The timers tick (every minute in production) sends what the 08:00 pull queued. Three "
     "adverse days in a row are enough to open a 72-hour remediation thread in #growth: a parent "
     "message and, in its thread, the checklist."
 )
-ORANGE = (
+ORANGE = N_(
     "A checkout bug shipped at 09:30. The hourly pull reads today's conversion so far: 2.7%, "
     "22.9% under target, so orange. The lead, @li, is mentioned in the thread and gets a DM."
 )
-RED = (
+RED = N_(
     "By 15:00 the hourly pull reads 2.4%, 31.4% under target: red. The thread notes the change "
     "and mentions the CEO, and @wei gets a DM too."
 )
-REMINDER_24H = (
+REMINDER_24H = N_(
     "The morning pull finds conversion still sliding, and red. 24 hours after the thread "
     "opened, a reminder mentions the owners of unchecked items."
 )
-REPEAT = (
+REPEAT = N_(
     "@li has not answered the red DM for 24 hours, so it comes again (at most 5 times); the "
     "CEO's too. (The orange DM's repeat was dropped: the red one replaced it.)"
 )
-ACKNOWLEDGE = (
+ACKNOWLEDGE = N_(
     "@li clicks [ Acknowledge ]: the repeats stop, the CEO's too, but the deadline stands. The "
     "thread is told, and both DMs are redrawn without their buttons."
 )
-TICK = "@ana ticks “Behaviour heatmap review”: the checklist message is redrawn in place."
-REMINDER_48H = "Still red. 48 hours after the thread opened: the second reminder."
-CLOSE_OUT = (
+# {item}: the checklist item ticked, its title as the checklist shows it.
+TICK = N_("@ana ticks “{item}”: the checklist message is redrawn in place.")
+REMINDER_48H = N_("Still red. 48 hours after the thread opened: the second reminder.")
+CLOSE_OUT = N_(
     "72 hours are up with two items open and conversion still red. The close-out says overdue "
     "and escalates to the lead and, as the goal is red, to the CEO by DM, and the checklist and "
     "the parent message are marked closed."
 )
-STORY_END = (
+STORY_END = N_(
     "Had conversion recovered, the thread would have said so and the parent message would have "
     "been edited. Had every item been done and the metric recovered, the close-out would have "
     "said resolved; [ Resolve ] closes a remediation early."
@@ -100,8 +104,8 @@ class Story:
         self.day1 = clock().replace(hour=0, minute=0)
 
     async def run(self) -> None:
-        self.out.heading(f"Escalation: {STORY_GOAL} slips")
-        self.out.paragraph(STORY_INTRO)
+        self.out.heading(_("Escalation: {key} slips").format(key=STORY_GOAL))
+        self.out.paragraph(_(STORY_INTRO))
         await self.at(0, "08:01", OPENED)
         await self.at(0, "11:00", ORANGE, conversion=0.027)
         await self.at(0, "15:00", RED, conversion=0.024)
@@ -109,24 +113,32 @@ class Story:
         await self.at(1, "15:00", REPEAT)
         await self.at(1, "15:05", ACKNOWLEDGE)
         await self.acknowledge("U0LI")
-        await self.at(1, "16:00", TICK)
+        await self.at(1, "16:00", _(TICK).format(item=_(DEFAULT_ITEMS[0])))
         await self.tick_item("U0ANA", "behaviour-heatmap-review")
         await self.at(2, "08:00", REMINDER_48H, conversion=0.0236)
         await self.at(3, "08:00", CLOSE_OUT, conversion=0.0233)
         self.clock.advance(timedelta(minutes=1))  # the close-out's DMs and redraws follow
         await self.engine.timers_tick()
-        self.out.paragraph(STORY_END)
+        self.out.paragraph(_(STORY_END))
         hidden = self.messenger.hidden
         self.out.paragraph(
-            f"Not shown: {hidden.total()} messages about {_names(sorted(hidden))}, which were "
-            "already orange or red at the morning pull and went through the same steps.",
+            ngettext(
+                "Not shown: {count} message about {names}, which was already orange or red at "
+                "the morning pull and went through the same steps.",
+                "Not shown: {count} messages about {names}, which were already orange or red at "
+                "the morning pull and went through the same steps.",
+                hidden.total(),
+            ).format(count=hidden.total(), names=_names(sorted(hidden))),
             DIM,
         )
         if notices := self.messenger.hidden_notices:
-            dms = "the DM" if notices.total() == 1 else f"the {notices.total()} DMs"
             self.out.paragraph(
-                f"Nor {dms} telling goal owners that the source of {_names(sorted(notices))} "
-                "is failing.",
+                ngettext(
+                    "Nor the DM telling goal owners that the source of {names} is failing.",
+                    "Nor the {count} DMs telling goal owners that the source of {names} is "
+                    "failing.",
+                    notices.total(),
+                ).format(count=notices.total(), names=_names(sorted(notices))),
                 DIM,
             )
 
@@ -138,7 +150,10 @@ class Story:
         hour, minute = map(int, when.split(":"))
         self.clock.set(self.day1 + timedelta(days=day, hours=hour, minutes=minute))
         now = self.clock()
-        self.out.step(f"Day {day + 1} · {now:%a} {now.day} {now:%b}, {now:%H:%M} UTC", narration)
+        when = _("Day {number} · {day}, {time} UTC").format(
+            number=day + 1, day=reader_day(now.date()), time=f"{now:%H:%M}"
+        )
+        self.out.step(when, _(narration))
         if conversion is not None:
             self._export(conversion)
             await self.engine.pull([STORY_GOAL])
@@ -197,4 +212,7 @@ class Story:
 
 
 def _names(keys: Sequence[str]) -> str:
-    return ", ".join(keys[:-1]) + f" and {keys[-1]}" if len(keys) > 1 else "".join(keys)
+    """`complaint_rate, dau and nps` (zh-CN `complaint_rate、dau 和 nps`)."""
+    if len(keys) < 2:
+        return "".join(keys)
+    return _("{names} and {last}").format(names=_(", ").join(keys[:-1]), last=keys[-1])

@@ -85,7 +85,7 @@ async def digest_command(args: argparse.Namespace) -> int:
                 print(f"── #{schedule.channel_id} ({schedule.team_id}) " + "─" * 40)
                 print(blocks_to_text(digest_blocks(digest), color=sys.stdout.isatty()))
             else:
-                ts = await engine.messenger.publish_digest(digest)
+                ts = await engine.messenger_for(schedule.team_id).publish_digest(digest)
                 print(f"{schedule.channel_id}: posted ts={ts} {dict(bands)}")
     return 0
 

@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import Block
 from bot.render.blocks import error_blocks, unexpected_error_blocks
 from bot.render.text import error_text
 from jobs.errors import GoalpulseError
+from jobs.i18n import _
 
 log = logging.getLogger("goalpulse")
 
@@ -43,7 +44,7 @@ def reply_blocks(error: Exception) -> list[Block]:
 
 def fallback_text(error: Exception) -> str:
     """Plain text for notifications and screen readers."""
-    return error_text(error) if isinstance(error, GoalpulseError) else "Something went wrong."
+    return error_text(error) if isinstance(error, GoalpulseError) else _("Something went wrong.")
 
 
 async def handle_listener_error(error: Exception, body: dict[str, Any]) -> BoltResponse:

@@ -18,11 +18,13 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.pacing import ChannelPacer, SharedWorkspacePacer, WorkspacePacer
+from bot.readers import Readers
 from bot.render.digest import digest_blocks, digest_text
 from bot.render.escalation import render
 from bot.slack_errors import delivering
 from jobs.digest.chart import render_chart
 from jobs.digest.model import ChannelDigest
+from jobs.i18n import _, current_locale, use_locale
 from jobs.messages import Outgoing
 from jobs.messenger import DeliveryError, TransientDeliveryError
 
@@ -48,6 +50,8 @@ def chart_process_pool() -> ProcessPoolExecutor:
 
 
 ChartUpload = Callable[[ChannelDigest, str, bytes], Awaitable[None]]
+# A workspace's current bot token (bot/oauth/tokens.py); raises a DeliveryError when it has none.
+TokenSource = Callable[[str], Awaitable[str]]
 
 
 @dataclass(frozen=True)
@@ -143,53 +147,86 @@ class ChartUploads:
 
 
 class SlackMessenger:
-    """Implements jobs.messenger.Messenger with the bot's AsyncWebClient.
+    """Implements jobs.messenger.Messenger with the bot's AsyncWebClient, for one workspace.
 
-    Every chat.postMessage waits for its channel's pacer and then the workspace's. A failed
-    call raises a DeliveryError (bot/slack_errors.py says which are permanent); the lookups
-    (timezone, permalink) answer None instead.
+    `team_id` is the workspace it speaks to ("" with one pasted token: the only one). With
+    `tokens`, the client's token is the workspace's current one, looked up before each call
+    (bot/oauth/tokens.py); a workspace with none fails every send with a permanent
+    DeliveryError. Every message is rendered in the language of who reads it (`readers`,
+    bot/readers.py; without, the locale in force). Every chat.postMessage waits for its
+    channel's pacer and then the workspace's. A failed call raises a DeliveryError
+    (bot/slack_errors.py says which are permanent); the lookups (timezone, permalink) answer
+    None instead.
     """
 
     def __init__(
         self,
         client: AsyncWebClient,
         *,
+        team_id: str = "",
+        tokens: TokenSource | None = None,
         pacer: ChannelPacer | None = None,
         workspace_pacer: WorkspacePacer | SharedWorkspacePacer | None = None,
         chart_executor: Executor | None = None,
+        readers: Readers | None = None,
+        charts: ChartUploads | None = None,
     ) -> None:
         self.client = client
+        self.team_id = team_id
+        self.tokens = tokens
+        self.readers = readers
         self.pacer = pacer or ChannelPacer()
         self.workspace_pacer = workspace_pacer or WorkspacePacer()
-        self.charts = ChartUploads(self._upload_chart, executor=chart_executor)
+        # Several workspaces' messengers share one queue (and drawing process): `charts`.
+        self.charts = charts or ChartUploads(self._upload_chart, executor=chart_executor)
 
     async def publish_digest(self, digest: ChannelDigest) -> str:
         """Post the digest (its chart follows through `attach_chart`)."""
-        return await self._post(
-            digest.channel_id, digest_text(digest), digest_blocks(digest), thread_ts=None
-        )
+        with use_locale(await self._locale(digest.channel_id)):
+            text, blocks = digest_text(digest), digest_blocks(digest)
+        return await self._post(digest.channel_id, text, blocks, thread_ts=None)
 
     def attach_chart(self, digest: ChannelDigest, ts: str) -> None:
         """Draw the posted digest's chart and upload it into its thread, in the background."""
         self.charts.submit(digest, ts)
 
+    async def authorized(self) -> AsyncWebClient:
+        """The client, holding the workspace's current token."""
+        if self.tokens is not None:
+            self.client.token = await self.tokens(self.team_id)
+        return self.client
+
+    async def _locale(self, channel_id: str) -> str:
+        """The locale whoever reads `channel_id` reads."""
+        if self.readers is None:
+            return current_locale()
+        return await self.readers.of_channel(await self.authorized(), channel_id)
+
+    async def upload_chart(self, digest: ChannelDigest, ts: str, png: bytes) -> None:
+        """Upload a drawn digest chart into the digest's thread."""
+        await self._upload_chart(digest, ts, png)
+
     async def _upload_chart(self, digest: ChannelDigest, ts: str, png: bytes) -> None:
         await self.pacer.wait(digest.channel_id)
-        await self.client.files_upload_v2(
+        client = await self.authorized()
+        with use_locale(await self._locale(digest.channel_id)):
+            title = _("Goal health, {day}").format(day=digest.local_date.isoformat())
+        await client.files_upload_v2(
             channel=digest.channel_id,
             thread_ts=ts,
             content=png,
             filename=f"goal-health-{digest.local_date.isoformat()}.png",
-            title=f"Goal health, {digest.local_date.isoformat()}",
+            title=title,
         )
 
     async def _post(
         self, channel_id: str, text: str, blocks: Sequence[Block], *, thread_ts: str | None
     ) -> str:
+        client = await self.authorized()
         await self.pacer.wait(channel_id)
-        await self.workspace_pacer.wait()
+        await self.workspace_pacer.wait(self.team_id)
         async with delivering(channel_id):
-            response = await self.client.chat_postMessage(
+            response = await client.chat_postMessage(
                 channel=channel_id,
                 text=text,
                 blocks=blocks,
@@ -201,18 +238,24 @@ class SlackMessenger:
     async def post(
         self, channel_id: str, message: Outgoing, *, thread_ts: str | None = None
     ) -> str:
-        text, blocks = render(message)
+        with use_locale(await self._locale(channel_id)):
+            text, blocks = render(message)
         return await self._post(channel_id, text, blocks, thread_ts=thread_ts)
 
     async def update(self, channel_id: str, ts: str, message: Outgoing) -> None:
-        text, blocks = render(message)
+        with use_locale(await self._locale(channel_id)):
+            text, blocks = render(message)
+        client = await self.authorized()
         async with delivering(channel_id):
-            await self.client.chat_update(channel=channel_id, ts=ts, text=text, blocks=blocks)
+            await client.chat_update(channel=channel_id, ts=ts, text=text, blocks=blocks)
 
     async def send_dm(self, user_id: str, message: Outgoing) -> tuple[str, str]:
+        client = await self.authorized()
         async with delivering(user_id):
-            opened = await self.client.conversations_open(users=user_id)
+            opened = await client.conversations_open(users=user_id)
         channel = str(opened["channel"]["id"])
+        if self.readers is not None:
+            self.readers.dm_opened(channel, user_id)
         try:
             return channel, await self.post(channel, message)
         except DeliveryError as exc:  # about the person, not their DM channel
@@ -222,10 +265,11 @@ class SlackMessenger:
         self, channel_id: str, thread_ts: str, content: bytes, filename: str, title: str
     ) -> str:
         """files_upload_v2 into the thread, after the channel's pacer; the file's id."""
+        client = await self.authorized()
         await self.pacer.wait(channel_id)
         async with delivering(channel_id):
             try:
-                response = await self.client.files_upload_v2(
+                response = await client.files_upload_v2(
                     channel=channel_id,
                     thread_ts=thread_ts,
                     content=content,
@@ -239,7 +283,10 @@ class SlackMessenger:
 
     async def user_timezone(self, user_id: str) -> str | None:
         try:
-            response = await self.client.users_info(user=user_id)
+            response = await (await self.authorized()).users_info(user=user_id)
+        except DeliveryError as exc:  # no token for the workspace
+            log.info("no timezone for %s: %s", user_id, exc)
+            return None
         except SlackApiError as exc:
             log.info("no timezone for %s: %s", user_id, exc.response.get("error"))
             return None
@@ -256,7 +303,11 @@ class SlackMessenger:
 
     async def permalink(self, channel_id: str, ts: str) -> str | None:
         try:
-            response = await self.client.chat_getPermalink(channel=channel_id, message_ts=ts)
+            client = await self.authorized()
+            response = await client.chat_getPermalink(channel=channel_id, message_ts=ts)
+        except DeliveryError as exc:  # no token for the workspace
+            log.info("no permalink for %s/%s: %s", channel_id, ts, exc)
+            return None
         except SlackApiError as exc:
             log.info("no permalink for %s/%s: %s", channel_id, ts, exc.response.get("error"))
             return None
@@ -267,9 +318,10 @@ class SlackMessenger:
         """Admins and owners from users.list, page by page; no bots, no deactivated accounts."""
         admins: list[str] = []
         cursor: str | None = None
+        client = await self.authorized()
         while True:
             async with delivering(None):
-                response = await self.client.users_list(limit=USERS_PAGE, cursor=cursor)
+                response = await client.users_list(limit=USERS_PAGE, cursor=cursor)
             for user in response.get("members") or []:
                 if user.get("deleted") or user.get("is_bot") or user.get("id") == "USLACKBOT":
                     continue

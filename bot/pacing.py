@@ -86,9 +86,10 @@ class SharedWorkspacePacer:
     """WorkspacePacer's budget kept in the database (storage/post_budget.py), so every process
     sharing it posts at most `per_second` a second to the workspace between them.
 
-    The key is the workspace's team id. SlackMessenger posts with one bot token, so one
-    workspace, and passes none: every process on the database shares the row "". When the
-    database cannot be reached, the post is paced in-process instead (logged once an outage).
+    The key is the workspace's team id (SlackMessenger.team_id): installed through OAuth,
+    each workspace has its own row and budget; with one pasted token the messenger's team id
+    is "" and every process on the database shares that row. When the database cannot be
+    reached, the post is paced in-process instead (logged once an outage).
     """
 
     def __init__(

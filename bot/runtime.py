@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,7 +22,11 @@ from bot.app import build_app
 from bot.home.refresh import HomeRefresher
 from bot.logging_setup import bind_request_context, hide_secrets
 from bot.messenger import SlackMessenger
+from bot.oauth.messengers import TeamMessengers, fresh_client
+from bot.oauth.settings import build_oauth
+from bot.oauth.tokens import TeamTokens
 from bot.pacing import SharedWorkspacePacer, WorkspacePacer
+from bot.readers import SlackLocales
 from bot.server import build_web_app
 from bot.services import Services, utc_now
 from bot.settings import DEFAULT_SLACK_POSTS_PER_SECOND, EngineSettings, Settings
@@ -133,12 +137,25 @@ async def start_bot(
     drawn in a process of their own unless `chart_executor` is given (bot/messenger.py)."""
     catalog = load_catalog(settings.goalpulse_metrics)
     database, _ = await open_database(settings.database_url)
-    hide_secrets(settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token)
+    hide_secrets(
+        settings.slack_bot_token,
+        settings.slack_signing_secret,
+        settings.slack_app_token,
+        settings.slack_client_secret,
+    )
     telemetry = Telemetry(database=database, catalog=catalog, clock=clock)
     http = slack_session()
+    # With OAuth the client has no token: Bolt gives each request its workspace's, the engine
+    # asks TeamTokens (bot/oauth/).
     client = build_client(
         settings.slack_bot_token, api_url=settings.slack_api_url, session=http, telemetry=telemetry
     )
+    oauth = (
+        build_oauth(settings, database=database, client=client, clock=clock)
+        if settings.oauth
+        else None
+    )
+    locales = SlackLocales(clock)
     engine = build_engine(
         settings,
         database=database,
@@ -147,6 +164,8 @@ async def start_bot(
         client=client,
         clock=clock,
         chart_executor=chart_executor,
+        tokens=oauth.tokens if oauth is not None else None,
+        locales=locales,
     )
     services = Services(
         database=database,
@@ -154,11 +173,19 @@ async def start_bot(
         timezone=settings.goalpulse_timezone,
         clock=clock,
         http=http,
+        locales=locales,
         engine=engine,
     )
-    app = build_app(services=services, client=client, signing_secret=settings.slack_signing_secret)
+    app = build_app(
+        services=services,
+        client=client,
+        signing_secret=settings.slack_signing_secret,
+        oauth=oauth,
+    )
     # Home tabs follow band changes; the clock is looked at every tick at least (a test's).
-    home = HomeRefresher(services=services, client=client, poll=min(tick_seconds, 1.0))
+    home = HomeRefresher(
+        services=services, clients=_team_clients(engine, client), poll=min(tick_seconds, 1.0)
+    )
     engine.on_bands_changed = home.bands_changed
     app.use(bind_request_context)
     app.use(instrument_listeners(telemetry))
@@ -193,6 +220,8 @@ async def start_bot(
     await site.start()
     port = runner.addresses[0][1]
     log.info("goalpulse listening on http://%s:%s/slack/events", host, port)
+    if oauth is not None:
+        log.info("installs at http://%s:%s%s", host, port, oauth.flow.install_path)
     _start(scheduler)
     return RunningBot(
         services=services,
@@ -213,10 +242,14 @@ def build_engine(
     client: AsyncWebClient | None,
     clock: Callable[[], datetime],
     chart_executor: Executor | None = None,
+    tokens: TeamTokens | None = None,
+    locales: SlackLocales | None = None,
 ) -> Engine:
-    """The engine, publishing through Slack when a client is given (else it cannot post)."""
+    """The engine, publishing through Slack when a client is given (else it cannot post):
+    with its token, or with `tokens` each workspace with its own (bot/oauth/messengers.py)."""
     base_dir = catalog.path.parent if catalog.path else Path.cwd()
     messenger: SlackMessenger | NoPublisher = NoPublisher()
+    messengers: TeamMessengers | None = None
     if client is not None:
         rate = (
             settings.goalpulse_slack_posts_per_second
@@ -230,13 +263,27 @@ def build_engine(
             if database.dialect == "postgresql"
             else WorkspacePacer(rate)
         )
-        messenger = SlackMessenger(client, workspace_pacer=pacer, chart_executor=chart_executor)
+        # With one pasted token every workspace's messenger shares its client (`""` is the
+        # messenger of no workspace in particular, for what is not about one).
+        base = client
+        messengers = TeamMessengers(
+            new_client=(lambda: base) if tokens is None else (lambda: fresh_client(base)),
+            tokens=tokens,
+            workspace_pacer=pacer,
+            database=database,
+            locales=locales or SlackLocales(clock),
+            clock=clock,
+            chart_executor=chart_executor,
+        )
+        if tokens is None:
+            messenger = messengers("")
     context = EngineContext(
         database=database,
         messenger=messenger,
         catalog=catalog,
         clock=clock,
         timezone=settings.goalpulse_timezone,
+        messengers=messengers,
     )
     return Engine(
         context=context,
@@ -277,6 +324,20 @@ class NoPublisher:
 
     async def workspace_admins(self) -> list[str]:
         return []
+
+
+def _team_clients(
+    engine: Engine, client: AsyncWebClient
+) -> Callable[[str], Awaitable[AsyncWebClient | None]]:
+    """Each workspace's client for the Home tab: the one client with one token."""
+    messengers = engine.context.messengers
+    if isinstance(messengers, TeamMessengers):
+        return messengers.client_for
+
+    async def the_client(_team_id: str) -> AsyncWebClient | None:
+        return client
+
+    return the_client
 
 
 def _start(scheduler: EngineScheduler | None) -> None:

@@ -1,5 +1,6 @@
-"""The HTTP surface: `POST /slack/events` for Slack, `GET /healthz` for load balancers and
-`GET /metrics` for Prometheus."""
+"""The HTTP surface: `POST /slack/events` for Slack, `GET /healthz` for load balancers,
+`GET /metrics` for Prometheus and, installed through OAuth, `GET /slack/install` (the "Add to
+Slack" page) and `GET /slack/oauth_redirect` (where Slack sends the installer back)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,22 @@ def build_web_app(bolt_app: AsyncApp, telemetry: Telemetry | None = None) -> web
 
     web_app = web.Application()
     web_app.router.add_post(SLACK_EVENTS_PATH, slack_events)
+    flow = bolt_app.oauth_flow
+    if flow is not None:
+        oauth = flow
+
+        async def install(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(
+                await oauth.handle_installation(await to_bolt_request(request))
+            )
+
+        async def redirect(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(
+                await oauth.handle_callback(await to_bolt_request(request))
+            )
+
+        web_app.router.add_get(flow.install_path, install)
+        web_app.router.add_get(flow.redirect_uri_path, redirect)
     web_app.router.add_get("/healthz", healthz)
     if telemetry is not None:
         scraped = telemetry

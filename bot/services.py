@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.background import BackgroundTasks
+from bot.readers import SlackLocales
 from jobs.engine import Engine
 from jobs.goals.service import Actor
 from jobs.metrics.catalog import MetricCatalog
@@ -44,6 +45,8 @@ class Services:
     background: BackgroundTasks = field(default_factory=BackgroundTasks)
     # One connection pool for every call to Slack; slack_sdk otherwise opens one per call.
     http: aiohttp.ClientSession | None = None
+    # People's Slack locales, kept a while: the Home tab and DMs are written in them.
+    locales: SlackLocales = field(default_factory=lambda: SlackLocales(utc_now))
 
     async def reply_to(self, response_url: str, blocks: Sequence[Block], text: str) -> None:
         """An ephemeral reply through a slash command's response_url."""

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -25,6 +25,8 @@ _KNOWN_DRIVER = re.compile(
     r"(postgres|postgresql|pgsql|sqlite|mysql|mariadb|oracle|mssql|cockroachdb)(\+\w+)?"
 )
 DEFAULT_API_URL = "https://slack.com/api/"
+# Where an installer's browser is sent to approve the app (SLACK_OAUTH_AUTHORIZE_URL).
+DEFAULT_AUTHORIZE_URL = "https://slack.com/oauth/v2/authorize"
 # chat.postMessage calls a second across the workspace. Slack enforces a workspace-wide limit
 # besides one message a second per channel but does not publish it; 50 is the limit the digest
 # fan-out benchmark's fake Slack enforces (tests/benchmarks/fanout.py). Lower it if the logs
@@ -79,7 +81,12 @@ class EngineSettings(DatabaseSettings):
 class Settings(EngineSettings):
     """Everything `goalpulse run` needs; names match the environment variables."""
 
-    slack_bot_token: Annotated[str, Field(min_length=1)]
+    # One workspace with a pasted token, or (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET) any
+    # number of workspaces installing through OAuth, each with its own token (bot/oauth/).
+    slack_bot_token: str | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_oauth_authorize_url: str = DEFAULT_AUTHORIZE_URL
     slack_signing_secret: Annotated[str, Field(min_length=1)]
     slack_app_token: str | None = None
     slack_api_url: str = DEFAULT_API_URL
@@ -113,6 +120,50 @@ class Settings(EngineSettings):
         if value and not value.startswith("xapp-"):
             raise ValueError("an app-level token starts with xapp-")
         return value or None
+
+    @field_validator("slack_oauth_authorize_url")
+    @classmethod
+    def _authorize_url_is_http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("slack_bot_token", "slack_client_id", "slack_client_secret")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @model_validator(mode="after")
+    def _one_way_to_slack(self) -> Settings:
+        """Exactly one source of tokens: SLACK_BOT_TOKEN, or both OAuth credentials."""
+        client_id, secret = self.slack_client_id, self.slack_client_secret
+        if (client_id is None) != (secret is None):
+            missing, given = (
+                ("SLACK_CLIENT_SECRET", "SLACK_CLIENT_ID")
+                if secret is None
+                else ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
+            )
+            raise ValueError(f"{missing} is not set ({given} is; OAuth needs both)")
+        if not self.oauth:
+            if self.slack_bot_token is None:
+                raise ValueError("SLACK_BOT_TOKEN is not set")
+            return self
+        if self.slack_bot_token is not None:
+            raise ValueError(
+                "SLACK_BOT_TOKEN must not be set with SLACK_CLIENT_ID and SLACK_CLIENT_SECRET:"
+                " each workspace's token comes from its installation"
+            )
+        if self.slack_app_token is not None:
+            raise ValueError(
+                "SLACK_APP_TOKEN must not be set with SLACK_CLIENT_ID and SLACK_CLIENT_SECRET:"
+                " installing through OAuth needs the HTTP endpoints"
+            )
+        return self
+
+    @property
+    def oauth(self) -> bool:
+        """Installed through OAuth into any number of workspaces (else one pasted token)."""
+        return self.slack_client_id is not None and self.slack_client_secret is not None
 
 
 S = TypeVar("S", bound=LoggingSettings)
@@ -154,8 +205,10 @@ def load_settings(kind: type[S], **overrides: Any) -> S:
         return kind(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        reason = first["msg"].removeprefix("Value error, ")
+        if not first["loc"]:  # a rule across settings: its message names them
+            raise ConfigError(reason) from None
+        name = str(first["loc"][0]).upper()
         if first["type"] == "missing":
             raise ConfigError(f"{name} is not set") from None
-        reason = first["msg"].removeprefix("Value error, ")
         raise ConfigError(f"{name} is invalid: {reason}") from None

@@ -91,7 +91,7 @@ class InstrumentedWebClient(AsyncWebClient):
             self.telemetry.slack_call(api_method, outcome, time.perf_counter() - started)
 
 
-def instrumented_copy(client: AsyncWebClient, telemetry: Telemetry) -> InstrumentedWebClient:
+def instrumented_copy(client: AsyncWebClient, telemetry: Telemetry | None) -> InstrumentedWebClient:
     """A counted client with everything `client` has: token, URL, session, retry handlers."""
     return InstrumentedWebClient(
         token=client.token,
@@ -165,7 +165,7 @@ class _ShortRateLimitRetry(AsyncRateLimitErrorRetryHandler):
 
 
 def build_client(
-    token: str,
+    token: str | None,
     *,
     api_url: str | None = None,
     session: aiohttp.ClientSession | None = None,

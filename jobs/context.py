@@ -27,7 +27,12 @@ def worker_name() -> str:
 @dataclass(frozen=True)
 class EngineContext:
     """The database, the chat port, the metric catalog, the clock, the deployment's timezone
-    and the name this process claims work under."""
+    and the name this process claims work under.
+
+    Everything sent about a workspace goes through `messenger_for(team_id)`: with one token
+    (`messengers` None) that is `messenger` for every workspace; installed into several
+    workspaces, each workspace's own (bot/oauth/messengers.py).
+    """
 
     database: Database
     messenger: Messenger
@@ -35,6 +40,11 @@ class EngineContext:
     clock: Callable[[], datetime]
     timezone: str
     worker: str = field(default_factory=worker_name)
+    messengers: Callable[[str], Messenger] | None = field(default=None, kw_only=True)
+
+    def messenger_for(self, team_id: str) -> Messenger:
+        """The messenger that speaks to this workspace, with its token."""
+        return self.messenger if self.messengers is None else self.messengers(team_id)
 
     def today(self) -> date:
         """Today in the deployment timezone: the day metric values belong to."""

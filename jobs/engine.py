@@ -88,6 +88,10 @@ class Engine:
     def messenger(self) -> Messenger:
         return self.context.messenger
 
+    def messenger_for(self, team_id: str) -> Messenger:
+        """The messenger speaking to this workspace (jobs/context.py)."""
+        return self.context.messenger_for(team_id)
+
     @property
     def timezone(self) -> str:
         return self.context.timezone
@@ -297,7 +301,8 @@ class Engine:
                 timezone=item.timezone,
                 evaluated=evaluated,
             )
-            ts = None if digest is None else await self.context.messenger.publish_digest(digest)
+            messenger = self.context.messenger_for(item.team_id)
+            ts = None if digest is None else await messenger.publish_digest(digest)
         except Exception as exc:  # Slack refused or is down, or a bug
             return await self._digest_failed(item, exc, attempt=attempt)
         async with self.context.database.transaction() as session:
@@ -318,7 +323,7 @@ class Engine:
                 )
         if digest is not None and ts:
             # The chart (~0.3 s of CPU) follows in the digest's thread once the claim is done.
-            self.context.messenger.attach_chart(digest, ts)
+            self.context.messenger_for(item.team_id).attach_chart(digest, ts)
         return DigestOutcome(item.run_key, "sent" if ts else "empty", ts=ts)
 
     async def _digest_failed(

@@ -27,13 +27,36 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-from jobs.metrics.locale_numbers import EN, LOCALES, ZH_CN, normalise_locale
+EN: Final = "en"
+ZH_CN: Final = "zh-CN"
+LOCALES: Final = (EN, ZH_CN)
+
+# Tags are compared lower-cased with `_` read as `-`; each names one of LOCALES.
+_ALIASES: Final = {
+    "en": EN,
+    "en-us": EN,
+    "en-gb": EN,
+    "zh": ZH_CN,
+    "zh-cn": ZH_CN,
+    "zh-hans": ZH_CN,
+}
 
 CATALOG_DIR: Final = Path(__file__).parent / "locale"
 # Catalog folder per locale, as gettext names them (the tag people type is zh-CN).
 CATALOG_NAMES: Final = {ZH_CN: "zh_CN"}
 
 _current: ContextVar[str] = ContextVar("goalpulse_locale", default=EN)
+
+
+def normalise_locale(text: str) -> str:
+    """`zh`, `zh-CN`, `zh_CN`, `zh-Hans` → `zh-CN`; `en`, `en-US`, `en-GB` → `en`.
+
+    Raises ValueError for any other tag, naming the locales there are.
+    """
+    found = _ALIASES.get(text.strip().replace("_", "-").lower())
+    if found is None:
+        raise ValueError(f"{text!r} is not a locale goalpulse speaks; use one of {LOCALES}")
+    return found
 
 
 def current_locale() -> str:
@@ -52,18 +75,30 @@ def use_locale(locale: str | None) -> Iterator[str]:
         _current.reset(token)
 
 
-def pick_locale(*candidates: str | None) -> str:
-    """The first candidate goalpulse speaks (`zh_CN` and `zh-Hans` read as `zh-CN`), else English.
+def set_locale(locale: str | None) -> str:
+    """Speak `locale` for the rest of the current task (a Bolt middleware's request: Bolt runs
+    the listener after the middleware has returned, so a `with` block would end too soon)."""
+    chosen = pick_locale(locale)
+    _current.set(chosen)
+    return chosen
 
-    Slack's own tags (`zh-CN`, `en-US`, `ja-JP`) are accepted: one we do not speak is skipped.
-    """
+
+def spoken(tag: object) -> str | None:
+    """The locale a tag names if goalpulse speaks it (`zh_CN`, `zh-Hans` → `zh-CN`; Slack's
+    `en-US` → `en`), else None (`ja-JP`, not a string)."""
+    if not isinstance(tag, str) or not tag:
+        return None
+    try:
+        return normalise_locale(tag)
+    except ValueError:
+        return None
+
+
+def pick_locale(*candidates: str | None) -> str:
+    """The first candidate goalpulse speaks (see `spoken`), else English."""
     for candidate in candidates:
-        if not candidate:
-            continue
-        try:
-            return normalise_locale(candidate)
-        except ValueError:
-            continue
+        if (found := spoken(candidate)) is not None:
+            return found
     return EN
 
 
@@ -77,7 +112,7 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translations(current_locale()).ngettext(singular, plural, n)
 
 
-def N_(message: str) -> str:  # noqa: N802 - gettext's own name for the marker
+def N_(message: str) -> str:
     """Mark `message` for the catalogs without translating it yet; `_` it where it is shown."""
     return message
 
@@ -114,12 +149,14 @@ __all__ = [
     "CATALOG_DIR",
     "EN",
     "LOCALES",
-    "ZH_CN",
     "N_",
+    "ZH_CN",
     "_",
     "current_locale",
     "load_catalog",
     "ngettext",
     "pick_locale",
+    "set_locale",
+    "spoken",
     "use_locale",
 ]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
+from jobs.checkins.cadence import Cadence
 from jobs.digest.model import GoalLine
 from jobs.errors import CommandLine
 from jobs.escalation.remediation import ChecklistItem
@@ -301,7 +302,7 @@ class CheckinPrompt:
 
     goal: GoalLine
     checkin_id: int
-    cadence: str  # in plain words: "every Monday at 10:00"
+    cadence: Cadence | None  # put in the reader's words when drawn; None: not known
     due_date: date | None
     reminder: bool = False
     manual: bool = False

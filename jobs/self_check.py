@@ -92,7 +92,11 @@ class SelfCheck:
         if not claimed:
             return 0
         try:
-            admins = await self.context.messenger.workspace_admins()
+            # Each workspace's own admins, asked with its own token.
+            admins_of = {
+                team: await self.context.messenger_for(team).workspace_admins()
+                for team in sorted({problem.team_id for problem in claimed})
+            }
         except DeliveryError as exc:
             log.warning("self-check: cannot list the workspace's admins (%s); will retry", exc)
             async with self.context.database.transaction() as session:
@@ -105,7 +109,11 @@ class SelfCheck:
                         error=str(exc),
                     )
             return 0
-        rows = [_row(problem, admin, day=day, now=now) for problem in claimed for admin in admins]
+        rows = [
+            _row(problem, admin, day=day, now=now)
+            for problem in claimed
+            for admin in admins_of[problem.team_id]
+        ]
         async with self.context.database.transaction() as session:
             queued = await outbox.enqueue(session=session, messages=rows)
             for problem in claimed:
@@ -114,9 +122,10 @@ class SelfCheck:
                     run_key=problem.claim_key(day),
                     worker=self.context.worker,
                     now=now,
-                    result={"admins": admins},
+                    result={"admins": admins_of[problem.team_id]},
                 )
         for problem in claimed:
+            admins = admins_of[problem.team_id]
             told = f"telling {', '.join(admins)}" if admins else "no admin to tell"
             log.warning("self-check: %s in %s; %s", problem.name, problem.team_id, told)
         return queued
@@ -164,7 +173,10 @@ class SelfCheck:
                 return Skip("the source works again")
             metric = self.context.catalog.get(key)
             title, error = (metric.title if metric is not None else key), status.error
-        tz = await self.context.messenger.user_timezone(recipient) or self.context.timezone
+        tz = (
+            await self.context.messenger_for(message.team_id).user_timezone(recipient)
+            or self.context.timezone
+        )
         when = deliver_at(now, recipient_tz=tz, policy=self.policy)
         if when > now:
             return Later(when, f"quiet hours in {tz}")
@@ -177,7 +189,7 @@ class SelfCheck:
             title=title,
             error=error,
         )
-        channel, ts = await self.context.messenger.send_dm(recipient, notice)
+        channel, ts = await self.context.messenger_for(message.team_id).send_dm(recipient, notice)
         return Done({"ts": ts, "channel": channel})
 
 

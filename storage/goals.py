@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, String, cast, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.installs import uninstalled_teams
 from storage.models import Goal, GoalStatus, OutboxMessage
 
 _KEPT = col(Goal.status) != GoalStatus.REMOVED.value
@@ -78,7 +79,11 @@ def active_filter(
     metric_keys: Sequence[str] | None = None,
 ) -> list[ColumnElement[bool]]:
     """The conditions for active goals, optionally narrowed to a workspace, channel or metrics."""
-    conditions: list[ColumnElement[bool]] = [col(Goal.status) == GoalStatus.ACTIVE.value]
+    conditions: list[ColumnElement[bool]] = [
+        col(Goal.status) == GoalStatus.ACTIVE.value,
+        # An uninstalled workspace's goals are not worked on (storage/installs.py).
+        col(Goal.team_id).not_in(uninstalled_teams()),
+    ]
     if team_id is not None:
         conditions.append(col(Goal.team_id) == team_id)
     if channel_id is not None:
@@ -134,8 +139,13 @@ async def planned_goals(
 
 
 async def workspaces_with_goals(*, session: AsyncSession) -> list[str]:
-    """Every workspace with at least one goal that is not removed."""
-    statement = select(Goal.team_id).where(_KEPT).distinct().order_by(col(Goal.team_id))
+    """Every workspace with at least one goal that is not removed, uninstalled ones left out."""
+    statement = (
+        select(Goal.team_id)
+        .where(_KEPT, col(Goal.team_id).not_in(uninstalled_teams()))
+        .distinct()
+        .order_by(col(Goal.team_id))
+    )
     return list((await session.exec(statement)).all())
 
 

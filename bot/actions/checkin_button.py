@@ -21,17 +21,22 @@ from bot.constants import CHECKIN_BUTTON, parse_id
 from bot.errors import replying_errors
 from bot.services import Services, services_of
 from bot.views.checkin_modal import CheckinForm, Latest, checkin_modal
-from jobs.errors import Code, NotFoundError, PermissionDeniedError, Person, UsageError
+from jobs.errors import Code, NotFoundError, PermissionDeniedError, Person, UsageError, phrase
+from jobs.i18n import N_, _
 from jobs.metrics.catalog import MetricCatalog
 from storage import checkins as checkin_store
 from storage import goals as goal_store
 from storage import points as point_store
 from storage.models import CheckinState
 
-# Why a check-in in these states can no longer be answered.
+# Why a check-in in these states can no longer be answered (translated when raised).
 _CLOSED = {
-    CheckinState.CANCELLED.value: "was cancelled: its goal was paused or removed",
-    CheckinState.UNDELIVERABLE.value: "could not be delivered to you, so it was closed",
+    CheckinState.CANCELLED.value: N_(
+        "This check-in was cancelled: its goal was paused or removed; nothing to answer."
+    ),
+    CheckinState.UNDELIVERABLE.value: N_(
+        "This check-in could not be delivered to you, so it was closed; nothing to answer."
+    ),
 }
 
 
@@ -96,17 +101,23 @@ async def checkin_form(
         else None
     )
     if checkin is None or checkin.id is None or goal is None:
-        raise NotFoundError("That check-in is no longer here.")
+        raise NotFoundError(_("That check-in is no longer here."))
     if checkin.user_id != user_id:
         raise PermissionDeniedError(
-            "This check-in was asked of ", Person(checkin.user_id), "; only they can answer it."
+            *phrase(
+                _("This check-in was asked of {person}; only they can answer it."),
+                person=Person(checkin.user_id),
+            )
         )
     if checkin.state in _CLOSED:
-        raise UsageError(f"This check-in {_CLOSED[checkin.state]}; nothing to answer.")
+        raise UsageError(_(_CLOSED[checkin.state]))
     metric = catalog.get(goal.metric_key)
     if metric is None:
         raise NotFoundError(
-            Code(goal.metric_key), " is no longer in metrics.yml, so it cannot be checked in."
+            *phrase(
+                _("{key} is no longer in metrics.yml, so it cannot be checked in."),
+                key=Code(goal.metric_key),
+            )
         )
     day = await point_store.latest_day(session=session, team_id=team_id, metric_key=metric.key)
     points = (

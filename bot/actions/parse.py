@@ -17,6 +17,7 @@ from bot.constants import (
     parse_owner_block_id,
 )
 from jobs.errors import UsageError
+from jobs.i18n import _
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def read_click(body: dict[str, Any]) -> Click:
     actions = body.get("actions") or [{}]
     team_id = team.get("id") or user.get("team_id")
     if not team_id or not user.get("id"):
-        raise UsageError("That click came without a workspace or a user.")
+        raise UsageError(_("That click came without a workspace or a user."))
     return Click(
         team_id=str(team_id),
         user_id=str(user["id"]),
@@ -110,16 +111,16 @@ def read_action(action: dict[str, Any], message: dict[str, Any] | None = None) -
         remediation_id, key = parse_owner_block_id(action.get("block_id"))
         owner = action.get("selected_user")
         if not isinstance(owner, str) or not owner:
-            raise UsageError("Pick someone to own this item.")
+            raise UsageError(_("Pick someone to own this item."))
         return AssignOwner(remediation_id=remediation_id, item_key=key, owner_id=owner)
     if action_id == RESOLVE_ACTION:
         return Resolve(remediation_id=parse_id(action.get("value")))
     if action_id in (ACKNOWLEDGE_ACTION, SNOOZE_ACTION):
         episode_id = parse_id(action.get("value"))
         if action.get("block_id") and parse_episode_block_id(action["block_id"]) != episode_id:
-            raise UsageError("That button does not match its message.")
+            raise UsageError(_("That button does not match its message."))
         return Acknowledge(episode_id) if action_id == ACKNOWLEDGE_ACTION else Snooze(episode_id)
-    raise UsageError("That button or menu is not one goalpulse knows.")
+    raise UsageError(_("That button or menu is not one goalpulse knows."))
 
 
 def _read_checkboxes(action: dict[str, Any], message: dict[str, Any] | None) -> SetChecked:
@@ -130,8 +131,10 @@ def _read_checkboxes(action: dict[str, Any], message: dict[str, Any] | None) -> 
     drawn = _drawn_checkboxes(message, block_id)
     if drawn is None:
         raise UsageError(
-            "That click came without its checklist, so which box changed is unknown; "
-            "nothing was changed."
+            _(
+                "That click came without its checklist, so which box changed is unknown; "
+                "nothing was changed."
+            )
         )
     selected = _values(action.get("selected_options"))
     changes = tuple(ItemChecked(key, key in selected) for key in sorted(selected ^ drawn))

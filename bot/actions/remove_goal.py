@@ -26,13 +26,14 @@ from bot.render.blocks import (
 from bot.services import Services, services_of, slack_actor
 from jobs.errors import UsageError
 from jobs.goals import removal as goal_removal
+from jobs.i18n import _
 
 
 def read_remove_value(value: object) -> tuple[int, int]:
     """(goal id, set up at) from a Remove button's `{id}:{seconds}`; UsageError on garbage."""
-    goal_id, _, set_up = value.partition(":") if isinstance(value, str) else ("", "", "")
+    goal_id, _colon, set_up = value.partition(":") if isinstance(value, str) else ("", "", "")
     if not set_up:
-        raise UsageError("That button is not one goalpulse knows.")
+        raise UsageError(_("That button is not one goalpulse knows."))
     return parse_id(goal_id), parse_id(set_up)
 
 
@@ -85,7 +86,7 @@ async def _remove(
             now=services.clock(),
         )
         await respond(
-            text=f"Removed the {goal.metric_key} goal",
+            text=_("Removed the {key} goal").format(key=goal.metric_key),
             blocks=goal_removed_blocks(goal),
             response_type="ephemeral",
             replace_original=True,
@@ -94,7 +95,7 @@ async def _remove(
 
 async def _kept(respond: AsyncRespond) -> None:
     await respond(
-        text="Kept the goal",
+        text=_("Kept the goal"),
         blocks=goal_kept_blocks(),
         response_type="ephemeral",
         replace_original=True,

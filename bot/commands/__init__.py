@@ -28,6 +28,7 @@ from bot.errors import replying_errors
 from bot.render.blocks import help_blocks
 from bot.services import Services, services_of, slack_actor
 from bot.views.goal_modal import goal_modal
+from jobs.i18n import _
 
 log = logging.getLogger("goalpulse")
 
@@ -49,7 +50,8 @@ async def goal_command(
     )
     if isinstance(parsed, ShowHelp):
         blocks = help_blocks(services.catalog)
-        await ack(response_type="ephemeral", text="How to use /goal", blocks=blocks)
+        text = _("How to use {command}").format(command=SLASH_COMMAND)
+        await ack(response_type="ephemeral", text=text, blocks=blocks)
         return
     await ack()
     services.background.spawn(answer_command(parsed, command, client, services))

@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.commands.handlers import Where
 from bot.services import Services
 from jobs.digest.chart import render_chart
+from jobs.i18n import _
 
 
 async def send_goal_chart(
@@ -30,6 +31,10 @@ async def send_goal_chart(
         channel=opened["channel"]["id"],
         content=chart,
         filename=f"{metric_key}-{services.today().isoformat()}.png",
-        title=f"{metric_key}: last 30 days" + (", benchmark dotted" if lines[0].benchmark else ""),
+        title=(
+            _("{key}: last 30 days, benchmark dotted")
+            if lines[0].benchmark
+            else _("{key}: last 30 days")
+        ).format(key=metric_key),
     )
     return True

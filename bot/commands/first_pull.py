@@ -9,6 +9,7 @@ from slack_sdk.models.blocks import Block
 from bot.commands.handlers import Where
 from bot.render.blocks import first_pull_blocks
 from bot.services import Services
+from jobs.i18n import _
 from storage import goals as goal_store
 
 Reply = Callable[[Sequence[Block], str], Awaitable[None]]
@@ -34,5 +35,7 @@ async def follow_up_first_pull(
     if outcome is None:
         return
     blocks = first_pull_blocks(outcome, metric, staleness_days=engine.policy.staleness_days)
-    fallback = f"First pull of {metric_key}: " + ("failed" if outcome.error else "done")
+    fallback = (
+        _("First pull of {key}: failed") if outcome.error else _("First pull of {key}: done")
+    ).format(key=metric_key)
     await reply(blocks, fallback)

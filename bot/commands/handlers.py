@@ -34,12 +34,18 @@ from bot.commands.parse import (
 from bot.commands.parse_guard import GuardGoal, UnguardGoal
 from bot.render import blocks as render
 from bot.render.checkins import cadence_saved_text
-from bot.render.digest import band_emoji, digest_blocks
+from bot.render.digest import digest_blocks
 from bot.render.figures import sparkline
 from bot.render.goal_detail import goal_detail_blocks
 from bot.render.guardrails import guard_saved_text, unguard_text
 from bot.render.reality import reality_blocks
-from bot.render.replies import config_saved_text, status_text
+from bot.render.replies import (
+    checkin_text,
+    config_blocks,
+    config_saved_text,
+    status_text,
+    thresholds_text,
+)
 from bot.services import Services
 from jobs.checkins import service as checkin_service
 from jobs.digest.build import goal_escalation
@@ -53,7 +59,7 @@ from jobs.goals.channel_settings import ConfigChange
 from jobs.goals.checkins import record_checkin
 from jobs.goals.reality import reality_check
 from jobs.goals.service import Actor
-from jobs.metrics.quantities import format_metric_value
+from jobs.i18n import _, current_locale, use_locale
 from storage import checkins as checkin_store
 from storage import claims
 from storage import evaluations as evaluation_store
@@ -193,11 +199,7 @@ async def _set_thresholds(command: SetThresholds, call: _Call) -> list[Block]:
         goal = await goal_service.set_thresholds(
             **scope, actor=call.actor, metric_key=key, thresholds=command.thresholds, now=call.now
         )
-        return render.notice_blocks(
-            f":straight_ruler: `{key}` now alerts at {render.percent(goal.yellow)} "
-            f"(yellow), {render.percent(goal.orange)} (orange) and "
-            f"{render.percent(goal.red)} (red) off target."
-        )
+        return render.notice_blocks(thresholds_text(goal))
 
 
 @_handle.register
@@ -205,7 +207,7 @@ async def _pause_or_resume(command: PauseGoal | ResumeGoal, call: _Call) -> list
     key = command.metric_key
     status = GoalStatus.PAUSED if isinstance(command, PauseGoal) else GoalStatus.ACTIVE
     async with call.scope() as scope:
-        _, changed = await goal_service.set_status(
+        _goal, changed = await goal_service.set_status(
             **scope, actor=call.actor, metric_key=key, status=status, now=call.now
         )
         return render.notice_blocks(status_text(key, status, changed=changed))
@@ -230,7 +232,7 @@ async def _configure(command: Configure, call: _Call) -> list[Block]:
         effective = await config_service.effective_config(
             **scope, default_timezone=call.services.timezone
         )
-        return render.config_blocks(effective)
+        return config_blocks(effective)
 
 
 @_handle.register
@@ -251,13 +253,10 @@ async def _check_in(command: CheckIn, call: _Call) -> list[Block]:
         team_id=where.team_id, metric_keys=[command.metric_key]
     )
     metric = goal_service.require_metric(services.catalog, command.metric_key)
-    shown = format_metric_value(metric, command.value)
-    text = f":memo: Recorded `{command.metric_key}` = {shown} for {day:%a %d %b}."
     channel_goals = await _channel_goal_ids(call)
     here = [row for row in rows if row["goal_id"] in channel_goals]
-    if here:
-        text += f" This channel's goal is now {band_emoji(here[0]['band'])} {here[0]['band']}."
-    return render.notice_blocks(text)
+    band = here[0]["band"] if here else None
+    return render.notice_blocks(checkin_text(metric, command.value, day, band=band))
 
 
 async def _channel_goal_ids(call: _Call) -> set[int]:
@@ -282,7 +281,10 @@ async def _change_config(change: ConfigChange, call: _Call) -> list[Block]:
             actor_id=actor.user_id, lead_id=lead, channel_id=call.where.channel_id
         )
         await tell(replaced, text)
-    return [*render.notice_blocks(config_saved_text(change)), *render.config_blocks(effective)]
+    # A language change is answered in the language the channel reads now.
+    speaks = effective.language if change.language is not None else current_locale()
+    with use_locale(speaks):
+        return [*render.notice_blocks(config_saved_text(change)), *config_blocks(effective)]
 
 
 @_handle.register
@@ -306,12 +308,12 @@ async def _post_digest(command: PostDigest, call: _Call) -> list[Block]:
         )
         if digest is None:
             raise NotFoundError(
-                "This channel has no active goals, so there is no digest to show.",
+                _("This channel has no active goals, so there is no digest to show."),
                 example=CommandLine("set", "dau", "150k"),
             )
         if run_key is None:
             return digest_blocks(digest)
-        ts = await engine.messenger.publish_digest(digest)
+        ts = await engine.messenger_for(where.team_id).publish_digest(digest)
     except Exception as exc:
         if run_key is not None:  # not posted: the next request may try at once
             async with services.database.transaction() as session:
@@ -331,8 +333,8 @@ async def _post_digest(command: PostDigest, call: _Call) -> list[Block]:
             now=services.clock(),
             result={"ts": ts, "channel": where.channel_id, "by": call.actor.user_id},
         )
-    engine.messenger.attach_chart(digest, ts)
-    return render.notice_blocks(":mailbox_with_mail: Posted this channel's digest.")
+    engine.messenger_for(where.team_id).attach_chart(digest, ts)
+    return render.notice_blocks(_(":mailbox_with_mail: Posted this channel's digest."))
 
 
 @_handle.register

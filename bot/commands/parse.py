@@ -12,16 +12,18 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.commands.parse_cadence import parse_cadence
+from bot.commands.parse_checkin import checkin_note, not_manual
 from bot.commands.parse_config import parse_config
 from bot.commands.parse_guard import GuardGoal, UnguardGoal, guard_reader, unguard_reader
 from bot.commands.plan_words import PLAN_HINT, PlanWords
-from bot.commands.words import due_date, no_more, once, user_mention
+from bot.commands.words import due_date, no_more, once, subcommand_word, user_mention
 from bot.constants import MAX_COMMAND_LENGTH, SLASH_COMMAND
 from bot.render.text import quoted
 from jobs.checkins.cadence import Cadence
 from jobs.errors import CommandLine, NotFoundError, UsageError
 from jobs.goals.channel_settings import ConfigChange
 from jobs.goals.service import GoalChange, Thresholds, require_metric
+from jobs.i18n import _
 from jobs.metrics.catalog import METRIC_KEY, MetricCatalog
 from jobs.metrics.quantities import (
     example_target,
@@ -143,7 +145,6 @@ Command = (
 )
 
 DIRECTIONS = frozenset(direction.value for direction in Direction)
-MAX_NOTE_LENGTH = 300
 
 # Reads the words after a subcommand's name: (words, catalog, today) → the command.
 _Reader = Callable[[list[str], MetricCatalog, date], Command]
@@ -153,17 +154,20 @@ def parse_command(text: str, *, catalog: MetricCatalog, today: date) -> Command:
     """Parse the text after `/goal`."""
     if len(text) > MAX_COMMAND_LENGTH:
         raise UsageError(
-            f"That command is {len(text)} characters long; the limit is {MAX_COMMAND_LENGTH}.",
+            _("That command is {length} characters long; the limit is {limit}.").format(
+                length=len(text), limit=MAX_COMMAND_LENGTH
+            ),
             example=_set_example(catalog),
         )
     tokens = _TOKEN.findall(text)
     if not tokens:
         return ShowHelp()
-    read = _READERS.get(tokens[0].lower())
+    read = _READERS.get(subcommand_word(tokens[0]))
     if read is None:
         raise UsageError(
-            f"{quoted(tokens[0])} is not a {SLASH_COMMAND} command. "
-            f"Try one of: {', '.join(SUBCOMMANDS)}.",
+            _("{word} is not a {command} command. Try one of: {commands}.").format(
+                word=quoted(tokens[0]), command=SLASH_COMMAND, commands=", ".join(SUBCOMMANDS)
+            ),
             example=CommandLine("help"),
         )
     return read(tokens[1:], catalog, today)
@@ -211,11 +215,13 @@ def _about_one_metric(
 
 def _metric_key(token: str | None, catalog: MetricCatalog, example: CommandLine) -> str:
     if token is None:
-        raise UsageError("Name the metric (a key from metrics.yml).", example=example)
+        raise UsageError(_("Name the metric (a key from metrics.yml)."), example=example)
     key = token.lower()
     if not METRIC_KEY.fullmatch(key):
         raise UsageError(
-            f"{quoted(token)} is not a metric key; keys look like `dau` or `next_day_retention`.",
+            _("{word} is not a metric key; keys look like `dau` or `next_day_retention`.").format(
+                word=quoted(token)
+            ),
             example=example,
         )
     try:
@@ -246,15 +252,18 @@ def _parse_set(args: list[str], catalog: MetricCatalog, today: date) -> SetGoal:
     metric = require_metric(catalog, key)
     example = _set_example(catalog, key)
     if len(args) < 2:
-        raise UsageError(f"Give a target for `{key}`.", example=example)
+        raise UsageError(_("Give a target for `{key}`.").format(key=key), example=example)
     quantity = parse_quantity(args[1])
     if quantity is None:
-        no_commas = " (without commas)" if "," in args[1] else ""
-        raise UsageError(
-            f"{quoted(args[1])} is not a number. Targets look like 150000, 150k, 1.2M, 30% "
-            f"or 520{no_commas}.",
-            example=example,
+        template = (
+            _(
+                "{word} is not a number. Targets look like 150000, 150k, 1.2M, 30% or 520 "
+                "(without commas)."
+            )
+            if "," in args[1]
+            else _("{word} is not a number. Targets look like 150000, 150k, 1.2M, 30% or 520.")
         )
+        raise UsageError(template.format(word=quoted(args[1])), example=example)
     target = target_for(metric, quantity)
     fields: dict[str, object] = {}
     plan = PlanWords(metric, target, args[1], today)
@@ -267,8 +276,10 @@ def _parse_set(args: list[str], catalog: MetricCatalog, today: date) -> SetGoal:
         if lowered in DIRECTIONS:
             if "direction" in fields:
                 raise UsageError(
-                    f"The direction is given twice (`{fields['direction']}`, then {quoted(word)}); "
-                    "give one of `higher`, `lower` or `either`.",
+                    _(
+                        "The direction is given twice ({first}, then {word}); give one of "
+                        "`higher`, `lower` or `either`."
+                    ).format(first=f"`{fields['direction']}`", word=quoted(word)),
                     example=example,
                 )
             fields["direction"] = Direction(lowered)
@@ -280,9 +291,10 @@ def _parse_set(args: list[str], catalog: MetricCatalog, today: date) -> SetGoal:
             fields[f"{lowered}_id"] = user_mention(rest.pop(0) if rest else None, lowered, example)
         else:
             raise UsageError(
-                f"I don't understand {quoted(word)} here. After the target you can add "
-                "`higher`, `lower` or `either`, `by YYYY-MM-DD`, `owner @user`, `lead @user`, "
-                f"{PLAN_HINT}.",
+                _(
+                    "I don't understand {word} here. After the target you can add `higher`, "
+                    "`lower` or `either`, `by YYYY-MM-DD`, `owner @user`, `lead @user`, {plan}."
+                ).format(word=quoted(word), plan=PLAN_HINT),
                 example=example,
             )
     plan.check(fields)
@@ -296,7 +308,7 @@ def _parse_thresholds(args: list[str], catalog: MetricCatalog, today: date) -> S
     numbers = args[1:]
     if len(numbers) != 3:
         raise UsageError(
-            "Give three percentages: yellow, orange and red (each larger than the last).",
+            _("Give three percentages: yellow, orange and red (each larger than the last)."),
             example=example,
         )
     values = []
@@ -304,13 +316,16 @@ def _parse_thresholds(args: list[str], catalog: MetricCatalog, today: date) -> S
         quantity = parse_quantity(token)
         if quantity is None or quantity.currency or not 0 < quantity.value < 1000:
             raise UsageError(
-                f"{quoted(token)} is not a percentage above 0 and below 1000.", example=example
+                _("{word} is not a percentage above 0 and below 1000.").format(word=quoted(token)),
+                example=example,
             )
         values.append(fraction_of_percent(quantity.value))
     if not values[0] < values[1] < values[2]:
         raise UsageError(
-            "Thresholds must be positive and increasing: yellow, then a larger orange, "
-            "then a larger red.",
+            _(
+                "Thresholds must be positive and increasing: yellow, then a larger orange, "
+                "then a larger red."
+            ),
             example=example,
         )
     return SetThresholds(key, Thresholds(*values))
@@ -324,29 +339,13 @@ def _parse_checkin(args: list[str], catalog: MetricCatalog, today: date) -> Chec
     metric = require_metric(catalog, key)
     example = CommandLine("checkin", key, example_target(metric))
     if metric.source is None or metric.source.kind != "manual":
-        where = (
-            "is computed from other metrics"
-            if metric.formula
-            else "is computed from the customer datasets"
-            if metric.measure is not None
-            else "is pulled from its source"
-        )
-        raise UsageError(
-            f"`{key}` {where}; check-ins are for metrics with `source: {{kind: manual}}` "
-            f"({', '.join(f'`{k}`' for k in manual) or 'none are defined'}).",
-            example=CommandLine("checkin", first, "42") if manual else None,
-        )
+        raise not_manual(metric, manual, example=CommandLine("checkin", first, "42"))
     if len(args) < 2:
-        raise UsageError(f"Give today's value for `{key}`.", example=example)
+        raise UsageError(_("Give today's value for `{key}`.").format(key=key), example=example)
     quantity = parse_quantity(args[1])
     if quantity is None:
-        raise UsageError(f"{quoted(args[1])} is not a number.", example=example)
-    note = " ".join(args[2:]).strip() or None
-    if note is not None and len(note) > MAX_NOTE_LENGTH:
-        raise UsageError(
-            f"The note is {len(note)} characters; keep it under {MAX_NOTE_LENGTH}.",
-            example=example,
-        )
+        raise UsageError(_("{word} is not a number.").format(word=quoted(args[1])), example=example)
+    note = checkin_note(args[2:], example)
     return CheckIn(metric_key=key, value=reading_for(metric, quantity), note=note)
 
 

@@ -13,9 +13,11 @@ from bot.commands.words import no_more
 from bot.render.text import quoted
 from jobs.checkins.cadence import MAX_WEEKS, WEEKDAYS, Cadence, parse_clock
 from jobs.errors import CommandLine, UsageError
+from jobs.i18n import N_, _
 
-_DAYS = "`mon`, `tue`, `wed`, `thu`, `fri`, `sat` or `sun`"
-_FORMS = "`daily 09:30`, `weekly mon 10:00`, `every 2 weeks mon 10:00` or `off`"
+# The command words are English in every language; only the `or` between them is translated.
+_DAYS = N_("`mon`, `tue`, `wed`, `thu`, `fri`, `sat` or `sun`")
+_FORMS = N_("`daily 09:30`, `weekly mon 10:00`, `every 2 weeks mon 10:00` or `off`")
 _WEEK_WORDS = ("week", "weeks")
 _DEFAULT_DAY, _DEFAULT_TIME = "mon", "10:00"
 
@@ -27,7 +29,7 @@ def parse_cadence(args: list[str], *, metric_key: str, today: date) -> Cadence |
     lead = ("checkins", metric_key)
     if not words:
         raise UsageError(
-            f"Say how often to ask the owner: {_FORMS}.",
+            _("Say how often to ask the owner: {forms}.").format(forms=_(_FORMS)),
             example=CommandLine(*lead, "weekly", _DEFAULT_DAY, _DEFAULT_TIME),
         )
     first = words[0]
@@ -41,7 +43,7 @@ def parse_cadence(args: list[str], *, metric_key: str, today: date) -> Cadence |
     if first == "every":
         return _every(args, lead, today)
     raise UsageError(
-        f"{quoted(args[0])} is not how often; use {_FORMS}.",
+        _("{word} is not how often; use {forms}.").format(word=quoted(args[0]), forms=_(_FORMS)),
         example=CommandLine(*lead, "weekly", _DEFAULT_DAY, _DEFAULT_TIME),
     )
 
@@ -56,15 +58,24 @@ def _every(args: list[str], lead: tuple[str, ...], today: date) -> Cadence:
         return _weekly(args, 2, (*lead, "every", "week"), weeks=1, today=today)
     example = CommandLine(*lead, "every", "2", "weeks", _DEFAULT_DAY, _DEFAULT_TIME)
     if unit is None:
-        raise UsageError("`every` needs how many weeks, like `every 2 weeks`.", example=example)
+        raise UsageError(_("`every` needs how many weeks, like `every 2 weeks`."), example=example)
     if not unit.isascii() or not unit.isdigit() or not 1 <= int(unit) <= MAX_WEEKS:
         raise UsageError(
-            f"{quoted(args[1])} is not a number of weeks from 1 to {MAX_WEEKS}.", example=example
+            _("{word} is not a number of weeks from 1 to {most}.").format(
+                word=quoted(args[1]), most=MAX_WEEKS
+            ),
+            example=example,
         )
     weeks = int(unit)
     if len(words) < 3 or words[2] not in _WEEK_WORDS:
-        shown = f", not {quoted(args[2])}" if len(words) > 2 else ""
-        raise UsageError(f"After `every {weeks}` comes `weeks`{shown}.", example=example)
+        message = (
+            _("After `every {weeks}` comes `weeks`, not {word}.").format(
+                weeks=weeks, word=quoted(args[2])
+            )
+            if len(words) > 2
+            else _("After `every {weeks}` comes `weeks`.").format(weeks=weeks)
+        )
+        raise UsageError(message, example=example)
     return _weekly(args, 3, (*lead, "every", str(weeks), "weeks"), weeks=weeks, today=today)
 
 
@@ -72,12 +83,17 @@ def _weekly(args: list[str], at: int, lead: tuple[str, ...], *, weeks: int, toda
     """`<day> HH:MM` from args[at] on, every `weeks` weeks."""
     example = CommandLine(*lead, _DEFAULT_DAY, _DEFAULT_TIME)
     if len(args) <= at:
-        raise UsageError(f"Name the day of the week: {_DAYS}.", example=example)
+        raise UsageError(
+            _("Name the day of the week: {days}.").format(days=_(_DAYS)), example=example
+        )
     day = args[at].lower()
     weekday = WEEKDAYS.get(day)
     if weekday is None:
         raise UsageError(
-            f"{quoted(args[at])} is not a day of the week; use {_DAYS}.", example=example
+            _("{word} is not a day of the week; use {days}.").format(
+                word=quoted(args[at]), days=_(_DAYS)
+            ),
+            example=example,
         )
     at_time = _clock(args, at + 1, CommandLine(*lead, day, _DEFAULT_TIME))
     if weeks == 1:
@@ -91,14 +107,16 @@ def _clock(args: list[str], at: int, example: CommandLine) -> time:
     token = args[at] if len(args) > at else None
     if token is None:
         raise UsageError(
-            "Give the time of day as HH:MM (24-hour), in each owner's own time zone.",
+            _("Give the time of day as HH:MM (24-hour), in each owner's own time zone."),
             example=example,
         )
     try:
         clock = parse_clock(token)
     except ValueError:
         raise UsageError(
-            f"{quoted(token)} is not a time of day; write it as HH:MM (24-hour).",
+            _("{word} is not a time of day; write it as HH:MM (24-hour).").format(
+                word=quoted(token)
+            ),
             example=example,
         ) from None
     no_more(args[at + 1 :], CommandLine(*example.words[:-1], f"{clock:%H:%M}"))

@@ -15,6 +15,7 @@ from bot.commands.words import no_more
 from bot.render.text import quoted
 from jobs.errors import CommandLine, UsageError
 from jobs.evaluation.guardrails import DEFAULT_GUARD_THRESHOLD
+from jobs.i18n import _
 from jobs.metrics.catalog import MetricCatalog
 from jobs.metrics.quantities import fraction_of_percent, parse_quantity
 
@@ -50,10 +51,14 @@ def guard_reader(
         example = guard_example(catalog, key)
         rest = args[1:]
         if not rest or rest[0].lower() != "with":
-            shown = f"got {quoted(rest[0])}" if rest else "nothing follows"
-            raise UsageError(
-                f"Write `with` and the metric that must not get worse ({shown}).", example=example
+            message = (
+                _("Write `with` and the metric that must not get worse (got {word}).").format(
+                    word=quoted(rest[0])
+                )
+                if rest
+                else _("Write `with` and the metric that must not get worse (nothing follows).")
             )
+            raise UsageError(message, example=example)
         guard = metric_key(rest[1] if len(rest) > 1 else None, catalog, example)
         _not_itself(key, guard, example)
         example = CommandLine("guard", key, "with", guard, _percent(DEFAULT_GUARD_THRESHOLD))
@@ -107,7 +112,9 @@ def _other_key(catalog: MetricCatalog, key: str) -> str:
 def _not_itself(key: str, guard: str, example: CommandLine) -> None:
     if key == guard:
         raise UsageError(
-            f"`{key}` cannot guard its own goal: name another metric that must not get worse.",
+            _(
+                "`{key}` cannot guard its own goal: name another metric that must not get worse."
+            ).format(key=key),
             example=example,
         )
 
@@ -117,8 +124,10 @@ def _threshold(token: str, example: CommandLine) -> float:
     quantity = parse_quantity(token)
     if quantity is None or quantity.currency or not 0 < quantity.value < 1000:
         raise UsageError(
-            f"{quoted(token)} is not a percentage above 0 and below 1000: say how much worse "
-            "the guard metric may get, e.g. `10%`.",
+            _(
+                "{word} is not a percentage above 0 and below 1000: say how much worse the guard "
+                "metric may get, e.g. `10%`."
+            ).format(word=quoted(token)),
             example=example,
         )
     return fraction_of_percent(quantity.value)

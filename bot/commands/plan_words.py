@@ -24,13 +24,15 @@ from jobs.goals.goal_plan import (
     plan_problem,
 )
 from jobs.goals.plan import PACES, Milestone
+from jobs.i18n import _
 from jobs.metrics.catalog import Metric
 from jobs.metrics.quantities import format_metric_value, parse_quantity, reading_for, target_for
 from storage.models import Direction
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
-# What the words after the target may be, for the refusal of a word that is none of them.
+# What the words after the target may be, for the refusal of a word that is none of them
+# (command words: not translated).
 PLAN_HINT = (
     "`stretch 800M`, `from 100k` (`on YYYY-MM-DD`), `pace front-loaded`, "
     "`milestone YYYY-MM-DD 120k`"
@@ -108,8 +110,14 @@ class PlanWords:
         example = self.example(fields, plan=not floor)
         quantity = parse_quantity(token) if token is not None else None
         if quantity is None:
-            shown = quoted(token) if token is not None else "nothing"
-            raise UsageError(f"`{word.lower()}` needs a number, but got {shown}.", example=example)
+            message = (
+                _("`{word}` needs a number, but got {got}.").format(
+                    word=word.lower(), got=quoted(token)
+                )
+                if token is not None
+                else _("`{word}` needs a number, but got nothing.").format(word=word.lower())
+            )
+            raise UsageError(message, example=example)
         try:
             return (
                 target_for(self.metric, quantity) if floor else reading_for(self.metric, quantity)
@@ -124,11 +132,16 @@ class PlanWords:
                 raise ValueError(token)
             return date.fromisoformat(token)
         except ValueError:
-            shown = quoted(token) if token is not None else "nothing"
-            raise UsageError(
-                f"`{word.lower()}` needs a date written YYYY-MM-DD, but got {shown}.",
-                example=self.example(fields, plan=True),
-            ) from None
+            message = (
+                _("`{word}` needs a date written YYYY-MM-DD, but got {got}.").format(
+                    word=word.lower(), got=quoted(token)
+                )
+                if token is not None
+                else _("`{word}` needs a date written YYYY-MM-DD, but got nothing.").format(
+                    word=word.lower()
+                )
+            )
+            raise UsageError(message, example=self.example(fields, plan=True)) from None
 
     def _stretch(self, word: str, rest: list[str], fields: dict[str, object]) -> None:
         once(fields, "stretch", word, self.example(fields))
@@ -147,9 +160,13 @@ class PlanWords:
         once(fields, "pace", word, self.example(fields, plan=True))
         token = _next(rest)
         if token is None or token.lower() not in PACES:
-            shown = quoted(token) if token is not None else "nothing"
+            message = (
+                _("`pace` is `linear` or `front-loaded`, but got {got}.").format(got=quoted(token))
+                if token is not None
+                else _("`pace` is `linear` or `front-loaded`, but got nothing.")
+            )
             raise UsageError(
-                f"`pace` is `linear` or `front-loaded`, but got {shown}.",
+                message,
                 example=self.example(fields, "pace", "front-loaded", plan=True),
             )
         fields["pace"] = token.lower()

@@ -9,7 +9,7 @@ it looks at the clock at least every `poll` seconds, so a clock a test turns is 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -21,6 +21,8 @@ from jobs.home.model import BandChange
 from storage import escalation as escalation_store
 
 Person = tuple[str, str]  # (team id, user id)
+# A workspace's client with its token; None when it has no installation (bot/oauth/).
+TeamClients = Callable[[str], Awaitable[AsyncWebClient | None]]
 
 
 class HomeRefresher:
@@ -30,12 +32,12 @@ class HomeRefresher:
         self,
         *,
         services: Services,
-        client: AsyncWebClient,
+        clients: TeamClients,
         interval: timedelta = timedelta(minutes=1),
         poll: float = 1.0,
     ) -> None:
         self.services = services
-        self.client = client
+        self.clients = clients
         self.poll = poll
         self._debounce: Debounce[Person] = Debounce(interval)
         self._timer: asyncio.TimerHandle | None = None
@@ -78,7 +80,12 @@ class HomeRefresher:
             self._timer = None
 
     def _publish(self, person: Person) -> None:
-        self.services.background.spawn(publish_home(self.services, self.client, *person))
+        self.services.background.spawn(self._publish_with_token(*person))
+
+    async def _publish_with_token(self, team_id: str, user_id: str) -> None:
+        client = await self.clients(team_id)
+        if client is not None:  # no installation: nobody there to show a page to
+            await publish_home(self.services, client, team_id, user_id)
 
     def _arm(self) -> None:
         due = self._debounce.next_due()

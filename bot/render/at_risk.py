@@ -9,10 +9,18 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 
 from bot.constants import AT_RISK_LIST_ACTION
 from bot.render.text import code, escape_mrkdwn
+from bot.render.times import day_with_year
 from jobs.goals.at_risk_list import AtRiskList, ListRequest
+from jobs.i18n import N_, _, ngettext
 
-BUTTON_TEXT = "Customers at risk (CSV)"
-PREPARING_TEXT = "Preparing the list of customers at risk… it will arrive in a DM."
+# Translated where shown (at_risk_button, preparing_text).
+BUTTON_TEXT = N_("Customers at risk (CSV)")
+PREPARING_TEXT = N_("Preparing the list of customers at risk… it will arrive in a DM.")
+
+
+def preparing_text() -> str:
+    """The ephemeral note that the list is on its way, in the locale in force."""
+    return _(PREPARING_TEXT)
 
 
 def at_risk_button(goal_id: int) -> ActionsBlock:
@@ -20,54 +28,71 @@ def at_risk_button(goal_id: int) -> ActionsBlock:
     return ActionsBlock(
         block_id="at_risk_list",
         elements=[
-            ButtonElement(text=BUTTON_TEXT, action_id=AT_RISK_LIST_ACTION, value=str(goal_id))
+            ButtonElement(text=_(BUTTON_TEXT), action_id=AT_RISK_LIST_ACTION, value=str(goal_id))
         ],
     )
 
 
 def list_title(made: AtRiskList) -> str:
     """The file's title: `at_risk: customers at risk as of 2026-11-25`."""
-    return f"{made.request.metric_key}: {_who(made.request, 2)} at risk as of {made.as_of}"
+    said = (
+        _("{key}: high-value customers at risk as of {day}")
+        if _high_value(made.request)
+        else _("{key}: customers at risk as of {day}")
+    )
+    return said.format(key=made.request.metric_key, day=made.as_of)
 
 
 def list_comment(made: AtRiskList) -> str:
     """The DM above the file: how many, on which metric, as of which day."""
     request = made.request
-    return (
-        f":busts_in_silhouette: *{made.count} {_who(request, made.count)} at risk* on "
-        f"{code(request.metric_key)} as of {_day(made.as_of)}, riskiest first. Customer ids "
-        "and scores only: keep the file within the team."
+    said = (
+        ngettext(
+            "*{count} high-value customer at risk* on {key} as of {day}, riskiest first. "
+            "Customer ids and scores only: keep the file within the team.",
+            "*{count} high-value customers at risk* on {key} as of {day}, riskiest first. "
+            "Customer ids and scores only: keep the file within the team.",
+            made.count,
+        )
+        if _high_value(request)
+        else ngettext(
+            "*{count} customer at risk* on {key} as of {day}, riskiest first. "
+            "Customer ids and scores only: keep the file within the team.",
+            "*{count} customers at risk* on {key} as of {day}, riskiest first. "
+            "Customer ids and scores only: keep the file within the team.",
+            made.count,
+        )
     )
+    text = said.format(
+        count=made.count, key=code(request.metric_key), day=day_with_year(made.as_of)
+    )
+    return f":busts_in_silhouette: {text}"
 
 
 def nobody_at_risk_text(request: ListRequest, as_of: date) -> str:
     """The DM when the list is empty: no file."""
-    return (
-        f":white_check_mark: Nobody is at risk on {code(request.metric_key)} as of "
-        f"{_day(as_of)}: there is no list to send."
+    text = _("Nobody is at risk on {key} as of {day}: there is no list to send.").format(
+        key=code(request.metric_key), day=day_with_year(as_of)
     )
+    return f":white_check_mark: {text}"
 
 
 def list_failed_text(request: ListRequest, reason: str) -> str:
     """The DM when there is no list: one line saying why."""
-    return (
-        f":warning: Could not make the list of customers at risk on "
-        f"{code(request.metric_key)}: {escape_mrkdwn(reason)}."
+    text = _("Could not make the list of customers at risk on {key}: {reason}.").format(
+        key=code(request.metric_key), reason=escape_mrkdwn(reason)
     )
+    return f":warning: {text}"
 
 
 def undelivered_text(request: ListRequest, error: str) -> str:
     """The clicker's answer when Slack refused the DM or the file."""
-    return (
-        f":warning: The list of customers at risk on {code(request.metric_key)} could not be "
-        f"sent to your DM: Slack answered {code(error)}."
-    )
+    text = _(
+        "The list of customers at risk on {key} could not be sent to your DM: Slack answered "
+        "{error}."
+    ).format(key=code(request.metric_key), error=code(error))
+    return f":warning: {text}"
 
 
-def _who(request: ListRequest, count: int) -> str:
-    noun = "customer" if count == 1 else "customers"
-    return f"high-value {noun}" if request.measure == "high_value_at_risk" else noun
-
-
-def _day(day: date) -> str:
-    return f"{day:%a %d %b %Y}"
+def _high_value(request: ListRequest) -> bool:
+    return request.measure == "high_value_at_risk"

@@ -14,11 +14,12 @@ from datetime import date
 from slack_sdk.models.blocks import Block
 
 from bot.render.block_kit import MAX_BLOCKS, context_block, section_block
+from bot.render.figures import reader_day, reader_value
 from bot.render.goal_notes import confidence_badge, confidence_label
 from bot.render.lines import escaped_line, inert_line
 from bot.render.text import mention
+from jobs.i18n import _, ngettext
 from jobs.messages import CheckinEntry, GoalWeek, WeeklyCheckinSummary
-from jobs.metrics.quantities import format_value
 
 NOTE_CHARS = 300
 TITLE_CHARS = 100
@@ -29,17 +30,30 @@ def checkin_summary(summary: WeeklyCheckinSummary) -> tuple[str, list[Block]]:
     """The notification text and blocks: a heading, then one section per goal (packed)."""
     answered = sum(len(goal.answered) for goal in summary.goals)
     missed = sum(len(goal.missed) for goal in summary.goals)
-    week = f"week {summary.first.isocalendar().week}"
+    week = summary.first.isocalendar().week
     span = f"{_day(summary.first)} – {_day(summary.last)}"
-    text = f"Check-ins for {week} ({span}): {answered} answered, {missed} missed"
-    blocks: list[Block] = [section_block(f":clipboard: *Check-ins for {week}* ({span})")]
+    text = _("Check-ins for week {week} ({span}): {answered} answered, {missed} missed").format(
+        week=week, span=span, answered=answered, missed=missed
+    )
+    heading = _("*Check-ins for week {week}* ({span})").format(week=week, span=span)
+    blocks: list[Block] = [section_block(f":clipboard: {heading}")]
     sections = _pack([_goal_text(goal) for goal in summary.goals])
     room = MAX_BLOCKS - len(blocks) - 2  # the count of goals left out, the totals
     blocks += [section_block(section) for section in sections[:room]]
     if len(sections) > room:
         left = sum(section.count("\n\n") + 1 for section in sections[room:])
-        blocks.append(context_block(f"…and {left} more goals"))
-    blocks.append(context_block(f"{answered} answered · {missed} missed"))
+        blocks.append(
+            context_block(
+                ngettext("…and {count} more goal", "…and {count} more goals", left).format(
+                    count=left
+                )
+            )
+        )
+    blocks.append(
+        context_block(
+            _("{answered} answered · {missed} missed").format(answered=answered, missed=missed)
+        )
+    )
     return text, blocks
 
 
@@ -47,8 +61,10 @@ def _goal_text(goal: GoalWeek) -> str:
     lines = [f"*{inert_line(goal.title, TITLE_CHARS)}* `{inert_line(goal.metric_key, 64)}`"]
     lines += [line for entry in goal.answered for line in _entry_lines(goal, entry)]
     if goal.missed:
-        missed = ", ".join(f"{mention(m.user_id)} ({_day(m.day)})" for m in goal.missed)
-        lines.append(f"Missed: {missed}")
+        missed = ", ".join(
+            _("{who} ({day})").format(who=mention(m.user_id), day=_day(m.day)) for m in goal.missed
+        )
+        lines.append(_("Missed: {who}").format(who=missed))
     return "\n".join(lines)
 
 
@@ -59,16 +75,20 @@ def _entry_lines(goal: GoalWeek, entry: CheckinEntry) -> list[str]:
     if entry.confidence is not None:
         shown = confidence_badge(entry.confidence)
         if entry.previous is not None and entry.previous != entry.confidence:
-            shown += f" (was {confidence_label(entry.previous)})"
+            shown += _(" (was {confidence})").format(confidence=confidence_label(entry.previous))
         parts.append(shown)
     if entry.value is not None:
-        parts.append(format_value(goal.unit, entry.value, scale=goal.scale, currency=goal.currency))
+        parts.append(reader_value(goal.unit, entry.value, scale=goal.scale, currency=goal.currency))
     if entry.late:
-        parts.append("late")
+        parts.append(_("late"))
     lines = [" · ".join(parts)]
-    for label, note in (("What moved it", entry.moved), ("Blockers", entry.blockers)):
+    quotes = (
+        (_(">What moved it ({who}): “{note}”"), entry.moved),
+        (_(">Blockers ({who}): “{note}”"), entry.blockers),
+    )
+    for quote, note in quotes:
         if note and note.strip():
-            lines.append(f">{label} ({who}): “{escaped_line(note, NOTE_CHARS)}”")
+            lines.append(quote.format(who=who, note=escaped_line(note, NOTE_CHARS)))
     return lines
 
 
@@ -95,8 +115,10 @@ def _cut(entry: str) -> str:
         if sum(len(k) + 1 for k in kept) + len(line) > SECTION_CHARS - 40:
             break
         kept.append(line)
-    return "\n".join([*kept, f"…and {len(lines) - len(kept)} more lines"])
+    left = len(lines) - len(kept)
+    more = ngettext("…and {count} more line", "…and {count} more lines", left).format(count=left)
+    return "\n".join([*kept, more])
 
 
 def _day(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b}"
+    return reader_day(day)

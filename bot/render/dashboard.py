@@ -10,21 +10,22 @@ from bot.render.figures import (
     TITLE_CHARS,
     goal_title,
     line_value,
+    reader_value,
     signed_percent,
     sparkline,
-    swing_words,
     whole_percent,
 )
 from bot.render.lines import escaped_line
 from bot.render.text import escape_mrkdwn
 from jobs.digest.model import BenchmarkGap, GoalLine, HealthIndex, Reading
-from jobs.metrics.quantities import format_value
+from jobs.i18n import N_, _, ngettext
 
-# The dashboard's words for the health index's factors (jobs.customers.measures.HEALTH_FACTORS).
+# The dashboard's words for the health index's factors (jobs.customers.measures.HEALTH_FACTORS),
+# in English: `_` them where they are shown.
 FACTOR_WORDS = {
-    "active_rate_30d": "the 30-day active rate",
-    "retention_7d": "the 7-day retention",
-    "aov_30d": "the 30-day AOV",
+    "active_rate_30d": N_("the 30-day active rate"),
+    "retention_7d": N_("the 7-day retention"),
+    "aov_30d": N_("the 30-day AOV"),
 }
 MAX_BENCHMARKS = 10  # benchmark gaps listed in the dashboard; the rest are counted
 
@@ -37,13 +38,18 @@ def health_text(health: HealthIndex, lines: Sequence[GoalLine]) -> str:
 def benchmark_note(gap: BenchmarkGap, benchmark: str) -> str:
     """`benchmark 35% (−17%)` (`benchmark` is its value as shown); a breach, which raises the
     goal's band, says so: `:warning: below benchmark 35% (−17%)`."""
-    text = f"benchmark {benchmark}"
-    if gap.gap is not None:
-        text += f" ({whole_percent(gap.gap)})"
-    if gap.breached:
-        side = "below" if gap.gap is not None and gap.gap < 0 else "above"
-        return f":warning: {side} {text}"
-    return text
+    if gap.gap is None:
+        text = _("above benchmark {benchmark}") if gap.breached else _("benchmark {benchmark}")
+        text = text.format(benchmark=benchmark)
+    else:
+        if not gap.breached:
+            text = _("benchmark {benchmark} ({gap})")
+        elif gap.gap < 0:
+            text = _("below benchmark {benchmark} ({gap})")
+        else:
+            text = _("above benchmark {benchmark} ({gap})")
+        text = text.format(benchmark=benchmark, gap=whole_percent(gap.gap))
+    return f":warning: {text}" if gap.breached else text
 
 
 def dashboard_text(health: HealthIndex) -> str:
@@ -56,40 +62,49 @@ def dashboard_text(health: HealthIndex) -> str:
     `:warning: Active rate 29% · below benchmark 35% (−17%)`
     """
     index = health.index
-    value = _reading_value(index) if index is not None else "not computed"
-    first = f"*User health index* {value}"
+    value = _reading_value(index) if index is not None else _("not computed")
+    first = _("*User health index* {value}").format(value=value)
     if spark := sparkline(health.sparkline):
         first += f" · {spark}"
     if index is not None and index.change_wow is not None:
-        first += f" · {signed_percent(index.change_wow)} w/w"
+        first += " · " + _("{change} w/w").format(change=signed_percent(index.change_wow))
     lines = [first]
     if health.factors:
         lines.append(" × ".join(_factor(reading) for reading in health.factors))
     if health.aov_volatility is not None and math.isfinite(health.aov_volatility):
-        lines.append(f"AOV {swing_words(health.aov_volatility)}")
+        swing = whole_percent(health.aov_volatility).lstrip("+")
+        lines.append(_("AOV swings ±{percent} day to day").format(percent=swing))
     lines += [_benchmark_line(reading) for reading in health.benchmarks[:MAX_BENCHMARKS]]
     if len(health.benchmarks) > MAX_BENCHMARKS:
-        lines.append(f"…and {len(health.benchmarks) - MAX_BENCHMARKS} more benchmarks")
+        more = len(health.benchmarks) - MAX_BENCHMARKS
+        lines.append(
+            ngettext("…and {count} more benchmark", "…and {count} more benchmarks", more).format(
+                count=more
+            )
+        )
     if health.undeclared:
         missing = ", ".join(
-            f"{FACTOR_WORDS.get(name, name)} (`{escape_mrkdwn(name)}`)"
+            _("{factor} (`{key}`)").format(
+                factor=_(FACTOR_WORDS[name]) if name in FACTOR_WORDS else name,
+                key=escape_mrkdwn(name),
+            )
             for name in health.undeclared
         )
-        lines.append(f"_No metric in metrics.yml computes {missing}._")
+        lines.append(_("_No metric in metrics.yml computes {missing}._").format(missing=missing))
     return "\n".join(lines)
 
 
 def _reading_value(reading: Reading) -> str:
     if reading.value is None or not math.isfinite(reading.value):
-        return "no data"
-    return format_value(reading.unit, reading.value, scale=reading.scale, currency=reading.currency)
+        return _("no data")
+    return reader_value(reading.unit, reading.value, scale=reading.scale, currency=reading.currency)
 
 
 def _factor(reading: Reading) -> str:
     """`30-day active rate 29% (−1.5% w/w)`."""
     text = f"{escaped_line(reading.title, TITLE_CHARS)} {_reading_value(reading)}"
     if reading.change_wow is not None and math.isfinite(reading.change_wow):
-        text += f" ({signed_percent(reading.change_wow)} w/w)"
+        text += _(" ({change} w/w)").format(change=signed_percent(reading.change_wow))
     return text
 
 
@@ -97,7 +112,7 @@ def _benchmark_line(reading: Reading) -> str:
     """`Active rate 29% · benchmark 35% (−17%)`, with `:warning:` and the side when breached."""
     gap = reading.benchmark
     assert gap is not None, "only metrics with a benchmark are listed"
-    shown = format_value(
+    shown = reader_value(
         reading.unit, gap.benchmark, scale=reading.scale, currency=reading.currency
     )
     note = benchmark_note(gap, shown)
@@ -110,8 +125,8 @@ def _benchmark_line(reading: Reading) -> str:
 def _formula_health_text(health: HealthIndex, lines: Sequence[GoalLine]) -> str:
     """A `health_index` formula metric's value, sparkline and inputs."""
     by_key = {line.metric_key: line for line in lines}
-    value = "no data" if health.value is None else format_value("ratio", health.value)
-    first = f"*User health index* {value}"
+    value = _("no data") if health.value is None else reader_value("ratio", health.value)
+    first = _("*User health index* {value}").format(value=value)
     if spark := sparkline(health.sparkline):
         first += f" · {spark}"
     parts = []
@@ -119,7 +134,7 @@ def _formula_health_text(health: HealthIndex, lines: Sequence[GoalLine]) -> str:
         line = by_key.get(key)
         label = goal_title(line) if line else f"`{escape_mrkdwn(key[:64])}`"
         shown = (
-            "no data"
+            _("no data")
             if component is None
             else line_value(line, component)
             if line

@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import Block, HeaderBlock
 
 from bot.render.block_kit import MAX_BLOCKS, context_block, section_block
 from bot.render.dashboard import benchmark_note, health_text
-from bot.render.figures import goal_title, line_value, signed_percent, sparkline
+from bot.render.figures import goal_title, line_value, reader_day, signed_percent, sparkline
 from bot.render.goal_notes import goal_notes, short_goal_notes
 from bot.render.lines import escaped_line
 from bot.render.plan import plan_notes
@@ -28,7 +28,7 @@ from bot.render.tiers import tier_text
 from bot.render.times import time_left
 from jobs.digest.chart import STATES, display_state, worst_first
 from jobs.digest.model import ChannelDigest, EscalationStatus, GoalLine
-from jobs.metrics.locale_numbers import format_day
+from jobs.i18n import N_, _, ngettext
 
 # Under Slack's 3000: it may count some characters (astral emoji in titles) twice.
 SECTION_CHARS = 2900
@@ -44,17 +44,28 @@ EMOJI = {
     "failing": ":warning:",
     "green": ":large_green_circle:",
 }
+# English; `band_label` (or `_(LABELS[state])`) says them in the reader's language.
 LABELS = {
-    "red": "red",
-    "orange": "orange",
-    "yellow": "yellow",
-    "no_data": "no data",
-    "invalid": "config error",
-    "failing": "source failing",
-    "green": "green",
+    "red": N_("red"),
+    "orange": N_("orange"),
+    "yellow": N_("yellow"),
+    "no_data": N_("no data"),
+    "invalid": N_("config error"),
+    "failing": N_("source failing"),
+    "green": N_("green"),
 }
 # The playbook's response to each level.
-RESPONSES = {"yellow": "routine review", "orange": "task force", "red": "CEO in charge"}
+RESPONSES = {
+    "yellow": N_("routine review"),
+    "orange": N_("task force"),
+    "red": N_("CEO in charge"),
+}
+OPEN = N_("open")
+
+
+def band_label(band: str | None) -> str:
+    """A band or display state's name in the locale in force (`red`, `红色`)."""
+    return _(LABELS.get(band or "", LABELS["no_data"]))
 
 
 def band_emoji(band: str | None) -> str:
@@ -65,18 +76,25 @@ def band_emoji(band: str | None) -> str:
 def digest_text(digest: ChannelDigest) -> str:
     """The notification fallback: `Goal health for 2026-11-25: 1 red, 2 orange, 3 green`."""
     counts = _counts(digest.lines)
-    summary = ", ".join(f"{n} {LABELS[s]}" for s, n in counts) or "no goals"
-    return f"Goal health for {digest.local_date.isoformat()}: {summary}"
+    summary = ", ".join(_band_count(s, n) for s, n in counts) or _("no goals")
+    return _("Goal health for {date}: {summary}").format(
+        date=digest.local_date.isoformat(), summary=summary
+    )
+
+
+def _band_count(state: str, count: int) -> str:
+    """`2 red` (English), `红色 2 个`."""
+    return _("{count} {band}").format(count=count, band=band_label(state))
 
 
 def digest_blocks(digest: ChannelDigest) -> list[Block]:
     """Header, band counts, one line per goal (worst first), then the health index and the
     customer tiers."""
     lines = worst_first(digest.lines)
-    summary = " · ".join(f"{EMOJI[s]} {n} {LABELS[s]}" for s, n in _counts(lines))
+    summary = " · ".join(f"{EMOJI[s]} {_band_count(s, n)}" for s, n in _counts(lines))
     blocks: list[Block] = [
-        HeaderBlock(text=f"Goal health · {short_day(digest.local_date)}"),
-        context_block(summary or "No goals in this channel yet."),
+        HeaderBlock(text=_("Goal health · {day}").format(day=short_day(digest.local_date))),
+        context_block(summary or _("No goals in this channel yet.")),
     ]
     tail = [section_block(health_text(digest.health, lines))] if digest.health else []
     if digest.tiers is not None:
@@ -102,9 +120,9 @@ def full_line(line: GoalLine) -> str:
         first.append(spark)
     second = [*plan_notes(line), *_notes(line, state)]
     if line.source_error:
-        second.append(f"source failing: {_error(line.source_error)}")
+        second.append(_("source failing: {error}").format(error=_error(line.source_error)))
     if owner := _owner(line):
-        second.append(f"owner {owner}")
+        second.append(_("owner {owner}").format(owner=owner))
     second += goal_notes(line)
     text = " · ".join(first)
     if second:
@@ -121,14 +139,17 @@ def escalation_note(status: EscalationStatus) -> str:
     """
     parts = []
     if status.episode_band:
-        parts.append(f"Escalated ({LABELS.get(status.episode_band, 'open')})")
+        band = _(LABELS.get(status.episode_band, OPEN))
+        parts.append(_("Escalated ({band})").format(band=band))
         if status.acknowledged_by:
             who = mention(status.acknowledged_by, otherwise="")
-            parts.append(f"acknowledged by {who}" if who else "acknowledged")
+            parts.append(_("acknowledged by {who}").format(who=who) if who else _("acknowledged"))
         else:
-            parts.append("not acknowledged")
+            parts.append(_("not acknowledged"))
     if status.remediation_id is not None:
-        parts.append(f"Remediation {status.done}/{status.total} done")
+        parts.append(
+            _("Remediation {done}/{total} done").format(done=status.done, total=status.total)
+        )
         if left := _left(status):
             parts.append(left)
     emoji = ":rotating_light:" if status.episode_band else ":clipboard:"
@@ -156,7 +177,7 @@ def _compact_line(line: GoalLine) -> str:
     state = display_state(line)
     parts = reading_parts(line)
     if line.source_error:
-        parts.append("source failing")
+        parts.append(_(LABELS["failing"]))
     if owner := _owner(line):
         parts.append(owner)
     parts += short_goal_notes(line)
@@ -167,7 +188,7 @@ def _compact_line(line: GoalLine) -> str:
 
 def _dense_line(line: GoalLine) -> str:
     state = display_state(line)
-    shown = LABELS[state]
+    shown = band_label(state)
     if state in RESPONSES and line.deviation is not None and math.isfinite(line.deviation):
         shown = signed_percent(line.deviation)
     return f"{EMOJI[state]} `{escape_mrkdwn(line.metric_key)}` {shown}"
@@ -199,7 +220,13 @@ def _fit(lines: Sequence[GoalLine], room: int) -> list[Block]:
     left = len(lines) - sum(text.count("\n") + 1 for text in sections)  # a line per goal
     return [
         *(section_block(text) for text in sections),
-        context_block(f":warning: …and {left} more goals that need attention: see `/goal list`."),
+        context_block(
+            ngettext(
+                ":warning: …and {count} more goal that needs attention: see `/goal list`.",
+                ":warning: …and {count} more goals that need attention: see `/goal list`.",
+                left,
+            ).format(count=left)
+        ),
     ]
 
 
@@ -224,8 +251,13 @@ def _needs_attention(line: GoalLine) -> bool:
 
 def _on_track_note(lines: Sequence[GoalLine], *, alone: bool) -> str:
     """`…and 57 more on track: `a`, `b`, … and 20 more`, listing as many keys as fit."""
-    count = f"All {len(lines)} goals" if alone else f"…and {len(lines)} more"
-    text = f"{EMOJI['green']} {count} on track: "
+    n = len(lines)
+    head = (
+        ngettext("All {count} goal on track:", "All {count} goals on track:", n)
+        if alone
+        else ngettext("…and {count} more on track:", "…and {count} more on track:", n)
+    )
+    text = f"{EMOJI['green']} {head.format(count=n)} "
     keys: list[str] = []
     # Leave room for "and 500 more" after the keys that fit.
     budget = CONTEXT_CHARS - len(text) - 20
@@ -235,7 +267,8 @@ def _on_track_note(lines: Sequence[GoalLine], *, alone: bool) -> str:
         if budget < 0:
             break
         keys.append(key)
-    rest = f" and {len(lines) - len(keys)} more" if len(keys) < len(lines) else ""
+    more = len(lines) - len(keys)
+    rest = " " + _("and {count} more").format(count=more) if more else ""
     return text + ", ".join(keys) + rest
 
 
@@ -245,12 +278,16 @@ def reading_parts(line: GoalLine) -> list[str]:
     state = display_state(line)
     if state == "invalid":
         if line.target == 0:
-            return ["target is 0, so drift can't be measured: set a new target"]
-        return ["can't be evaluated: check the goal's settings"]
+            return [_("target is 0, so drift can't be measured: set a new target")]
+        return [_("can't be evaluated: check the goal's settings")]
     if state == "no_data" or line.value is None:
-        since = f"no data since {short_day(line.value_day)}" if line.value_day else "no data yet"
-        return [since, f"target {target}"]
-    parts = [f"{line_value(line, line.value)} vs {target}"]
+        since = (
+            _("no data since {day}").format(day=short_day(line.value_day))
+            if line.value_day
+            else _("no data yet")
+        )
+        return [since, _("target {target}").format(target=target)]
+    parts = [_("{value} vs {target}").format(value=line_value(line, line.value), target=target)]
     # With a plan the deviation is from the plan's value for the day: plan_notes says it.
     if line.plan is None and line.deviation is not None and math.isfinite(line.deviation):
         parts.append(signed_percent(line.deviation))
@@ -263,17 +300,24 @@ def _notes(line: GoalLine, state: str) -> list[str]:
     notes = []
     if line.trend_alert:
         days = line.consecutive_adverse
-        notes.append(
-            {
-                "higher": f"↘ {days} days down",
-                "lower": f"↗ {days} days up",
-            }.get(line.direction, f"{days} days drifting from target")
-        )
+        if line.direction == "higher":
+            trend = ngettext("↘ {days} day down", "↘ {days} days down", days)
+        elif line.direction == "lower":
+            trend = ngettext("↗ {days} day up", "↗ {days} days up", days)
+        else:
+            trend = ngettext(
+                "{days} day drifting from target", "{days} days drifting from target", days
+            )
+        notes.append(trend.format(days=days))
     if line.red_in_days is not None and state != "red" and line.red_in_days >= 0:
         days = max(1, round(line.red_in_days))
-        notes.append(f"at this pace, red in ~{days} day{'s' if days != 1 else ''}")
+        notes.append(
+            ngettext(
+                "at this pace, red in ~{days} day", "at this pace, red in ~{days} days", days
+            ).format(days=days)
+        )
     if state in RESPONSES:
-        notes.append(RESPONSES[state])
+        notes.append(_(RESPONSES[state]))
     return notes
 
 
@@ -282,8 +326,9 @@ def _counts(lines: Sequence[GoalLine]) -> list[tuple[str, int]]:
     return [(state, counts[state]) for state in STATES if counts[state]]
 
 
-def _error(text: str) -> str:
-    return escaped_line(text, ERROR_CHARS)
+def _error(kind: str) -> str:
+    """A source's kind of failure (jobs/metrics/sources/errors.py KINDS), in the reader's words."""
+    return escaped_line(_(kind), ERROR_CHARS)
 
 
 def _owner(line: GoalLine) -> str | None:
@@ -292,5 +337,5 @@ def _owner(line: GoalLine) -> str | None:
 
 
 def short_day(day: date) -> str:
-    """`Mon 30 Nov`: a day as English readers write it (jobs/metrics/locale_numbers.py)."""
-    return format_day(day, locale="en")
+    """`Mon 30 Nov`, `11月30日 周一`: a day in the locale in force (bot/render/figures.py)."""
+    return reader_day(day)

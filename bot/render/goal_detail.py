@@ -3,25 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from math import isfinite
 
 from slack_sdk.models.blocks import Block, HeaderBlock, MarkdownTextObject, SectionBlock
 
 from bot.render.at_risk import at_risk_button
 from bot.render.block_kit import context_block, section_block
-from bot.render.blocks import DIRECTION_WORDS, measured_value, percent
+from bot.render.blocks import DIRECTION_WORDS, band_name, measured_value, percent
 from bot.render.checkins import recent_checkins_text
 from bot.render.digest import band_emoji, escalation_note
-from bot.render.figures import swing_words, whole_percent
+from bot.render.figures import metric_value, swing_words, whole_percent
 from bot.render.guardrails import guards_text
 from bot.render.plan import plan_detail
 from bot.render.text import escape_mrkdwn, mention
 from jobs.customers.scored import AT_RISK_MEASURES
 from jobs.digest.dashboard import benchmark_gap
 from jobs.digest.model import EscalationStatus
+from jobs.i18n import EN, N_, _, current_locale
 from jobs.metrics.catalog import Metric
-from jobs.metrics.quantities import format_metric_value
 from storage.models import Checkin, Evaluation, Goal
+
+# A goal's status as `/goal show` names it.
+STATUS_WORDS = {"active": N_("active"), "paused": N_("paused")}
+
+
+def _short(day: date) -> str:
+    """`05 Nov` in English (as always), `11月5日` in Chinese."""
+    return f"{day:%d %b}" if current_locale() == EN else f"{day.month}月{day.day}日"
 
 
 def goal_detail_blocks(
@@ -36,23 +45,24 @@ def goal_detail_blocks(
     check-ins, the last evaluations, settings; on an at-risk measure, the button that sends the
     customers at risk as a CSV."""
     title = escape_mrkdwn(metric.title) if metric else goal.metric_key
-    target = format_metric_value(metric, goal.target) if metric else f"{goal.target:g}"
-    due = goal.due_date.isoformat() if goal.due_date else "no due date"
+    target = metric_value(metric, goal.target) if metric else f"{goal.target:g}"
+    due = goal.due_date.isoformat() if goal.due_date else _("no due date")
     latest = history[-1] if history else None
+    status = _(STATUS_WORDS.get(str(goal.status), str(goal.status)))
     fields = [
-        f"*Now*\n{band_emoji(latest.band if latest else None)} "
+        _("*Now*") + f"\n{band_emoji(latest.band if latest else None)} "
         f"{measured_value(goal, metric, latest)}",
-        f"*Target*\n{target} ({DIRECTION_WORDS[goal.direction]})",
-        f"*Owner*\n{mention(goal.owner_id)}",
-        f"*Lead*\n{mention(goal.lead_id)}",
-        f"*Bands*\n:large_yellow_circle: {percent(goal.yellow)} · :large_orange_circle: "
+        _("*Target*") + f"\n{target} ({_(DIRECTION_WORDS[goal.direction])})",
+        _("*Owner*") + f"\n{mention(goal.owner_id)}",
+        _("*Lead*") + f"\n{mention(goal.lead_id)}",
+        _("*Bands*") + f"\n:large_yellow_circle: {percent(goal.yellow)} · :large_orange_circle: "
         f"{percent(goal.orange)} · :red_circle: {percent(goal.red)}",
-        f"*Due · status*\n{due} · {goal.status}",
+        _("*Due · status*") + f"\n{due} · {status}",
     ]
     if metric is not None and (benchmark := _benchmark_field(metric, latest)):
         fields.append(benchmark)
     if latest is not None and latest.volatility is not None and isfinite(latest.volatility):
-        fields.append(f"*Volatility (30 days)*\n{swing_words(latest.volatility)}")
+        fields.append(_("*Volatility (30 days)*") + f"\n{swing_words(latest.volatility)}")
     blocks: list[Block] = [
         HeaderBlock(text=f"{(metric.title if metric else goal.metric_key)[:140]}"),
         SectionBlock(fields=[MarkdownTextObject(text=f) for f in fields]),
@@ -70,8 +80,12 @@ def goal_detail_blocks(
         blocks.append(at_risk_button(goal.id))
     blocks.append(
         context_block(
-            f"`{goal.metric_key}` · {title} · created by "
-            f"{mention(goal.created_by)} on {goal.created_at:%Y-%m-%d}"
+            _("{key} · {title} · created by {person} on {day}").format(
+                key=f"`{goal.metric_key}`",
+                title=title,
+                person=mention(goal.created_by),
+                day=f"{goal.created_at:%Y-%m-%d}",
+            )
         )
     )
     return blocks
@@ -87,19 +101,27 @@ def _history_blocks(history: Sequence[Evaluation], sparkline: str) -> list[Block
     trend = f"  `{sparkline}`" if sparkline else ""
     blocks: list[Block] = [
         section_block(
-            f"*Last {len(history)} evaluations* ({history[0].day:%d %b} → "
-            f"{latest.day:%d %b}){trend}\n{bands}"
+            _("*Last {count} evaluations* ({first} → {last})").format(
+                count=len(history), first=_short(history[0].day), last=_short(latest.day)
+            )
+            + f"{trend}\n{bands}"
         )
     ]
     if latest.consecutive_adverse >= 3:
         blocks.append(
             section_block(
-                f":chart_with_downwards_trend: {latest.consecutive_adverse} adverse days in a row."
+                _(":chart_with_downwards_trend: {days} adverse days in a row.").format(
+                    days=latest.consecutive_adverse
+                )
             )
         )
     if latest.red_in_days:
         blocks.append(
-            section_block(f":hourglass: At this pace, red in ~{latest.red_in_days:.0f} days.")
+            section_block(
+                _(":hourglass: At this pace, red in ~{days} days.").format(
+                    days=f"{latest.red_in_days:.0f}"
+                )
+            )
         )
     return blocks
 
@@ -110,16 +132,21 @@ def _benchmark_field(metric: Metric, latest: Evaluation | None) -> str | None:
         return None
     benchmark = metric.benchmark
     gap = benchmark_gap(benchmark, latest.value if latest else None)
-    text = f"*Benchmark*\n{format_metric_value(metric, benchmark.value)}"
+    text = _("*Benchmark*") + f"\n{metric_value(metric, benchmark.value)}"
     if gap is not None and gap.gap is not None:
-        text += f" · now {whole_percent(gap.gap)}"
-    warns = []
-    if benchmark.warn_below is not None:
-        warns.append(f"{percent(benchmark.warn_below)} under")
-    if benchmark.warn_above is not None:
-        warns.append(f"{percent(benchmark.warn_above)} over")
-    if not warns:
+        text += " · " + _("now {gap}").format(gap=whole_percent(gap.gap))
+    below, above = benchmark.warn_below, benchmark.warn_above
+    if below is not None and above is not None:
+        warns = _("more than {below} under or {above} over").format(
+            below=percent(below), above=percent(above)
+        )
+    elif below is not None:
+        warns = _("more than {below} under").format(below=percent(below))
+    elif above is not None:
+        warns = _("more than {above} over").format(above=percent(above))
+    else:
         return text
+    band = band_name(benchmark.band)
     if gap is not None and gap.breached:
-        return f"{text}\n:warning: more than {' or '.join(warns)}: at least {benchmark.band}"
-    return f"{text}\nmore than {' or '.join(warns)} makes the goal {benchmark.band}"
+        return f"{text}\n" + _(":warning: {warns}: at least {band}").format(warns=warns, band=band)
+    return f"{text}\n" + _("{warns} makes the goal {band}").format(warns=warns, band=band)

@@ -6,9 +6,15 @@ from __future__ import annotations
 from bot.render.figures import whole_percent
 from bot.render.lines import inert_line
 from jobs.digest.model import GoalLine, GuardStatus
+from jobs.i18n import N_, _
 
 # The one place a confidence gets its words and its colour (digest, DMs, form, summary).
-CONFIDENCE_LABELS = {"on_track": "on track", "at_risk": "at risk", "off_track": "off track"}
+# English; `confidence_label` says them in the reader's language.
+CONFIDENCE_LABELS = {
+    "on_track": N_("on track"),
+    "at_risk": N_("at risk"),
+    "off_track": N_("off track"),
+}
 CONFIDENCE_EMOJI = {
     "on_track": ":large_green_circle:",
     "at_risk": ":large_yellow_circle:",
@@ -20,8 +26,9 @@ KEY_CHARS = 64
 def confidence_label(confidence: str | None) -> str:
     """`off track`; an unknown value is shown inert, None as "no confidence"."""
     if confidence is None:
-        return "no confidence"
-    return CONFIDENCE_LABELS.get(confidence) or inert_line(confidence, 20)
+        return _("no confidence")
+    label = CONFIDENCE_LABELS.get(confidence)
+    return _(label) if label else inert_line(confidence, 20)
 
 
 def confidence_badge(confidence: str, *, capitalized: bool = False) -> str:
@@ -37,10 +44,14 @@ def owner_notes(line: GoalLine) -> list[str]:
     within a week), then `check-in missed` when the latest check-in was missed."""
     notes = []
     if line.confidence is not None:
-        note = f"Owner: {confidence_label(line.confidence)}"
-        notes.append(f"{note} — raised to yellow" if line.raised_by_owner else note)
+        note = (
+            _("Owner: {confidence} — raised to yellow")
+            if line.raised_by_owner
+            else _("Owner: {confidence}")
+        )
+        notes.append(note.format(confidence=confidence_label(line.confidence)))
     if line.checkin_missed:
-        notes.append("check-in missed")
+        notes.append(_("check-in missed"))
     return notes
 
 
@@ -48,9 +59,9 @@ def guard_note(status: GuardStatus) -> str:
     """`Guard `complaint_rate` +35% (breached)`; without a value to compare, `not measured yet`."""
     key = f"`{inert_line(status.metric_key, KEY_CHARS)}`"
     if status.change is None:
-        return f"Guard {key} not measured yet"
-    breached = " (breached)" if status.breached else ""
-    return f"Guard {key} {whole_percent(status.change)}{breached}"
+        return _("Guard {key} not measured yet").format(key=key)
+    note = _("Guard {key} {change} (breached)") if status.breached else _("Guard {key} {change}")
+    return note.format(key=key, change=whole_percent(status.change))
 
 
 def goal_notes(line: GoalLine) -> list[str]:
@@ -63,9 +74,9 @@ def short_goal_notes(line: GoalLine) -> list[str]:
     `check-in missed`, `guard breached`."""
     notes = []
     if line.raised_by_owner:
-        notes.append("raised by owner")
+        notes.append(_("raised by owner"))
     if line.checkin_missed:
-        notes.append("check-in missed")
+        notes.append(_("check-in missed"))
     if any(status.breached for status in line.guards):
-        notes.append("guard breached")
+        notes.append(_("guard breached"))
     return notes

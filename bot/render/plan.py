@@ -8,16 +8,19 @@ import functools
 from collections.abc import Callable
 from datetime import date
 
-from bot.render.figures import MINUS, line_value, whole_percent
+from bot.render.figures import MINUS, line_value, metric_value, whole_percent
+from bot.render.times import day_month
 from jobs.digest.model import GoalLine
 from jobs.goals.goal_plan import goal_plan_status, plan_of
 from jobs.goals.plan import PlanStatus
+from jobs.i18n import N_, _, ngettext
 from jobs.metrics.catalog import Metric
-from jobs.metrics.quantities import format_metric_value
 from storage.models import Direction, Evaluation, Goal
 
 # Shows a value in the goal's unit: `150k`, `35%`, `¥520`.
 Shown = Callable[[float], str]
+# A plan's pace (jobs/goals/plan.py PACES) in words; translated where shown.
+PACE_WORDS = {"linear": N_("linear"), "front-loaded": N_("front-loaded")}
 
 
 def plan_notes(line: GoalLine) -> list[str]:
@@ -62,14 +65,18 @@ def against_plan(
     target is still to be reached and the due date to come."""
     size = whole_percent(abs(status.gap)).lstrip("+")
     if size == "0%":
-        text = "on plan"
+        text = _("on plan")
+    elif status.gap < 0:
+        text = _("{size} behind plan").format(size=size)
     else:
-        text = f"{size} {'behind' if status.gap < 0 else 'ahead of'} plan"
+        text = _("{size} ahead of plan").format(size=size)
     needed = status.needed_per_week
     if needed is not None and due is not None and _still_to_go(needed, direction):
-        text += (
-            f", needs {signed(needed, shown)} a week to make {shown(target)} "
-            f"by {day_month(due, status.day)}"
+        text = _("{status}, needs {change} a week to make {target} by {day}").format(
+            status=text,
+            change=signed(needed, shown),
+            target=shown(target),
+            day=day_month(due, status.day),
         )
     return text
 
@@ -82,22 +89,37 @@ def plan_detail(goal: Goal, metric: Metric | None, latest: Evaluation | None) ->
         return None
 
     def shown(value: float) -> str:
-        return format_metric_value(metric, value) if metric else f"{value:g}"
+        return metric_value(metric, value) if metric else f"{value:g}"
 
     lines = []
     if plan is not None:
         count = len(plan.milestones)
-        how = f"through {count} milestone{'s' if count != 1 else ''}" if count else plan.pace
+        how = (
+            ngettext("through {count} milestone", "through {count} milestones", count).format(
+                count=count
+            )
+            if count
+            else _(PACE_WORDS.get(plan.pace, plan.pace))
+        )
         lines.append(
-            f"*Plan* {shown(plan.start_value)} on {day_month(plan.start_day, plan.due)} → "
-            f"{shown(plan.target)} by {day_month(plan.due, plan.start_day)} ({how})"
+            _("*Plan* {start} on {start_day} → {target} by {due} ({how})").format(
+                start=shown(plan.start_value),
+                start_day=day_month(plan.start_day, plan.due),
+                target=shown(plan.target),
+                due=day_month(plan.due, plan.start_day),
+                how=how,
+            )
         )
     if goal.stretch is not None:
-        lines.append(f"*Stretch* {shown(goal.stretch)}")
+        lines.append(_("*Stretch* {value}").format(value=shown(goal.stretch)))
     value = latest.value if latest is not None else None
     status = goal_plan_status(goal, day=latest.day, value=value) if latest is not None else None
     if status is not None:
-        lines.append(f"{shown(status.expected)} expected on {day_month(status.day, status.day)}")
+        lines.append(
+            _("{value} expected on {day}").format(
+                value=shown(status.expected), day=day_month(status.day, status.day)
+            )
+        )
     words = plan_words(
         status,
         value=value,
@@ -114,12 +136,6 @@ def plan_detail(goal: Goal, metric: Metric | None, latest: Evaluation | None) ->
 def signed(change: float, shown: Shown) -> str:
     """`+3.1k`, `−0.3%`: a change in the goal's unit, with a real minus sign."""
     return f"{MINUS if change < 0 else '+'}{shown(abs(change))}"
-
-
-def day_month(day: date, near: date) -> str:
-    """`31 Mar`, with the year when it is not `near`'s: `14 Jun 2028`."""
-    text = f"{day.day} {day:%b}"
-    return text if day.year == near.year else f"{text} {day.year}"
 
 
 def _still_to_go(needed: float, direction: str) -> bool:
@@ -148,11 +164,14 @@ def _progress(
         floor, beyond = value / target, value / stretch
     else:
         return []
+    of_floor = _("{share} of floor").format(share=_share(floor))
     if beyond >= 1:
-        return [f"{_share(floor)} of floor", f"past the {shown(stretch)} stretch"]
+        return [of_floor, _("past the {stretch} stretch").format(stretch=shown(stretch))]
     return [
-        f"{_share(floor)} of floor",
-        f"{_share(beyond)} of the way to the {shown(stretch)} stretch",
+        of_floor,
+        _("{share} of the way to the {stretch} stretch").format(
+            share=_share(beyond), stretch=shown(stretch)
+        ),
     ]
 
 

@@ -7,37 +7,51 @@ from slack_sdk.models.blocks import Block
 from bot.constants import SLASH_COMMAND
 from bot.render.block_kit import context_block, section_block
 from bot.render.text import escape_mrkdwn
+from jobs.i18n import N_, _
 from jobs.messages import DeliveryProblem
 
-_REASSIGN = (
-    f"`{SLASH_COMMAND} config lead @someone` or "
-    f"`{SLASH_COMMAND} set <metric> <target> owner @someone`"
-)
-# What each of Slack's refusals means for a person, and what they can do about it.
+
+def _reassign() -> str:
+    return _("{lead} or {owner}").format(
+        lead=f"`{SLASH_COMMAND} config lead @someone`",
+        owner=f"`{SLASH_COMMAND} set <metric> <target> owner @someone`",
+    )
+
+
+# What each of Slack's refusals means for a person, and what they can do about it: English,
+# `_` where shown, then `.format(where=, who=, reassign=_REASSIGN)`.
 FIXES = {
-    "not_in_channel": "I am not a member of {where}: invite me with `/invite @goalpulse` there.",
-    "channel_not_found": "I cannot see {where}: if it is private, invite me with "
-    "`/invite @goalpulse`; if it was deleted, remove its goals.",
-    "is_archived": "{where} is archived: unarchive it, or set the goals again in another channel.",
-    "user_not_found": "{who} is not in this workspace any more: set someone else with "
-    + _REASSIGN
-    + ".",
-    "account_inactive": "{who}'s account is deactivated: set someone else with " + _REASSIGN + ".",
-    "cannot_dm_bot": "{who} is a bot, which I cannot message: set a person instead.",
-    "message_not_found": "a message I keep up to date was deleted; new ones will follow.",
-    "missing_scope": "my token lacks a permission: reinstall the app from manifest.yml "
-    "(`goalpulse check` names the missing scope).",
-    "token_revoked": "my token was revoked: reinstall the app and update SLACK_BOT_TOKEN.",
+    "not_in_channel": N_(
+        "I am not a member of {where}: invite me with `/invite @goalpulse` there."
+    ),
+    "channel_not_found": N_(
+        "I cannot see {where}: if it is private, invite me with "
+        "`/invite @goalpulse`; if it was deleted, remove its goals."
+    ),
+    "is_archived": N_(
+        "{where} is archived: unarchive it, or set the goals again in another channel."
+    ),
+    "user_not_found": N_(
+        "{who} is not in this workspace any more: set someone else with {reassign}."
+    ),
+    "account_inactive": N_("{who}'s account is deactivated: set someone else with {reassign}."),
+    "cannot_dm_bot": N_("{who} is a bot, which I cannot message: set a person instead."),
+    "message_not_found": N_("a message I keep up to date was deleted; new ones will follow."),
+    "missing_scope": N_(
+        "my token lacks a permission: reinstall the app from manifest.yml "
+        "(`goalpulse check` names the missing scope)."
+    ),
+    "token_revoked": N_("my token was revoked: reinstall the app and update SLACK_BOT_TOKEN."),
 }
 
 
 def _target(target: str | None) -> tuple[str, str]:
     """(where, who): the target as a channel link and as a mention."""
     if target and target[:1] in ("C", "G", "D"):
-        return f"<#{target}>", "someone"
+        return f"<#{target}>", _("someone")
     if target and target[:1] in ("U", "W"):
-        return "a DM", f"<@{target}>"
-    return "the channel", "someone"
+        return _("a DM"), f"<@{target}>"
+    return _("the channel"), _("someone")
 
 
 def delivery_problem(notice: DeliveryProblem) -> tuple[str, list[Block]]:
@@ -48,21 +62,28 @@ def delivery_problem(notice: DeliveryProblem) -> tuple[str, list[Block]]:
     fix = FIXES.get(notice.reason)
     if fix is None:
         fix = (
-            f"Slack answered `{reason}`, and kept failing until I gave up."
+            _("Slack answered `{reason}`, and kept failing until I gave up.")
             if not notice.permanent
-            else f"Slack answered `{reason}`; `goalpulse check` on the server may say more."
-        )
+            else _("Slack answered `{reason}`; `goalpulse check` on the server may say more.")
+        ).format(reason=reason)
     else:
-        fix = fix.format(where=where, who=who)
-    text = f"goalpulse could not deliver a message about {metric} in <#{notice.channel_id}>: {fix}"
+        fix = _(fix).format(where=where, who=who, reassign=_reassign())
+    channel = f"<#{notice.channel_id}>"
+    text = _("goalpulse could not deliver a message about {metric} in {channel}: {fix}").format(
+        metric=metric, channel=channel, fix=fix
+    )
     blocks: list[Block] = [
         section_block(
-            f":no_entry_sign: I could not deliver a message about `{metric}` "
-            f"for <#{notice.channel_id}>. {fix}"
+            _(
+                ":no_entry_sign: I could not deliver a message about `{metric}` "
+                "for {channel}. {fix}"
+            ).format(metric=metric, channel=channel, fix=fix)
         ),
         context_block(
-            f"Slack said `{reason}`. I tell you once a day while it lasts; "
-            "the goal's other messages still go out where they can."
+            _(
+                "Slack said `{reason}`. I tell you once a day while it lasts; "
+                "the goal's other messages still go out where they can."
+            ).format(reason=reason)
         ),
     ]
     return text, blocks

@@ -9,10 +9,12 @@ from datetime import date
 from slack_sdk.models.blocks import Block
 
 from bot.render.block_kit import context_block
-from bot.render.plan import Shown, day_month, signed
+from bot.render.figures import metric_value
+from bot.render.plan import Shown, signed
+from bot.render.times import day_month
 from jobs.goals.reality import RealityCheck
+from jobs.i18n import _
 from jobs.metrics.catalog import Metric
-from jobs.metrics.quantities import format_metric_value
 from storage.models import Goal
 
 
@@ -24,7 +26,7 @@ def reality_blocks(check: RealityCheck, goal: Goal, metric: Metric, *, today: da
         target=goal.target,
         due=goal.due_date,
         today=today,
-        shown=functools.partial(format_metric_value, metric),
+        shown=functools.partial(metric_value, metric),
     )
     return [context_block(text)] if text else []
 
@@ -35,35 +37,42 @@ def reality_text(
     """One line on whether the target's pace has been seen before; None when there is
     nothing to say (the due date is today)."""
     if check.reason == "no_due_date":
-        return (
-            f"Add a due date (`by {today.year + 1}-03-31`) so goalpulse can say whether the "
-            "pace is enough."
-        )
+        return _(
+            "Add a due date ({example}) so goalpulse can say whether the pace is enough."
+        ).format(example=f"`by {today.year + 1}-03-31`")
     if check.reason == "no_history":
-        return (
+        return _(
             "Not enough history yet to say whether the pace is enough: that takes values "
             "4 weeks apart."
         )
     if check.reason == "already_met" and check.current is not None:
-        return f"The latest value, {shown(check.current)}, already meets the target."
+        return _("The latest value, {value}, already meets the target.").format(
+            value=shown(check.current)
+        )
     # Changes are shown with the sign of the way to the target.
     toward = -1.0 if check.current is not None and target < check.current else 1.0
     needed, best = check.needed_per_week, check.best_per_week
     if needed is None:
         return None
-    needs = f"Needs {signed(toward * needed, shown)} a week"
+    needs = signed(toward * needed, shown)
     if check.reason == "never_improved" or best is None:
-        return f"{needs}; no 4 weeks on record moved it that way."
-    best_pace = f"{signed(toward * best, shown)} a week"
-    if check.reachable:
-        return f"{needs}; the best 4 weeks on record: {best_pace}."
-    text = (
-        f":warning: {needs}; the best 4 weeks on record managed {best_pace} "
-        f"({check.ratio:.1f}× the best pace)."
-    )
-    if check.suggested_due is not None and check.suggested_target is not None and due:
-        text += (
-            f" At that pace: {shown(target)} by {day_month(check.suggested_due, today)}, "
-            f"or {shown(check.suggested_target)} by {day_month(due, today)}."
+        return _("Needs {change} a week; no 4 weeks on record moved it that way.").format(
+            change=needs
         )
-    return text
+    best_pace = signed(toward * best, shown)
+    if check.reachable:
+        return _("Needs {change} a week; the best 4 weeks on record: {best} a week.").format(
+            change=needs, best=best_pace
+        )
+    text = _(
+        "Needs {change} a week; the best 4 weeks on record managed {best} a week "
+        "({ratio}× the best pace)."
+    ).format(change=needs, best=best_pace, ratio=f"{check.ratio:.1f}")
+    if check.suggested_due is not None and check.suggested_target is not None and due:
+        text += _(" At that pace: {target} by {due}, or {suggested} by {day}.").format(
+            target=shown(target),
+            due=day_month(check.suggested_due, today),
+            suggested=shown(check.suggested_target),
+            day=day_month(due, today),
+        )
+    return f":warning: {text}"

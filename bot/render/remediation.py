@@ -31,6 +31,9 @@ from bot.render.alert_parts import (
     TRIGGER_EMOJI,
     band_label,
     button,
+    done_count,
+    due_words,
+    status_word,
 )
 from bot.render.block_kit import MAX_BLOCKS, context_block, section_block
 from bot.render.digest import full_line
@@ -39,6 +42,7 @@ from bot.render.lines import escaped_line, shorten
 from bot.render.text import USER_ID, mention
 from bot.render.times import local_time, time_left
 from jobs.escalation.remediation import ChecklistItem
+from jobs.i18n import _
 from jobs.messages import (
     ChecklistView,
     RemediationParent,
@@ -50,50 +54,64 @@ from jobs.messages import (
 def remediation_parent(parent: RemediationParent) -> tuple[str, list[Block]]:
     """The channel message that opens a remediation; its thread holds the checklist."""
     line = parent.goal
+    title = goal_title(line)
     emoji = TRIGGER_EMOJI.get(parent.trigger, TREND_EMOJI)
     blocks: list[Block] = []
     if parent.recovered_at is not None:
-        since = local_time(parent.recovered_at, parent.timezone)
-        blocks.append(
-            section_block(f"{DONE} *Recovered — back in {band_label(line.band)}* since {since}")
+        back = _("*Recovered — back in {band}* since {since}").format(
+            band=band_label(line.band), since=local_time(parent.recovered_at, parent.timezone)
         )
+        blocks.append(section_block(f"{DONE} {back}"))
+    heading = _("Remediation: {title}").format(title=title)
     blocks += [
-        section_block(
-            f"{emoji} *Remediation: {goal_title(line)}*\n"
-            f"Opened because {_trigger(parent)}: 72 hours to correct it, "
-            "looking at the whole user journey."
-        ),
+        section_block(f"{emoji} *{heading}*\n{_trigger(parent)}"),
         section_block(full_line(line)),
     ]
     when = local_time(parent.due_at, parent.timezone)
     if parent.status == "open":
-        blocks.append(context_block(f"Due {when} · Checklist in the thread ⤵"))
+        blocks.append(context_block(_("Due {time} · Checklist in the thread ⤵").format(time=when)))
     else:
-        closed = f"Closed: {parent.status}"
+        closed = _("Closed: {status}").format(status=status_word(parent.status))
         if parent.closed_at is not None:
             closed += f" · {local_time(parent.closed_at, parent.timezone)}"
         blocks.append(context_block(closed))
-    state = "recovered" if parent.recovered_at else f"{parent.status}, due {when}"
-    return f"Remediation: {goal_title(line)} ({state})", blocks
+    if parent.recovered_at:
+        text = _("Remediation: {title} (recovered)").format(title=title)
+    else:
+        text = _("Remediation: {title} ({status}, due {time})").format(
+            title=title, status=status_word(parent.status), time=when
+        )
+    return text, blocks
 
 
 def _trigger(parent: RemediationParent) -> str:
     """Why it opened, as it was then (the streak today may be longer, or broken)."""
     if parent.trigger in TRIGGER_EMOJI:
-        return f"it reached {parent.trigger}"
-    moves = parent.trigger_moves
-    return f"of {moves} adverse moves in a row" if moves else "of adverse moves in a row"
+        return _(
+            "Opened because it reached {band}: 72 hours to correct it, looking at the whole "
+            "user journey."
+        ).format(band=band_label(parent.trigger))
+    if moves := parent.trigger_moves:
+        return _(
+            "Opened because of {count} adverse moves in a row: 72 hours to correct it, looking "
+            "at the whole user journey."
+        ).format(count=moves)
+    return _(
+        "Opened because of adverse moves in a row: 72 hours to correct it, looking at the "
+        "whole user journey."
+    )
 
 
 def checklist(view: ChecklistView) -> tuple[str, list[Block]]:
     """The checklist in the thread: progress, checkboxes, an owner per item and Resolve."""
     line = view.goal
-    total = len(view.items)
-    progress = f"{view.done}/{total} done"
+    title = goal_title(line)
+    progress = done_count(view.done, len(view.items))
     is_open = view.status == "open"
-    due = f"due {local_time(view.due_at, view.timezone)}"
+    due = due_words(view.due_at, view.timezone)
     status = f"{progress} · {time_left(view.due_at, view.now)} · {due}" if is_open else progress
-    blocks: list[Block] = [section_block(f":memo: *Checklist · {goal_title(line)}*\n{status}")]
+    heading = _("Checklist · {title}").format(title=title)
+    blocks: list[Block] = [section_block(f":memo: *{heading}*\n{status}")]
     # Room for the header, the checkboxes, Resolve (or the closing line) and a "more" note.
     room = MAX_BLOCKS - 4
     shown = view.items[:room]
@@ -112,43 +130,70 @@ def checklist(view: ChecklistView) -> tuple[str, list[Block]]:
         )
     blocks += [_item_section(view, item, interactive=is_open) for item in shown]
     if len(view.items) > len(shown):
-        blocks.append(context_block(f"…and {len(view.items) - len(shown)} more items."))
+        more = _("…and {count} more items.").format(count=len(view.items) - len(shown))
+        blocks.append(context_block(more))
     if is_open:
         confirm = ConfirmObject(
-            title="Resolve this remediation?",
+            title=_("Resolve this remediation?"),
             text=MarkdownTextObject(
-                text=f"This closes the remediation of *{goal_title(line)}* now, "
-                f"with {progress}. Only the goal's owner or lead can do this."
+                text=_(
+                    "This closes the remediation of {title} now, with {progress}. Only the "
+                    "goal's owner or lead can do this."
+                ).format(title=f"*{title}*", progress=progress)
             ),
-            confirm="Resolve",
-            deny="Cancel",
+            confirm=_("Resolve"),
+            deny=_("Cancel"),
         )
-        resolve = button("Resolve", RESOLVE_ACTION, str(view.remediation_id), "primary", confirm)
+        resolve = button(_("Resolve"), RESOLVE_ACTION, str(view.remediation_id), "primary", confirm)
         blocks.append(ActionsBlock(elements=[resolve]))
     else:
-        by = f" (by {mention(view.closed_by)})" if view.closed_by else ""
-        blocks.append(context_block(f"Closed: {view.status}{by}"))
-    text = f"Checklist for {goal_title(line)}: {progress}" + (f", {due}" if is_open else "")
+        closed = (
+            _("Closed: {status} (by {user})").format(
+                status=status_word(view.status), user=mention(view.closed_by)
+            )
+            if view.closed_by
+            else _("Closed: {status}").format(status=status_word(view.status))
+        )
+        blocks.append(context_block(closed))
+    if is_open:
+        text = _("Checklist for {title}: {progress}, {due}").format(
+            title=title, progress=progress, due=due
+        )
+    else:
+        text = _("Checklist for {title}: {progress}").format(title=title, progress=progress)
     return text, blocks
 
 
+def item_title(item: ChecklistItem) -> str:
+    """The item's title as the reader reads it: a default one translated, a typed one as is."""
+    return _(item.title)
+
+
 def _option(item: ChecklistItem) -> Option:
-    return Option(value=item.key, text=MarkdownTextObject(text=shorten(item.title, OPTION_CHARS)))
+    text = shorten(item_title(item), OPTION_CHARS)
+    return Option(value=item.key, text=MarkdownTextObject(text=text))
 
 
 def _item_section(view: ChecklistView, item: ChecklistItem, *, interactive: bool) -> SectionBlock:
-    title = escaped_line(item.title, ITEM_CHARS)
+    title = escaped_line(item_title(item), ITEM_CHARS)
     if item.done:
-        by = f" by {mention(item.done_by)}" if item.done_by else ""
-        state = f"{DONE} *{title}* — done{by}"
+        if item.done_by:
+            said = _("{title} — done by {user}").format(
+                title=f"*{title}*", user=mention(item.done_by)
+            )
+        else:
+            said = _("{title} — done").format(title=f"*{title}*")
+        state = f"{DONE} {said}"
+    elif interactive:
+        state = f"{NOT_DONE} *{title}*"
     else:
-        state = f"{NOT_DONE} *{title}*" + ("" if interactive else " — not done")
-    text = f"{state}\nowner {mention(item.owner_id)}"
+        state = f"{NOT_DONE} " + _("{title} — not done").format(title=f"*{title}*")
+    text = f"{state}\n" + _("owner {owner}").format(owner=mention(item.owner_id))
     if not interactive:
         return section_block(text)
     owner = UserSelectElement(
         action_id=ITEM_OWNER_ACTION,
-        placeholder="Choose an owner",
+        placeholder=_("Choose an owner"),
         initial_user=item.owner_id if USER_ID.fullmatch(item.owner_id) else None,
     )
     return SectionBlock(

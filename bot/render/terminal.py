@@ -11,6 +11,7 @@ from typing import Any
 from slack_sdk.models.blocks import Block
 
 from bot.render.text import unescape_slack
+from jobs.i18n import _
 
 # The shortcodes goalpulse sends; any other shortcode is shown as typed.
 EMOJI: Mapping[str, str] = {
@@ -201,7 +202,7 @@ def _context(data: Mapping[str, Any], names: _Names, color: bool, width: int) ->
     """The elements on one wrapped line, dimmed."""
     base = DIM if color else ""
     texts = [_text_object(e, names, color, base) for e in data.get("elements", [])]
-    text = _wrap("  ".join(t for t in texts if t), width)
+    text = wrap_text("  ".join(t for t in texts if t), width)
     return "\n".join(f"{DIM}{line}{RESET}" for line in text.splitlines()) if color else text
 
 
@@ -224,7 +225,7 @@ def _actions(data: Mapping[str, Any], names: _Names, color: bool, width: int) ->
 
 
 def _image(data: Mapping[str, Any], names: _Names, color: bool, width: int) -> str:
-    return f"[image: {data.get('alt_text', '')}]"
+    return _("[image: {alt_text}]").format(alt_text=data.get("alt_text", ""))
 
 
 def _section(data: Mapping[str, Any], names: _Names, color: bool, width: int) -> str:
@@ -236,7 +237,7 @@ def _section(data: Mapping[str, Any], names: _Names, color: bool, width: int) ->
     room = width - display_width(beside) - COLUMN_GAP if beside else width
     lines = []
     if data.get("text"):
-        text = _wrap(_text_object(data["text"], names, color), max(room, width // 2))
+        text = wrap_text(_text_object(data["text"], names, color), max(room, width // 2))
         if beside:
             first, _, rest = text.partition("\n")
             text = f"{first}{' ' * max(2, room - display_width(first) + COLUMN_GAP)}{beside}"
@@ -281,26 +282,77 @@ def _element(element: Mapping[str, Any], names: _Names, color: bool) -> list[str
         user = element.get("initial_user")
         if isinstance(user, str):
             return [f"[ @{names.users.get(user, user)} ▾ ]"]
-        placeholder = _text_object(element.get("placeholder"), names, color)
-        return [f"[ {placeholder or 'Choose a user'} ▾ ]"]
+        placeholder = _text_object(element.get("placeholder"), names, color) or _("Choose a user")
+        return [f"[ {placeholder} ▾ ]"]
     return []
 
 
-def _wrap(text: str, width: int) -> str:
-    """Greedy word wrap by display width; code and styled spans are never split."""
+def wrap_text(text: str, width: int) -> str:
+    """Greedy wrap by display width: at spaces, and between wide (CJK) characters, never
+    before closing punctuation (`，。）`) nor after opening (`（“`); code and styled spans are
+    never split. Text without wide characters wraps at its spaces only."""
     text = _UNBREAKABLE.sub(lambda m: m[0].replace(" ", _NBSP), text)
     out: list[str] = []
     for line in text.splitlines() or [""]:
         current = ""
-        for word in line.split(" "):
-            candidate = f"{current} {word}" if current else word
+        for joint, piece in _pieces(line):
+            candidate = f"{current}{joint}{piece}" if current else piece
             if current and display_width(candidate) > width:
                 out.append(current)
-                current = word
+                current = piece
             else:
                 current = candidate
         out.append(current)
     return "\n".join(out).replace(_NBSP, " ")
+
+
+_SPAN = re.compile(r"\033\[[0-9;]*m[^\033\n]*\033\[0m|`[^`\n]+`")
+# Chinese line breaking: these never start a line, those never end one.
+_NO_START = set("，。、：；！？）」』》〉】”’…·%")
+_NO_END = set("（「『《〈【“‘")
+
+
+def _pieces(line: str) -> list[tuple[str, str]]:
+    """The line as (joint, piece) pairs a line may break before: words (joint " ") and, inside
+    a word, each wide character (joint ""); styled and code spans stay whole."""
+    pieces: list[tuple[str, str]] = []
+    for word in line.split(" "):
+        joint = " " if pieces else ""
+        units = _units(word) or [""]
+        pieces.append((joint, units[0]))
+        for unit in units[1:]:
+            before = pieces[-1][1]
+            breakable = _is_wide(unit[0]) or _is_wide(before[-1])
+            if breakable and unit[0] not in _NO_START and before[-1] not in _NO_END:
+                pieces.append(("", unit))
+            else:
+                pieces[-1] = (pieces[-1][0], before + unit)
+    return pieces
+
+
+def _units(word: str) -> list[str]:
+    """A word cut into styled or code spans, wide characters, and runs of the rest."""
+    units: list[str] = []
+    position = 0
+    for match in _SPAN.finditer(word):
+        units += _characters(word[position : match.start()])
+        units.append(match[0])
+        position = match.end()
+    return units + _characters(word[position:])
+
+
+def _characters(text: str) -> list[str]:
+    units: list[str] = []
+    for char in text:
+        if units and not _is_wide(char) and not _is_wide(units[-1][-1]):
+            units[-1] += char
+        else:
+            units.append(char)
+    return units
+
+
+def _is_wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F")
 
 
 def _columns(fields: Sequence[str]) -> str:

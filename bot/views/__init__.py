@@ -19,6 +19,7 @@ from bot.views.checkin_modal import CheckinAnswer, read_checkin_submission
 from bot.views.goal_modal import read_submission
 from jobs.checkins import service as checkin_service
 from jobs.goals.service import GoalChange
+from jobs.i18n import _
 
 
 def register(app: AsyncApp) -> None:
@@ -63,7 +64,7 @@ async def save_goal(
             where=where,
             actor=slack_actor(client, user_id),
         )
-        await reply(blocks, "Goal saved")
+        await reply(blocks, _("Goal saved"))
         await follow_up_first_pull(
             services=services, where=where, metric_key=change.metric_key, reply=reply
         )

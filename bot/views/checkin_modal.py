@@ -25,17 +25,15 @@ from slack_sdk.models.views import View
 from bot.constants import CHECKIN_MODAL
 from bot.errors import ModalInputError
 from bot.render.block_kit import context_block, section_block
+from bot.render.figures import metric_value, reader_day
 from bot.render.goal_notes import CONFIDENCE_LABELS
 from bot.render.text import error_text, escape_mrkdwn, unescape_slack
+from bot.views.goal_modal import not_a_number
 from jobs.errors import GoalpulseError, UsageError
 from jobs.evaluation.confidence import CONFIDENCES
+from jobs.i18n import EN, _, current_locale
 from jobs.metrics.catalog import Metric, MetricCatalog
-from jobs.metrics.quantities import (
-    example_target,
-    format_metric_value,
-    parse_quantity,
-    reading_for,
-)
+from jobs.metrics.quantities import example_target, parse_quantity, reading_for
 
 VALUE_BLOCK, VALUE_ACTION = "checkin_value", "checkin_value_input"
 CONFIDENCE_BLOCK, CONFIDENCE_ACTION = "checkin_confidence", "checkin_confidence_pick"
@@ -84,8 +82,10 @@ class CheckinAnswer:
 
 
 def shown_value(metric: Metric, latest: Latest) -> str:
-    """`152k on 1 Dec`."""
-    return f"{format_metric_value(metric, latest.value)} on {latest.day.day} {latest.day:%b}"
+    """`152k on 1 Dec` (zh-CN `15.2万（12月1日 周二）`)."""
+    day = latest.day
+    shown_day = f"{day.day} {day:%b}" if current_locale() == EN else reader_day(day)
+    return _("{value} on {day}").format(value=metric_value(metric, latest.value), day=shown_day)
 
 
 def checkin_modal(form: CheckinForm) -> View:
@@ -94,48 +94,54 @@ def checkin_modal(form: CheckinForm) -> View:
     metric = form.metric
     confirmed = None if form.manual or form.latest is None else form.latest.value
     metadata = {"checkin_id": form.checkin_id, "metric_key": metric.key, "value": confirmed}
-    blocks: list[Block] = [section_block(f"How is *{escape_mrkdwn(metric.title)}* going?")]
+    blocks: list[Block] = [
+        section_block(_("How is *{title}* going?").format(title=escape_mrkdwn(metric.title)))
+    ]
     if form.state == "missed":
-        blocks.append(context_block("This check-in was recorded missed; a late answer is kept."))
+        blocks.append(context_block(_("This check-in was recorded missed; a late answer is kept.")))
     elif form.state == "answered":
-        blocks.append(context_block("You already checked in; sending again replaces it."))
+        blocks.append(context_block(_("You already checked in; sending again replaces it.")))
     if form.manual:
-        hint = f"Like {example_target(metric)}"
+        hint = _("Like {example}").format(example=example_target(metric))
         if form.latest is not None:
-            hint += f". Last recorded: {shown_value(metric, form.latest)}"
+            hint = _("Like {example}. Last recorded: {last}").format(
+                example=example_target(metric), last=shown_value(metric, form.latest)
+            )
         blocks.append(
             InputBlock(
                 block_id=VALUE_BLOCK,
-                label="Current value",
+                label=_("Current value"),
                 hint=hint,
                 element=PlainTextInputElement(action_id=VALUE_ACTION, max_length=20),
             )
         )
     elif form.latest is not None:
-        blocks.append(context_block(f"Pulled: {shown_value(metric, form.latest)}"))
+        blocks.append(
+            context_block(_("Pulled: {value}").format(value=shown_value(metric, form.latest)))
+        )
     else:
-        blocks.append(context_block("Nothing pulled yet for this metric."))
+        blocks.append(context_block(_("Nothing pulled yet for this metric.")))
     blocks += [
         InputBlock(
             block_id=CONFIDENCE_BLOCK,
-            label="How confident are you?",
+            label=_("How confident are you?"),
             element=RadioButtonsElement(
                 action_id=CONFIDENCE_ACTION,
                 options=[
-                    Option(value=v, label=label.capitalize())
+                    Option(value=v, label=_(label).capitalize())
                     for v, label in CONFIDENCE_LABELS.items()
                 ],
             ),
         ),
-        _note(MOVED_BLOCK, MOVED_ACTION, "What moved it?"),
-        _note(BLOCKERS_BLOCK, BLOCKERS_ACTION, "Blockers"),
+        _note(MOVED_BLOCK, MOVED_ACTION, _("What moved it?")),
+        _note(BLOCKERS_BLOCK, BLOCKERS_ACTION, _("Blockers")),
     ]
     return View(
         type="modal",
         callback_id=CHECKIN_MODAL,
-        title="Check in",
-        submit="Check in",
-        close="Cancel",
+        title=_("Check in"),
+        submit=_("Check in"),
+        close=_("Cancel"),
         private_metadata=json.dumps(metadata),
         blocks=blocks,
     )
@@ -156,7 +162,7 @@ def read_checkin_submission(view: dict[str, Any], *, catalog: MetricCatalog) -> 
     metadata = _metadata(view.get("private_metadata"))
     metric = catalog.get(metadata["metric_key"])
     if metric is None:
-        raise UsageError("This form's metric is no longer in metrics.yml; nothing was recorded.")
+        raise UsageError(_("This form's metric is no longer in metrics.yml; nothing was recorded."))
     values = view.get("state", {}).get("values", {})
 
     def field(block: str, action: str) -> dict[str, Any]:
@@ -170,8 +176,11 @@ def read_checkin_submission(view: dict[str, Any], *, catalog: MetricCatalog) -> 
         quantity = parse_quantity(raw) if raw else None
         if quantity is None:
             errors[VALUE_BLOCK] = (
-                f"{'Not a number. ' if raw else ''}Try {example_target(metric)} "
-                "(also 150000, 1.2M, 30%)."
+                not_a_number(metric)
+                if raw
+                else _("Try {example} (also 150000, 1.2M, 30%).").format(
+                    example=example_target(metric)
+                )
             )
         else:
             try:
@@ -182,12 +191,14 @@ def read_checkin_submission(view: dict[str, Any], *, catalog: MetricCatalog) -> 
     picked = field(CONFIDENCE_BLOCK, CONFIDENCE_ACTION).get("selected_option") or {}
     confidence = picked.get("value")
     if confidence not in CONFIDENCE_LABELS:
-        errors[CONFIDENCE_BLOCK] = "Pick On track, At risk or Off track."
+        errors[CONFIDENCE_BLOCK] = _("Pick On track, At risk or Off track.")
     notes = {}
     for block, action in ((MOVED_BLOCK, MOVED_ACTION), (BLOCKERS_BLOCK, BLOCKERS_ACTION)):
         text = str(field(block, action).get("value") or "").strip()
         if len(text) > MAX_NOTE:
-            errors[block] = f"Keep it under {MAX_NOTE} characters (this is {len(text)})."
+            errors[block] = _("Keep it under {limit} characters (this is {length}).").format(
+                limit=MAX_NOTE, length=len(text)
+            )
         notes[block] = text or None
     if errors:
         raise ModalInputError(errors)
@@ -214,5 +225,5 @@ def _metadata(raw: object) -> dict[str, Any]:
         or not isinstance(data.get("value"), int | float | None)
         or isinstance(data.get("checkin_id"), bool)
     ):
-        raise UsageError("That form is not one goalpulse knows; nothing was recorded.")
+        raise UsageError(_("That form is not one goalpulse knows; nothing was recorded."))
     return data

@@ -19,14 +19,15 @@ from slack_sdk.models.views import View
 
 from bot import constants as ids
 from bot.errors import ModalInputError
+from bot.render.figures import metric_value
 from bot.render.text import error_text, unescape_slack
 from jobs.errors import GoalpulseError, UsageError
 from jobs.goals.goal_plan import PlanFields, stretch_problem
 from jobs.goals.service import GoalChange, require_metric
+from jobs.i18n import N_, _
 from jobs.metrics.catalog import Metric, MetricCatalog
 from jobs.metrics.quantities import (
     example_target,
-    format_metric_value,
     parse_quantity,
     reading_for,
     target_for,
@@ -34,6 +35,12 @@ from jobs.metrics.quantities import (
 from storage.models import Direction
 
 MAX_OPTIONS = 100
+# The words for each direction in the form's list (the value sent back is the enum's).
+DIRECTION_LABELS = {
+    Direction.HIGHER: N_("higher"),
+    Direction.LOWER: N_("lower"),
+    Direction.EITHER: N_("either"),
+}
 
 
 def goal_modal(*, catalog: MetricCatalog, channel_id: str, user_id: str) -> View:
@@ -42,67 +49,67 @@ def goal_modal(*, catalog: MetricCatalog, channel_id: str, user_id: str) -> View
         Option(value=metric.key, label=f"{metric.title[:60]} ({metric.key})"[:75])
         for metric in sorted(catalog, key=lambda m: m.key)[:MAX_OPTIONS]
     ]
-    direction_options = [Option(value=d.value, label=d.value) for d in Direction]
+    direction_options = [Option(value=d.value, label=_(DIRECTION_LABELS[d])) for d in Direction]
     return View(
         type="modal",
         callback_id=ids.GOAL_MODAL_CALLBACK,
-        title="Set a goal",
-        submit="Save goal",
-        close="Cancel",
+        title=_("Set a goal"),
+        submit=_("Save goal"),
+        close=_("Cancel"),
         private_metadata=json.dumps({"channel_id": channel_id}),
         blocks=[
             InputBlock(
                 block_id=ids.GOAL_MODAL_METRIC_BLOCK,
-                label="Metric",
+                label=_("Metric"),
                 element=StaticSelectElement(
                     action_id=ids.GOAL_MODAL_METRIC_ACTION, options=metric_options
                 ),
             ),
             InputBlock(
                 block_id=ids.GOAL_MODAL_TARGET_BLOCK,
-                label="Target",
-                hint="Like 150000, 150k, 1.2M or 35%",
+                label=_("Target"),
+                hint=_("Like 150000, 150k, 1.2M or 35%"),
                 element=PlainTextInputElement(
                     action_id=ids.GOAL_MODAL_TARGET_ACTION, placeholder="150k", max_length=20
                 ),
             ),
             InputBlock(
                 block_id=ids.GOAL_MODAL_DIRECTION_BLOCK,
-                label="Which way is good",
+                label=_("Which way is good"),
                 optional=True,
-                hint="Leave empty to use the metric's default",
+                hint=_("Leave empty to use the metric's default"),
                 element=StaticSelectElement(
                     action_id=ids.GOAL_MODAL_DIRECTION_ACTION, options=direction_options
                 ),
             ),
             InputBlock(
                 block_id=ids.GOAL_MODAL_DUE_BLOCK,
-                label="Due date",
+                label=_("Due date"),
                 optional=True,
                 element=DatePickerElement(action_id=ids.GOAL_MODAL_DUE_ACTION),
             ),
             _number_input(
                 ids.GOAL_MODAL_STRETCH_BLOCK,
                 ids.GOAL_MODAL_STRETCH_ACTION,
-                label="Stretch target",
-                hint="Beyond the target, shown as progress; the bands judge the target",
+                label=_("Stretch target"),
+                hint=_("Beyond the target, shown as progress; the bands judge the target"),
             ),
             _number_input(
                 ids.GOAL_MODAL_START_BLOCK,
                 ids.GOAL_MODAL_START_ACTION,
-                label="Start value",
-                hint="Where the metric is today: with a due date, bands follow the plan from it",
+                label=_("Start value"),
+                hint=_("Where the metric is today: with a due date, bands follow the plan from it"),
             ),
             InputBlock(
                 block_id=ids.GOAL_MODAL_OWNER_BLOCK,
-                label="Owner",
+                label=_("Owner"),
                 element=UserSelectElement(
                     action_id=ids.GOAL_MODAL_OWNER_ACTION, initial_user=user_id
                 ),
             ),
             InputBlock(
                 block_id=ids.GOAL_MODAL_LEAD_BLOCK,
-                label="Lead",
+                label=_("Lead"),
                 optional=True,
                 element=UserSelectElement(action_id=ids.GOAL_MODAL_LEAD_ACTION),
             ),
@@ -129,13 +136,11 @@ def read_submission(
     try:
         metric = require_metric(catalog, metric_key)
     except GoalpulseError:
-        errors[ids.GOAL_MODAL_METRIC_BLOCK] = "Pick one of the metrics in the list."
+        errors[ids.GOAL_MODAL_METRIC_BLOCK] = _("Pick one of the metrics in the list.")
     else:
         quantity = parse_quantity(raw_target)
         if quantity is None:
-            errors[ids.GOAL_MODAL_TARGET_BLOCK] = (
-                f"Not a number. Try {example_target(metric)} (also 150000, 1.2M, 30%)."
-            )
+            errors[ids.GOAL_MODAL_TARGET_BLOCK] = not_a_number(metric)
         else:
             try:
                 target = target_for(metric, quantity)
@@ -150,7 +155,7 @@ def read_submission(
     due_text = field(ids.GOAL_MODAL_DUE_BLOCK, ids.GOAL_MODAL_DUE_ACTION).get("selected_date")
     due = date.fromisoformat(due_text) if due_text else None
     if due is not None and due < today:
-        errors[ids.GOAL_MODAL_DUE_BLOCK] = "The due date is in the past."
+        errors[ids.GOAL_MODAL_DUE_BLOCK] = _("The due date is in the past.")
     owner = field(ids.GOAL_MODAL_OWNER_BLOCK, ids.GOAL_MODAL_OWNER_ACTION).get("selected_user")
     lead = field(ids.GOAL_MODAL_LEAD_BLOCK, ids.GOAL_MODAL_LEAD_ACTION).get("selected_user")
     plan: dict[str, Any] = {}
@@ -211,7 +216,7 @@ def _plan(
             continue
         quantity = parse_quantity(raw[block])
         if quantity is None:
-            errors[block] = f"Not a number. Try {example_target(metric)} (also 150000, 1.2M, 30%)."
+            errors[block] = not_a_number(metric)
             continue
         try:
             read[name] = read_number(metric, quantity)
@@ -220,12 +225,21 @@ def _plan(
     if "start_value" in read:
         read["start_date"] = today
         if due is None or due <= today:
-            errors[ids.GOAL_MODAL_START_BLOCK] = "Pick a due date after today: the plan runs to it."
+            errors[ids.GOAL_MODAL_START_BLOCK] = _(
+                "Pick a due date after today: the plan runs to it."
+            )
     fields = PlanFields(target=target, direction=direction, due=None, stretch=read.get("stretch"))
-    problem = stretch_problem(fields, shown=functools.partial(format_metric_value, metric))
+    problem = stretch_problem(fields, shown=functools.partial(metric_value, metric))
     if problem is not None and ids.GOAL_MODAL_STRETCH_BLOCK not in errors:
         errors[ids.GOAL_MODAL_STRETCH_BLOCK] = _plain(UsageError(*problem))
     return read
+
+
+def not_a_number(metric: Metric) -> str:
+    """A number field's error when what was typed is not a number (both forms share it)."""
+    return _("Not a number. Try {example} (also 150000, 1.2M, 30%).").format(
+        example=example_target(metric)
+    )
 
 
 def _plain(exc: GoalpulseError) -> str:

@@ -99,7 +99,8 @@ class Cadence:
         )
 
     def describe(self) -> str:
-        """The cadence in plain words: "every 2 weeks on Monday at 10:00"."""
+        """The cadence in English words, for logs: "every 2 weeks on Monday at 10:00" (readers
+        get bot/render/checkins.py cadence_words, in their language)."""
         clock = self.at.strftime("%H:%M")
         if self.every == "day":
             return f"every day at {clock}"

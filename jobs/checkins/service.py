@@ -24,10 +24,18 @@ from jobs.checkins.prompt import Prompt, PromptTiming, on_answer
 from jobs.checkins.rows import SET_AT, answered_row, asked_rows, stored_cadence
 from jobs.checkins.transitions import cancel_open
 from jobs.context import EngineContext
-from jobs.errors import ConflictError, NotFoundError, PermissionDeniedError, Person, UsageError
+from jobs.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    Person,
+    UsageError,
+    phrase,
+)
 from jobs.evaluation.confidence import CONFIDENCES
 from jobs.goals.checkins import record_checkin
 from jobs.goals.service import Actor, audit_change, remembering, require_editor, snapshot
+from jobs.i18n import _
 from jobs.metrics.catalog import MetricCatalog
 from storage import checkins as checkin_store
 from storage import goals as goal_store
@@ -68,14 +76,16 @@ class OwnerZones:
     ttl: timedelta = ZONE_TTL
     _known: dict[str, tuple[str | None, datetime]] = field(default_factory=dict)
 
-    async def zone(self, context: EngineContext, user_id: str, now: datetime) -> str:
+    async def zone(
+        self, context: EngineContext, user_id: str, now: datetime, *, team_id: str = ""
+    ) -> str:
         """The owner's timezone; the deployment's when the platform knows none. A failed
         lookup keeps the last one known (else the deployment's) and is tried again next tick."""
         known = self._known.get(user_id)
         if known is not None and timedelta(0) <= now - known[1] < self.ttl:
             return known[0] or context.timezone
         try:
-            tz = await context.messenger.user_timezone(user_id)
+            tz = await context.messenger_for(team_id).user_timezone(user_id)
         except Exception as exc:  # the platform is down: the tick goes on
             log.warning("no timezone for %s (%s); using the last known", user_id, exc)
             return (known[0] if known else None) or context.timezone
@@ -106,7 +116,7 @@ async def ask_due(
         assert goal.id is not None
         assert goal.owner_id is not None
         set_at = stored_set_at or goal.updated_at  # a cadence stored without its setting time
-        tz = await zones.zone(context, goal.owner_id, now)
+        tz = await zones.zone(context, goal.owner_id, now, team_id=goal.team_id)
         # Never a slot from before the cadence was set, nor one already asked about.
         not_before = max(last.get((goal.id, goal.owner_id), set_at), set_at)
         slot = latest_slot(cadence, tz, now, not_before=not_before)
@@ -212,12 +222,16 @@ class Answer:
     def __post_init__(self) -> None:
         # The form should not let these through; refused here before anything is stored.
         if self.confidence not in CONFIDENCES:
-            raise UsageError("Pick how confident you are: on track, at risk or off track.")
+            raise UsageError(_("Pick how confident you are: on track, at risk or off track."))
         if self.value is not None and not math.isfinite(self.value):
-            raise UsageError("The value must be a number.")
-        for label, note in (("What moved it", self.moved), ("Blockers", self.blockers)):
+            raise UsageError(_("The value must be a number."))
+        too_long = (
+            (self.moved, _("What moved it holds at most {n} characters.")),
+            (self.blockers, _("Blockers holds at most {n} characters.")),
+        )
+        for note, refusal in too_long:
             if note is not None and len(note) > NOTE_CHARS:
-                raise UsageError(f"{label} holds at most {NOTE_CHARS} characters.")
+                raise UsageError(refusal.format(n=NOTE_CHARS))
 
 
 async def record_answer(
@@ -242,14 +256,14 @@ async def record_answer(
     changed meanwhile (its reminder or close going out).
     """
     answer = Answer(value=value, confidence=confidence, moved=moved, blockers=blockers)
-    for _ in range(ATTEMPTS):
+    for _attempt in range(ATTEMPTS):
         async with database.transaction() as session:
             stored = await _answer_once(
                 session, team_id, checkin_id, user_id, answer, catalog=catalog, now=now
             )
             if stored is not None:
                 return stored
-    raise ConflictError("This check-in changed at the same moment; please submit it again.")
+    raise ConflictError(_("This check-in changed at the same moment; please submit it again."))
 
 
 async def _answer_once(
@@ -292,20 +306,23 @@ async def _answerable(
     """The check-in, if this person may answer it now; else the error saying why not."""
     row = await checkin_store.get_checkin(session=session, team_id=team_id, checkin_id=checkin_id)
     if row is None:
-        raise NotFoundError("That check-in is not one goalpulse knows; nothing was recorded.")
+        raise NotFoundError(_("That check-in is not one goalpulse knows; nothing was recorded."))
     if row.user_id != user_id:
         raise PermissionDeniedError(
-            "Only ",
-            Person(row.user_id),
-            " was asked for this check-in, so only they can answer it.",
+            *phrase(
+                _("Only {person} was asked for this check-in, so only they can answer it."),
+                person=Person(row.user_id),
+            )
+        )
+    if row.state == CheckinState.CANCELLED.value:
+        raise NotFoundError(
+            _(
+                "This check-in was cancelled (the goal was paused, removed or its check-ins "
+                "turned off); nothing was recorded."
+            )
         )
     if row.state in _NOT_ANSWERABLE:
-        why = (
-            "was cancelled (the goal was paused, removed or its check-ins turned off)"
-            if row.state == CheckinState.CANCELLED.value
-            else "could not be delivered"
-        )
-        raise NotFoundError(f"This check-in {why}; nothing was recorded.")
+        raise NotFoundError(_("This check-in could not be delivered; nothing was recorded."))
     return row
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from jobs.i18n import N_
+
 Needs = Literal["orders", "activity", "both"]
 
 
@@ -123,11 +125,12 @@ MEASURES: dict[str, Measure] = {
 
 TIERS = ("high_value", "potential", "new", "churned")
 """The four customer tiers, in the order the digest lists them."""
+# Tier names in English, marked for the catalogs: `_(TIER_WORDS[tier])` where people read them.
 TIER_WORDS = {
-    "high_value": "high-value",
-    "potential": "potential",
-    "new": "new",
-    "churned": "churned",
+    "high_value": N_("high-value"),
+    "potential": N_("potential"),
+    "new": N_("new"),
+    "churned": N_("churned"),
 }
 RISK_HORIZON_DAYS = 45
 """How far ahead the churn warning looks: expected orders in the next 45 days."""

@@ -19,11 +19,12 @@ from jobs.customers.datasets import Benchmark
 from jobs.customers.measures import HEALTH_FACTORS, MEASURES, TIERS, Measure
 from jobs.digest.model import BenchmarkGap, HealthIndex, Reading
 from jobs.digest.week import week_ending
+from jobs.i18n import N_
 from jobs.metrics.catalog import Metric, MetricCatalog
 
 HEALTH_INDEX = "health_index"  # the measure, and the key of the formula metric before it
 AOV_VOLATILITY = "aov_volatility"
-HEALTH_INDEX_TITLE = "User health index"
+HEALTH_INDEX_TITLE = N_("User health index")  # `_` it where it is shown
 WEEK = timedelta(days=7)
 
 # Stored values by metric key, then by day.

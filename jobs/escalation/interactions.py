@@ -14,12 +14,13 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from jobs.errors import ConflictError, NotFoundError, PermissionDeniedError, Person, Typed
+from jobs.errors import ConflictError, NotFoundError, PermissionDeniedError, Person, Typed, phrase
 from jobs.escalation import remediation, rows
 from jobs.escalation.episode import acknowledge as acknowledge_episode
 from jobs.escalation.episode import snooze as snooze_episode
 from jobs.goals.removal import refuse_if_removed
 from jobs.goals.service import Actor
+from jobs.i18n import _
 from storage import escalation as escalation_store
 from storage import evaluations as evaluation_store
 from storage import outbox
@@ -52,18 +53,19 @@ async def set_checked(
 
     async def change(row: RemediationRow) -> tuple[remediation.Remediation, bool]:
         plan = rows.remediation_from_row(row)
-        item = next((i for i in plan.items if i.key == item_key), None)
-        if item is None:
-            raise NotFoundError("This checklist has no item ", Typed(item_key), ".")
+        item = remediation.item_named(plan, item_key)
         if item.done == done:
             return plan, False
         if not await _may_edit_item(row, item.owner_id, actor):
             raise PermissionDeniedError(
-                "Only the item's owner (",
-                Person(item.owner_id),
-                "), the goal owner or the lead can tick ",
-                Typed(item.title),
-                ".",
+                *phrase(
+                    _(
+                        "Only the item's owner ({owner}), the goal owner or the lead can "
+                        "tick {title}."
+                    ),
+                    owner=Person(item.owner_id),
+                    title=Typed(_(item.title)),  # a default title is N_-marked (remediation.py)
+                )
             )
         updated, effects = remediation.toggle_item(
             plan, item_key=item_key, done=done, user_id=actor.user_id, now=now
@@ -87,12 +89,10 @@ async def assign_owner(
 
     async def change(row: RemediationRow) -> tuple[remediation.Remediation, bool]:
         plan = rows.remediation_from_row(row)
-        item = next((i for i in plan.items if i.key == item_key), None)
-        if item is None:
-            raise NotFoundError("This checklist has no item ", Typed(item_key), ".")
+        item = remediation.item_named(plan, item_key)
         if not await _may_edit_item(row, item.owner_id, actor):
             raise PermissionDeniedError(
-                "Only the item's owner, the goal owner or the lead can hand this item over."
+                _("Only the item's owner, the goal owner or the lead can hand this item over.")
             )
         updated, effects = remediation.assign_item(
             plan, item_key=item_key, owner_id=owner_id, user_id=actor.user_id, now=now
@@ -106,7 +106,7 @@ async def resolve(
     *, database: Database, team_id: str, remediation_id: int, actor: Actor, now: datetime
 ) -> ActionResult:
     """Close the remediation early (goal owner, lead or admin) and post a summary."""
-    for _ in range(ATTEMPTS):
+    for _attempt in range(ATTEMPTS):
         async with database.transaction() as session:
             row = await _remediation(session, team_id, remediation_id)
             plan = rows.remediation_from_row(row)
@@ -202,12 +202,14 @@ async def _edit_remediation(
     now: datetime,
     change: Callable[[RemediationRow], Awaitable[tuple[remediation.Remediation, bool]]],
 ) -> ActionResult:
-    for _ in range(ATTEMPTS):
+    for _attempt in range(ATTEMPTS):
         async with database.transaction() as session:
             row = await _remediation(session, team_id, remediation_id)
             if row.status != "open":
                 raise PermissionDeniedError(
-                    f"This remediation is already closed ({row.status}); nothing was changed."
+                    _("This remediation is already closed (resolved); nothing was changed.")
+                    if row.status == "resolved"
+                    else _("This remediation is already closed (overdue); nothing was changed.")
                 )
             updated, changed = await change(row)
             if not changed:
@@ -232,19 +234,19 @@ async def _edit_episode(
     now: datetime,
     change: Callable[[EpisodeRow], Awaitable[tuple[dict[str, Any], list[dict[str, Any]]]]],
 ) -> ActionResult:
-    for _ in range(ATTEMPTS):
+    for _attempt in range(ATTEMPTS):
         async with database.transaction() as session:
             row = await escalation_store.get_episode(
                 session=session, team_id=team_id, episode_id=episode_id
             )
             if row is None:
-                raise NotFoundError("That escalation no longer exists.")
+                raise NotFoundError(_("That escalation no longer exists."))
             await refuse_if_removed(session=session, team_id=team_id, goal_id=row.goal_id)
             dms = await escalation_store.episode_dms(session=session, episode_id=episode_id)
             recipients = {dm.recipient_id for dm in dms}
             if actor.user_id not in recipients and not await actor.is_admin():
                 raise PermissionDeniedError(
-                    "Only the people this escalation was sent to (or an admin) can answer it."
+                    _("Only the people this escalation was sent to (or an admin) can answer it.")
                 )
             values, notes = await change(row)
             if not values:
@@ -281,7 +283,7 @@ async def _remediation(session: AsyncSession, team_id: str, remediation_id: int)
         session=session, team_id=team_id, remediation_id=remediation_id
     )
     if row is None:
-        raise NotFoundError("That remediation no longer exists.")
+        raise NotFoundError(_("That remediation no longer exists."))
     await refuse_if_removed(session=session, team_id=team_id, goal_id=row.goal_id)
     return row
 
@@ -316,7 +318,7 @@ def _redraws(
 
 
 def _busy() -> ConflictError:
-    return ConflictError("Several people changed this at the same moment; please try again.")
+    return ConflictError(_("Several people changed this at the same moment; please try again."))
 
 
 async def redraw_checklist(

@@ -14,9 +14,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-from jobs.errors import NotFoundError, PermissionDeniedError
+from jobs.errors import NotFoundError, PermissionDeniedError, Typed, phrase
+from jobs.i18n import N_, _
 
-DEFAULT_ITEMS = ("Behaviour heatmap review", "Customer-service script A/B test", "Competitor scan")
+# Stored in English as the checklist's titles; translated where they are shown (`_(title)`).
+DEFAULT_ITEMS = (
+    N_("Behaviour heatmap review"),
+    N_("Customer-service script A/B test"),
+    N_("Competitor scan"),
+)
 # Slack shows at most 10 checkboxes in one group: a checklist never has more items.
 MAX_ITEMS = 10
 DURATION = timedelta(hours=72)
@@ -159,11 +165,21 @@ def _titles(titles: Sequence[str]) -> list[str]:
     return list(seen.values())[:MAX_ITEMS]
 
 
+def item_named(rem: Remediation, item_key: str) -> ChecklistItem:
+    """The checklist's item under `item_key`; NotFoundError when it has none."""
+    item = next((item for item in rem.items if item.key == item_key), None)
+    if item is None:
+        raise NotFoundError(*phrase(_("This checklist has no item {item}."), item=Typed(item_key)))
+    return item
+
+
 def _find(rem: Remediation, item_key: str) -> int:
     for i, item in enumerate(rem.items):
         if item.key == item_key:
             return i
-    raise NotFoundError(f"This remediation has no checklist item {item_key!r}.")
+    raise NotFoundError(
+        *phrase(_("This remediation has no checklist item {item}."), item=repr(item_key))
+    )
 
 
 def _with_item(rem: Remediation, index: int, item: ChecklistItem) -> Remediation:
@@ -219,10 +235,44 @@ def may_resolve(rem: Remediation, user_id: str, *, is_admin: bool) -> bool:
     return is_admin or user_id in (rem.owner_id, rem.lead_id)
 
 
-def _summary(rem: Remediation, *, metric_adverse: bool) -> str:
+# The close-out summary as stored (in English, the same for every reader): `Resolved early:
+# 2/3 items done; metric still adverse.` summary_facts reads it back for a reader's language.
+SUMMARY_OPENINGS: dict[Outcome, str] = {
+    "resolved_early": "Resolved early",
+    "resolved": "Resolved",
+    "overdue": "Overdue",
+}
+_SUMMARY = re.compile(
+    r"(?P<opening>Resolved early|Resolved|Overdue): (?P<done>\d+)/(?P<total>\d+) items done; "
+    r"metric (?P<metric>still|no longer) adverse\."
+)
+
+
+@dataclass(frozen=True)
+class SummaryFacts:
+    """What a stored close-out summary says."""
+
+    outcome: Outcome
+    done: int
+    total: int
+    metric_adverse: bool
+
+
+def summary_facts(summary: str) -> SummaryFacts | None:
+    """The facts of a summary this module wrote; None for any other text."""
+    found = _SUMMARY.fullmatch(summary.strip())
+    if found is None:
+        return None
+    outcome = next(o for o, text in SUMMARY_OPENINGS.items() if text == found["opening"])
+    return SummaryFacts(
+        outcome, int(found["done"]), int(found["total"]), found["metric"] == "still"
+    )
+
+
+def _summary(rem: Remediation, *, outcome: Outcome, metric_adverse: bool) -> str:
     done, total = progress(rem)
     metric = "still adverse" if metric_adverse else "no longer adverse"
-    return f"{done}/{total} items done; metric {metric}."
+    return f"{SUMMARY_OPENINGS[outcome]}: {done}/{total} items done; metric {metric}."
 
 
 def resolve(
@@ -230,11 +280,13 @@ def resolve(
 ) -> tuple[Remediation, list[Effect]]:
     """Close early as resolved (owner, lead or admin only); a closed remediation stays as it is."""
     if not may_resolve(rem, user_id, is_admin=is_admin):
-        raise PermissionDeniedError("Only the goal owner, the lead or an admin can resolve this.")
+        raise PermissionDeniedError(
+            _("Only the goal owner, the lead or an admin can resolve this.")
+        )
     if not rem.is_open:
         return rem, []
     closed = replace(rem, status="resolved", closed_at=now, closed_by=user_id)
-    summary = "Resolved early: " + _summary(closed, metric_adverse=metric_adverse)
+    summary = _summary(closed, outcome="resolved_early", metric_adverse=metric_adverse)
     return closed, [
         PostCloseOut(rem.goal_id, outcome="resolved_early", summary=summary),
         RedrawChecklist(rem.goal_id),
@@ -251,7 +303,9 @@ def _timers(rem: Remediation) -> list[Timer]:
 
 
 def _reminder_kind(timer: Timer) -> ReminderKind | None:
-    return next((kind for timer_kind, kind, _ in _REMINDERS if timer_kind == timer.kind), None)
+    return next(
+        (kind for timer_kind, kind, _offset in _REMINDERS if timer_kind == timer.kind), None
+    )
 
 
 def _is_done(rem: Remediation, timer: Timer) -> bool:
@@ -283,10 +337,10 @@ def fire(
     done, total = progress(rem)
     if done == total and not metric_adverse:
         closed = replace(rem, status="resolved", closed_at=now)
-        summary = "Resolved: " + _summary(closed, metric_adverse=metric_adverse)
+        summary = _summary(closed, outcome="resolved", metric_adverse=metric_adverse)
         return closed, [PostCloseOut(rem.goal_id, outcome="resolved", summary=summary)]
     closed = replace(rem, status="overdue", closed_at=now)
-    summary = "Overdue: " + _summary(closed, metric_adverse=metric_adverse)
+    summary = _summary(closed, outcome="overdue", metric_adverse=metric_adverse)
     effects: list[Effect] = [
         PostCloseOut(rem.goal_id, outcome="overdue", summary=summary),
         EscalateToLead(rem.goal_id),

@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from jobs.customers.measures import MEASURES, TIERS
+from jobs.i18n import N_
 
-# In the order of TIERS; each one line and short enough for a checkbox (75 characters).
+# In the order of TIERS; each one line and short enough for a checkbox (75 characters). Stored
+# in English as checklist titles; translated where they are shown (`_(title)`).
 DEFAULT_TREATMENTS: dict[str, str] = {
-    "high_value": "Protect and upgrade the high-value customers' experience",
-    "potential": "Upgrade plan for potential customers",
-    "new": "Experience marketing for new customers",
-    "churned": "Wake-up plan for churned customers",
+    "high_value": N_("Protect and upgrade the high-value customers' experience"),
+    "potential": N_("Upgrade plan for potential customers"),
+    "new": N_("Experience marketing for new customers"),
+    "churned": N_("Wake-up plan for churned customers"),
 }
 
 

@@ -29,9 +29,10 @@ from jobs.customers.scored import (
     at_risk_customers,
     scored_apart,
 )
-from jobs.errors import Code, NotFoundError, Part, PermissionDeniedError, Person, UsageError
+from jobs.errors import Code, NotFoundError, PermissionDeniedError, Person, UsageError, phrase
 from jobs.escalation.flow import recipient_for
 from jobs.goals.service import Actor, remembering
+from jobs.i18n import N_, _
 from jobs.metrics.catalog import MetricCatalog
 from storage import goals as goal_store
 from storage.models import Goal, GoalStatus
@@ -102,13 +103,14 @@ async def list_request(
     channel's, as escalations find it), its owner or a workspace admin. Changes nothing."""
     goal = await goal_store.goal_by_id(session=session, team_id=team_id, goal_id=goal_id)
     if goal is None or goal.id is None or channel_id not in (None, goal.channel_id):
-        raise NotFoundError("That goal is not in this channel any more; no list was made.")
+        raise NotFoundError(_("That goal is not in this channel any more; no list was made."))
+    key = Code(goal.metric_key)
     if goal.status == GoalStatus.REMOVED:
-        raise NotFoundError("The ", Code(goal.metric_key), " goal was removed; no list was made.")
+        raise NotFoundError(*phrase(_("The {key} goal was removed; no list was made."), key=key))
     measure = at_risk_measure(catalog, goal.metric_key)
     if measure is None:
         raise UsageError(
-            "The ", Code(goal.metric_key), " goal does not count customers at risk: no list."
+            *phrase(_("The {key} goal does not count customers at risk: no list."), key=key)
         )
     await _require_reader(session, goal, remembering(actor))
     return ListRequest(goal_id=goal.id, metric_key=goal.metric_key, measure=measure)
@@ -119,24 +121,35 @@ async def _require_reader(session: AsyncSession, goal: Goal, actor: Actor) -> No
     lead = await recipient_for(session, goal, "lead")
     if actor.user_id in (lead, goal.owner_id) or await actor.is_admin():
         return
-    who: list[tuple[Part, ...]] = [
-        (f"the {role} (", Person(person), ")")
-        for role, person in (("lead", lead), ("goal's owner", goal.owner_id))
-        if person
-    ]
-    who.append(("a workspace admin",))
-    parts: list[Part] = []
-    for n, named in enumerate(who):
-        if n:
-            parts.append(" or " if n == len(who) - 1 else ", ")
-        parts += named
     raise PermissionDeniedError(
-        "The list of customers at risk on ",
-        Code(goal.metric_key),
-        " names customers, so only ",
-        *parts,
-        " can have it.",
+        *phrase(
+            _(_READERS[bool(lead), bool(goal.owner_id)]),
+            key=Code(goal.metric_key),
+            lead=Person(lead) if lead else "",
+            owner=Person(goal.owner_id) if goal.owner_id else "",
+        )
     )
+
+
+# Who may have the list, keyed by (the goal has a lead, it has an owner): one whole sentence each.
+_READERS = {
+    (True, True): N_(
+        "The list of customers at risk on {key} names customers, so only the lead ({lead}), "
+        "the goal's owner ({owner}) or a workspace admin can have it."
+    ),
+    (True, False): N_(
+        "The list of customers at risk on {key} names customers, so only the lead ({lead}) or "
+        "a workspace admin can have it."
+    ),
+    (False, True): N_(
+        "The list of customers at risk on {key} names customers, so only the goal's owner "
+        "({owner}) or a workspace admin can have it."
+    ),
+    (False, False): N_(
+        "The list of customers at risk on {key} names customers, so only a workspace admin can "
+        "have it."
+    ),
+}
 
 
 async def at_risk_list(

@@ -1,5 +1,6 @@
 """The `config` command: the CEO and channel lead, when and in which timezone digests go out,
-the checklist items the workspace adds to every remediation and its customer tiers' treatments.
+the checklist items the workspace adds to every remediation, its customer tiers' treatments, and
+the language a channel (or the whole workspace) reads (jobs/goals/language.py).
 
 The lead gets the channel's escalations (and may acknowledge and resolve them), so changing it
 needs the current lead, an owner of one of the channel's goals or a workspace admin.
@@ -7,46 +8,64 @@ needs the current lead, an owner of one of the channel's goals or a workspace ad
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from jobs.customers.measures import TIER_WORDS
 from jobs.errors import (
-    Code,
     CommandLine,
-    NotFoundError,
     Part,
     PermissionDeniedError,
     Person,
+    Typed,
     UsageError,
     joined,
+    phrase,
 )
-from jobs.escalation.remediation import DEFAULT_ITEMS, MAX_ITEMS
-from jobs.escalation.treatments import DEFAULT_TREATMENTS, changed_treatments
+from jobs.escalation.treatments import changed_treatments
+from jobs.goals.checklist_items import (
+    EXAMPLE_ITEMS,
+    MAX_EXTRA_ITEMS,
+    MAX_ITEM_CHARS,
+    SHOW_CONFIG,
+    ChecklistChange,
+    changed_checklist,
+    checklist_example,
+    checklist_title,
+    treatment_example,
+    treatment_title,
+)
+from jobs.goals.language import language_named
 from jobs.goals.service import Actor, remembering
+from jobs.i18n import N_, _
 from storage import audit, workspace
 from storage import goals as goal_store
 
 DEFAULT_DIGEST_TIME = "09:30"
-# Slack shows at most MAX_ITEMS (10) checkboxes in one group: the default items take 3 of them
-# and a goal on a customer-tier metric one more, its tier's treatment, which comes first.
-MAX_EXTRA_ITEMS = MAX_ITEMS - len(DEFAULT_ITEMS) - 1
-# Slack's limit for a checkbox option's text.
-MAX_ITEM_CHARS = 75
-EXAMPLE_ITEMS = ("User journey map review", "Pricing page review", "Onboarding funnel review")
-
-
-@dataclass(frozen=True)
-class ChecklistChange:
-    """Add an item to, or remove one from, the workspace's remediation checklist."""
-
-    action: Literal["add", "remove"]
-    title: str
+# Re-exported: the checklist's limits and titles live in jobs/goals/checklist_items.py.
+__all__ = [
+    "DEFAULT_DIGEST_TIME",
+    "EXAMPLE_ITEMS",
+    "MAX_EXTRA_ITEMS",
+    "MAX_ITEM_CHARS",
+    "SHOW_CONFIG",
+    "ChecklistChange",
+    "ConfigChange",
+    "ConfigOutcome",
+    "EffectiveConfig",
+    "LanguageChange",
+    "TreatmentChange",
+    "changed_checklist",
+    "checklist_example",
+    "checklist_title",
+    "configure",
+    "effective_config",
+    "language_example",
+    "treatment_example",
+    "treatment_title",
+]
 
 
 @dataclass(frozen=True)
@@ -55,6 +74,15 @@ class TreatmentChange:
 
     tier: str
     title: str | None
+
+
+@dataclass(frozen=True)
+class LanguageChange:
+    """Set the language a channel (or, `workspace`, every channel without its own) reads;
+    `locale` None clears the choice: the channel reads its workspace's, the workspace English."""
+
+    locale: str | None
+    workspace: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,11 +95,12 @@ class ConfigChange:
     timezone: str | None = None
     checklist: ChecklistChange | None = None
     treatment: TreatmentChange | None = None
+    language: LanguageChange | None = None
 
     @property
     def is_empty(self) -> bool:
         settings = (self.ceo_id, self.lead_id, self.digest_time, self.timezone)
-        return not any((*settings, self.checklist, self.treatment))
+        return not any((*settings, self.checklist, self.treatment, self.language))
 
 
 @dataclass(frozen=True)
@@ -97,125 +126,51 @@ class EffectiveConfig:
     checklist_items: tuple[str, ...] = ()
     # The treatments the workspace replaced, by tier; the other tiers get DEFAULT_TREATMENTS.
     tier_treatments: dict[str, str] = field(default_factory=dict)
+    # The locale the channel reads and where it came from (`channel`, `workspace`, `default`).
+    language: str = "en"
+    language_source: str = "default"
 
 
-SHOW_CONFIG = CommandLine("config")
-"""The command that shows a channel's settings and the checklist."""
-
-
-def checklist_example(action: str = "add", title: str | None = None) -> CommandLine:
-    """A `config checklist …` command that parses."""
-    return CommandLine("config", "checklist", action, f'"{title or EXAMPLE_ITEMS[0]}"')
-
-
-def treatment_example(tier: str = "high_value", title: str | None = None) -> CommandLine:
-    """A `config treatment …` command that parses; `reset` as the title puts the default back."""
-    text = title if title == "reset" else f'"{title or DEFAULT_TREATMENTS[tier]}"'
-    return CommandLine("config", "treatment", tier, text)
-
-
-def checklist_title(text: str, *, action: str = "add") -> str:
-    """A checklist item's title: one line of 1–75 characters, no control characters."""
-    return _item_title(text, checklist_example(action), "the checklist item's title")
-
-
-def treatment_title(text: str, *, tier: str) -> str:
-    """A tier's treatment, a checklist item's title too: as `checklist_title`."""
-    words = f"the {TIER_WORDS[tier]} tier's treatment"
-    return _item_title(text, treatment_example(tier), words)
-
-
-def _item_title(text: str, example: CommandLine, what: str) -> str:
-    title = " ".join(text.split())
-    if not title:
-        raise UsageError(f"Give {what}, in quotes.", example=example)
-    if len(title) > MAX_ITEM_CHARS:
-        raise UsageError(
-            f"That title is {len(title)} characters long; Slack shows at most "
-            f"{MAX_ITEM_CHARS} on a checklist item.",
-            example=example,
-        )
-    if any(unicodedata.category(char) == "Cc" for char in title):
-        raise UsageError(
-            "A checklist item's title can't contain control characters.", example=example
-        )
-    return title
-
-
-def changed_checklist(items: Sequence[str], change: ChecklistChange) -> list[str]:
-    """The workspace's extra items after `change` (pure); a typed error when it can't apply."""
-    title = checklist_title(change.title, action=change.action)
-    key = title.casefold()
-    defaults = {item.casefold() for item in DEFAULT_ITEMS}
-    if change.action == "add":
-        if key in defaults or key in {item.casefold() for item in items}:
-            where = "one of the default items" if key in defaults else "already on the checklist"
-            taken = {key, *(item.casefold() for item in items)}
-            fresh = [t for t in EXAMPLE_ITEMS if t.casefold() not in taken]
-            raise UsageError(
-                Code(title),
-                f" is {where}; each item can appear once.",
-                example=checklist_example("add", fresh[0]) if fresh else SHOW_CONFIG,
-            )
-        if len(items) >= MAX_EXTRA_ITEMS:
-            raise UsageError(
-                f"The checklist already has {len(items)} workspace items, the most Slack can show "
-                f"next to the {len(DEFAULT_ITEMS)} default ones and a customer tier's treatment. "
-                "Remove one first.",
-                example=checklist_example("remove", items[0]),
-            )
-        return [*items, title]
-    if key in defaults:
-        raise UsageError(
-            Code(title),
-            " is one of the default items every remediation gets; only the "
-            "workspace's own items can be removed.",
-            example=checklist_example("remove", items[0]) if items else SHOW_CONFIG,
-        )
-    kept = [item for item in items if item.casefold() != key]
-    if len(kept) == len(items):
-        known = joined(Code(item) for item in items) or ("none yet",)
-        raise NotFoundError(
-            "The checklist has no item ",
-            Code(title),
-            ". The workspace's items: ",
-            *known,
-            ".",
-            example=checklist_example("remove", items[0]) if items else checklist_example(),
-        )
-    return kept
+def language_example(*, workspace: bool = False, locale: str = "zh-CN") -> CommandLine:
+    """A `config [workspace] language …` command that parses."""
+    return CommandLine("config", *(("workspace",) if workspace else ()), "language", locale)
 
 
 # Settings only a workspace admin may change: (whether the change sets it, why not, an example
-# the refused user can run instead). Checked in this order.
-_ADMIN_ONLY: tuple[tuple[Callable[[ConfigChange], bool], tuple[Part, ...], CommandLine], ...] = (
+# the refused user can run instead). Checked in this order; the refusals are N_-marked and
+# translated when raised.
+_ADMIN_ONLY: tuple[tuple[Callable[[ConfigChange], bool], str, CommandLine], ...] = (
     (
         lambda change: change.ceo_id is not None,
-        (
+        N_(
             "Only a workspace admin or owner can set the CEO. "
-            "Ask an admin to run the command, or set the channel lead instead.",
+            "Ask an admin to run the command, or set the channel lead instead."
         ),
         CommandLine("config", "lead", "@li"),
     ),
     (
         lambda change: change.checklist is not None,
-        (
+        N_(
             "Only a workspace admin or owner can change the remediation checklist. "
-            "Ask an admin to run the command; ",
-            SHOW_CONFIG,
-            " shows the current checklist.",
+            "Ask an admin to run the command; {show} shows the current checklist."
         ),
         SHOW_CONFIG,
     ),
     (
         lambda change: change.treatment is not None,
-        (
+        N_(
             "Only a workspace admin or owner can change a customer tier's treatment. "
-            "Ask an admin to run the command; ",
-            SHOW_CONFIG,
-            " shows the current treatments.",
+            "Ask an admin to run the command; {show} shows the current treatments."
         ),
         SHOW_CONFIG,
+    ),
+    (
+        lambda change: change.language is not None and change.language.workspace,
+        N_(
+            "Only a workspace admin or owner can change the workspace's language. "
+            "Ask an admin to run the command, or set this channel's own language instead."
+        ),
+        language_example(),
     ),
 )
 # The channel settings a change sets as given; the lead only as `_require_lead_setter` allows.
@@ -236,13 +191,21 @@ async def configure(
     actor = remembering(actor)
     for sets, refusal, example in _ADMIN_ONLY:
         if sets(change) and not await actor.is_admin():
-            raise PermissionDeniedError(*refusal, example=example)
+            raise PermissionDeniedError(*phrase(_(refusal), show=SHOW_CONFIG), example=example)
     # What the audit event records, in the order it was changed.
     details: dict[str, str] = {}
-    if change.ceo_id is not None or change.checklist is not None or change.treatment is not None:
+    language = change.language
+    if (
+        change.ceo_id is not None
+        or change.checklist is not None
+        or change.treatment is not None
+        or (language is not None and language.workspace)
+    ):
         await _change_workspace(session, team_id, change, now, details)
     replaced: str | None = None
-    if any(getattr(change, name) for name in _CHANNEL_FIELDS):
+    if any(getattr(change, name) for name in _CHANNEL_FIELDS) or (
+        language is not None and not language.workspace
+    ):
         replaced = await _change_channel(session, team_id, channel_id, actor, change, now, details)
     await audit.record_event(
         session=session,
@@ -278,6 +241,25 @@ async def _change_workspace(
         row.tier_treatments = changed_treatments(row.tier_treatments, treatment.tier, title)
         details["treatment_tier"] = treatment.tier
         details["treatment" if title else "treatment_reset"] = title or "default"
+    if (language := change.language) is not None and language.workspace:
+        row.language = _stored_language(language)
+        details["workspace_language"] = row.language or "default"
+
+
+def _stored_language(change: LanguageChange) -> str | None:
+    """The locale to store (checked again: a change may come from elsewhere than the parser)."""
+    if change.locale is None:
+        return None
+    locale = language_named(change.locale)
+    if locale is None:
+        raise UsageError(
+            *phrase(
+                _("{language} is not a language goalpulse speaks."),
+                language=Typed(change.locale),
+            ),
+            example=language_example(workspace=change.workspace),
+        )
+    return locale
 
 
 async def _change_channel(
@@ -304,6 +286,9 @@ async def _change_channel(
         if value is not None:
             setattr(channel, name, value)
             details[name] = value
+    if (language := change.language) is not None and not language.workspace:
+        channel.language = _stored_language(language)
+        details["language"] = channel.language or "default"
     return replaced
 
 
@@ -318,25 +303,41 @@ async def _require_lead_setter(
     owners = sorted({goal.owner_id or goal.created_by for goal in goals})
     if actor.user_id in owners or await actor.is_admin():
         return
-    named = joined(Person(owner) for owner in owners)
+    named = joined((Person(owner) for owner in owners), _(", "))
     message: tuple[Part, ...]
-    if lead is None:
-        who = ("an owner of one of its goals (", *named, ") or ") if owners else ()
+    if lead is None and owners:
+        message = phrase(
+            _(
+                "This channel has no lead yet; only an owner of one of its goals ({owners}) or a "
+                "workspace admin can set the first one, since the lead gets the channel's "
+                "escalations."
+            ),
+            owners=named,
+        )
+    elif lead is None:
         message = (
-            "This channel has no lead yet; only ",
-            *who,
-            "a workspace admin can set the first one, "
-            "since the lead gets the channel's escalations.",
+            _(
+                "This channel has no lead yet; only a workspace admin can set the first one, "
+                "since the lead gets the channel's escalations."
+            ),
+        )
+    elif owners:
+        message = phrase(
+            _(
+                "Only the channel's lead ({lead}), an owner of one of its goals ({owners}) or a "
+                "workspace admin can change the channel lead, since the lead gets the channel's "
+                "escalations."
+            ),
+            lead=Person(lead),
+            owners=named,
         )
     else:
-        who = (", an owner of one of its goals (", *named, ")") if owners else ()
-        message = (
-            "Only the channel's lead (",
-            Person(lead),
-            ")",
-            *who,
-            " or a workspace admin can change the "
-            "channel lead, since the lead gets the channel's escalations.",
+        message = phrase(
+            _(
+                "Only the channel's lead ({lead}) or a workspace admin can change the channel "
+                "lead, since the lead gets the channel's escalations."
+            ),
+            lead=Person(lead),
         )
     raise PermissionDeniedError(*message, example=SHOW_CONFIG)
 
@@ -359,6 +360,11 @@ async def effective_config(
         (ws.timezone if ws else None, "workspace"),
         (default_timezone, "default"),
     )
+    language, language_source = _first(
+        (ch.language if ch else None, "channel"),
+        (ws.language if ws else None, "workspace"),
+        ("en", "default"),
+    )
     return EffectiveConfig(
         ceo_id=ws.ceo_id if ws else None,
         lead_id=ch.lead_id if ch else None,
@@ -368,6 +374,8 @@ async def effective_config(
         timezone_source=zone_source,
         checklist_items=tuple(ws.checklist_items) if ws else (),
         tier_treatments=dict(ws.tier_treatments) if ws else {},
+        language=language,
+        language_source=language_source,
     )
 
 

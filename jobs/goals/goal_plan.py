@@ -13,8 +13,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from jobs.errors import Code, CommandLine, Part, Typed, UsageError
+from jobs.errors import Code, CommandLine, Part, Typed, UsageError, phrase
 from jobs.goals.plan import PACES, Milestone, Plan, PlanStatus, plan_status
+from jobs.i18n import _
 from jobs.metrics.catalog import Metric
 from jobs.metrics.quantities import format_metric_value
 from storage.models import Direction, Goal
@@ -71,20 +72,26 @@ def stretch_problem(fields: PlanFields, *, shown: Shown) -> tuple[Part, ...] | N
     if stretch is None:
         return None
     if fields.direction == Direction.EITHER.value:
-        return (
-            "A stretch target needs a goal with a direction: ",
-            Code("higher"),
-            " or ",
-            Code("lower"),
-            ".",
+        return phrase(
+            _("A stretch target needs a goal with a direction: {higher} or {lower}."),
+            higher=Code("higher"),
+            lower=Code("lower"),
         )
     higher = fields.direction == Direction.HIGHER.value
     if (stretch > fields.target) if higher else (stretch < fields.target):
         return None
-    side, good = ("above", "higher") if higher else ("below", "lower")
-    return (
-        f"The stretch ({shown(stretch)}) must be {side} the target ({shown(fields.target)}): "
-        f"{good} is better for this goal.",
+    return phrase(
+        _(
+            "The stretch ({stretch}) must be above the target ({target}): higher is better for "
+            "this goal."
+        )
+        if higher
+        else _(
+            "The stretch ({stretch}) must be below the target ({target}): lower is better for "
+            "this goal."
+        ),
+        stretch=shown(stretch),
+        target=shown(fields.target),
     )
 
 
@@ -92,38 +99,44 @@ def start_problem(fields: PlanFields, *, due_known: bool) -> tuple[Part, ...] | 
     """A pace or milestones need a start; a start needs a due date after it; milestones fall
     between the two, one per day."""
     if fields.pace is not None and fields.pace not in PACES:
-        return (
-            Typed(fields.pace),
-            " is not a pace; use ",
-            Code("linear"),
-            " or ",
-            Code("front-loaded"),
-            ".",
+        return phrase(
+            _("{pace} is not a pace; use {linear} or {front_loaded}."),
+            pace=Typed(fields.pace),
+            linear=Code("linear"),
+            front_loaded=Code("front-loaded"),
         )
     if fields.start_value is None or fields.start_day is None:
         if fields.pace is not None or fields.milestones:
-            return (
-                "A pace or milestones need the value the plan starts from: add ",
-                Code("from 100k"),
-                ".",
+            return phrase(
+                _("A pace or milestones need the value the plan starts from: add {start}."),
+                start=Code("from 100k"),
             )
         return None
     start, due = fields.start_day, fields.due
     if due is None:
         if due_known:
-            return ("A plan needs a due date: add ", Code("by YYYY-MM-DD"), ".")
+            return phrase(_("A plan needs a due date: add {due}."), due=Code("by YYYY-MM-DD"))
         due = date.max  # checked again once the due date is known
     elif start >= due:
-        return (
-            f"The plan's start ({start.isoformat()}) must come before "
-            f"the due date ({due.isoformat()}).",
+        return phrase(
+            _("The plan's start ({start}) must come before the due date ({due})."),
+            start=start.isoformat(),
+            due=due.isoformat(),
         )
     days = [m.day for m in fields.milestones]
     if any(not start < day < due for day in days) or len(set(days)) < len(days):
-        where = f"the due date ({due.isoformat()})" if due != date.max else "the due date"
-        return (
-            f"Milestones must fall after the start ({start.isoformat()}) "
-            f"and before {where}, one per day.",
+        return phrase(
+            _(
+                "Milestones must fall after the start ({start}) and before the due date "
+                "({due}), one per day."
+            )
+            if due != date.max
+            else _(
+                "Milestones must fall after the start ({start}) and before the due date, "
+                "one per day."
+            ),
+            start=start.isoformat(),
+            due=due.isoformat(),
         )
     return None
 
@@ -147,7 +160,7 @@ def apply_plan(goal: Goal, change: GoalChange, *, metric: Metric, today: date) -
         try:
             fields.plan()
         except ValueError as exc:
-            problem = (f"That plan does not work: {exc}.",)
+            problem = phrase(_("That plan does not work: {reason}."), reason=str(exc))
     if problem is not None:
         start = example_start(metric, target=fields.target, direction=fields.direction)
         example = plan_example(metric, shown(fields.target), start=start, today=today)

@@ -17,9 +17,10 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from jobs.errors import Code, CommandLine, NotFoundError, UsageError, joined
+from jobs.errors import Code, CommandLine, NotFoundError, UsageError, joined, phrase
 from jobs.evaluation.guardrails import DEFAULT_GUARD_THRESHOLD, Guard
 from jobs.goals.service import Actor, audit_change, editable_goal, require_metric, snapshot
+from jobs.i18n import _, ngettext
 from jobs.metrics.catalog import MetricCatalog
 from storage import goals as goal_store
 from storage import points as point_store
@@ -88,19 +89,26 @@ async def set_guard(
     metric = require_metric(catalog, guard_metric)
     if guard_metric == metric_key:
         raise UsageError(
-            Code(metric_key),
-            " cannot guard its own goal: name another metric that must not get worse.",
+            *phrase(
+                _("{key} cannot guard its own goal: name another metric that must not get worse."),
+                key=Code(metric_key),
+            )
         )
     goal = await _locked(session, team_id, channel_id, metric_key, actor)
     guards = read_guards(goal.guardrails)
     others = [stored for stored in guards if stored.guard.metric_key != guard_metric]
     if len(others) >= MAX_GUARDS:
         raise UsageError(
-            f"A goal has at most {MAX_GUARDS} guards; ",
-            Code(metric_key),
-            " has ",
-            *joined(Code(stored.guard.metric_key) for stored in others),
-            ". Remove one first.",
+            *phrase(
+                ngettext(
+                    "A goal has at most {n} guard; {key} has {guards}. Remove one first.",
+                    "A goal has at most {n} guards; {key} has {guards}. Remove one first.",
+                    MAX_GUARDS,
+                ),
+                n=str(MAX_GUARDS),
+                key=Code(metric_key),
+                guards=joined(Code(stored.guard.metric_key) for stored in others),
+            ),
             example=CommandLine("unguard", metric_key, others[0].guard.metric_key),
         )
     guard = Guard(
@@ -132,14 +140,15 @@ async def remove_guard(
     guards = read_guards(goal.guardrails)
     kept = [stored for stored in guards if stored.guard.metric_key != guard_metric]
     if len(kept) == len(guards):
-        named = [Code(stored.guard.metric_key) for stored in guards]
         raise NotFoundError(
-            Code(guard_metric),
-            " does not guard the ",
-            Code(metric_key),
-            " goal",
-            *([" (its guards: ", *joined(named), ")"] if named else [" (it has no guards)"]),
-            ".",
+            *phrase(
+                _("{guard} does not guard the {key} goal (its guards: {guards}).")
+                if guards
+                else _("{guard} does not guard the {key} goal (it has no guards)."),
+                guard=Code(guard_metric),
+                key=Code(metric_key),
+                guards=joined(Code(stored.guard.metric_key) for stored in guards),
+            ),
             example=CommandLine("guard", metric_key, "with", guard_metric, "10%"),
         )
     before = snapshot(goal)

@@ -13,7 +13,16 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jobs.checkins.transitions import cancel_open
-from jobs.errors import Channel, Code, CommandLine, ConflictError, NotFoundError, Part, Person
+from jobs.errors import (
+    Channel,
+    Code,
+    CommandLine,
+    ConflictError,
+    NotFoundError,
+    Part,
+    Person,
+    phrase,
+)
 from jobs.goals.service import (
     ATTEMPTS,
     Actor,
@@ -23,6 +32,8 @@ from jobs.goals.service import (
     require_editor,
     snapshot,
 )
+from jobs.i18n import _
+from jobs.reader_days import calendar_date
 from storage import escalation as escalation_store
 from storage import goals as goal_store
 from storage import outbox
@@ -61,7 +72,7 @@ async def remove_goal(
     escalation; its open episode and remediation close; its unsent escalation messages are
     cancelled. Nothing new is queued."""
     actor = remembering(actor)
-    for _ in range(ATTEMPTS):
+    for _attempt in range(ATTEMPTS):
         try:
             async with database.transaction() as session:
                 return await _remove(
@@ -69,7 +80,7 @@ async def remove_goal(
                 )
         except _Raced:
             continue
-    raise ConflictError("Others changed this goal at the same moment; please try again.")
+    raise ConflictError(_("Others changed this goal at the same moment; please try again."))
 
 
 class _Raced(Exception):
@@ -88,14 +99,18 @@ async def _remove(
 ) -> Goal:
     goal = await goal_store.goal_by_id(session=session, team_id=team_id, goal_id=goal_id)
     if goal is None or goal.id is None or channel_id not in (None, goal.channel_id):
-        raise NotFoundError("That goal is not in this channel any more; nothing was removed.")
+        raise NotFoundError(_("That goal is not in this channel any more; nothing was removed."))
     if goal.status == GoalStatus.REMOVED:
         raise NotFoundError(*removed_message(goal))
     if set_up is not None and set_up != set_up_at(goal):
         raise NotFoundError(
-            "This confirmation is out of date: the ",
-            Code(goal.metric_key),
-            " goal was set again since. Nothing was removed.",
+            *phrase(
+                _(
+                    "This confirmation is out of date: the {key} goal was set again since. "
+                    "Nothing was removed."
+                ),
+                key=Code(goal.metric_key),
+            ),
             example=CommandLine("remove", goal.metric_key),
         )
     await require_editor(goal, actor)
@@ -154,14 +169,18 @@ async def _close_escalations(
 
 def removed_message(goal: Goal) -> tuple[Part, ...]:
     """What a click on a removed goal's message is answered."""
-    when = goal.removed_at or goal.updated_at
-    by: tuple[Part, ...] = (" by ", Person(goal.removed_by)) if goal.removed_by else ()
-    return (
-        "This goal was removed from ",
-        Channel(goal.channel_id),
-        f" on {when.day} {when:%b %Y}",
-        *by,
-        "; nothing to do.",
+    when = calendar_date(goal.removed_at or goal.updated_at)
+    if goal.removed_by:
+        return phrase(
+            _("This goal was removed from {channel} on {day} by {person}; nothing to do."),
+            channel=Channel(goal.channel_id),
+            day=when,
+            person=Person(goal.removed_by),
+        )
+    return phrase(
+        _("This goal was removed from {channel} on {day}; nothing to do."),
+        channel=Channel(goal.channel_id),
+        day=when,
     )
 
 

@@ -20,17 +20,18 @@ from jobs.errors import (
     Code,
     CommandLine,
     NotFoundError,
-    Part,
     PermissionDeniedError,
     Person,
     Typed,
     UsageError,
     joined,
+    phrase,
 )
 from jobs.goals.goal_plan import apply_plan
 from jobs.goals.plan import Milestone
+from jobs.goals.red_start import red_start_refusal
+from jobs.i18n import _
 from jobs.metrics.catalog import Metric, MetricCatalog
-from jobs.metrics.quantities import format_metric_value
 from storage import audit, outbox, workspace
 from storage import escalation as escalation_store
 from storage import goals as goal_store
@@ -94,8 +95,10 @@ class Thresholds:
     def __post_init__(self) -> None:
         if not 0 < self.yellow < self.orange < self.red:
             raise UsageError(
-                "Thresholds must be positive and increasing: yellow, then a larger orange, "
-                "then a larger red.",
+                _(
+                    "Thresholds must be positive and increasing: yellow, then a larger orange, "
+                    "then a larger red."
+                ),
                 example=CommandLine("thresholds", "<metric>", "10%", "20%", "30%"),
             )
 
@@ -105,11 +108,11 @@ def require_metric(catalog: MetricCatalog, key: str) -> Metric:
     metric = catalog.get(key)
     if metric is None:
         raise NotFoundError(
-            "There is no metric ",
-            Typed(key),
-            " in metrics.yml. Known metrics: ",
-            *joined(Code(k) for k in catalog.keys[:15]),
-            ".",
+            *phrase(
+                _("There is no metric {key} in metrics.yml. Known metrics: {known}."),
+                key=Typed(key),
+                known=joined(Code(k) for k in catalog.keys[:15]),
+            ),
             example=CommandLine("set", catalog.keys[0], "150k") if catalog.keys else None,
         )
     return metric
@@ -288,22 +291,7 @@ async def _require_red_setter(
     people = sorted({p for p in (goal.owner_id, goal.lead_id) if p}) if goal else []
     if actor.user_id in {lead, *people} or await actor.is_admin():
         return
-    who: list[Part] = ["the channel lead (none is set)"]
-    if lead:
-        who = ["the channel lead (", Person(lead), ")"]
-    if people:
-        who += [", the goal's owner or lead (", *joined(Person(p) for p in people), ")"]
-    shown = format_metric_value(metric, value)
-    raise PermissionDeniedError(
-        "The latest ",
-        Code(metric.key),
-        f" value is {shown} ({day:%a %d %b %Y}). A target of "
-        f"{format_metric_value(metric, target)} would start this goal in red and page the "
-        "CEO, so only ",
-        *who,
-        " or a workspace admin can set it.",
-        example=CommandLine("set", metric.key, shown),
-    )
+    raise red_start_refusal(metric, day=day, value=value, target=target, lead=lead, people=people)
 
 
 async def _latest_value(
@@ -328,11 +316,11 @@ async def find_goal(
     )
     if goal is None:
         raise NotFoundError(
-            "This channel has no goal on ",
-            Typed(metric_key),
-            ". ",
-            CommandLine("list"),
-            " shows the ones it has.",
+            *phrase(
+                _("This channel has no goal on {key}. {list} shows the ones it has."),
+                key=Typed(metric_key),
+                list=CommandLine("list"),
+            ),
             example=CommandLine("set", metric_key, "150k"),
         )
     return goal
@@ -354,11 +342,14 @@ async def require_editor(goal: Goal, actor: Actor) -> None:
         return
     named = sorted(p for p in people if p)
     raise PermissionDeniedError(
-        "Only the goal's owner, lead or creator (",
-        *joined(Person(p) for p in named),
-        ") or a workspace admin can change the ",
-        Code(goal.metric_key),
-        " goal.",
+        *phrase(
+            _(
+                "Only the goal's owner, lead or creator ({people}) or a workspace admin can "
+                "change the {key} goal."
+            ),
+            people=joined(Person(p) for p in named),
+            key=Code(goal.metric_key),
+        )
     )
 
 

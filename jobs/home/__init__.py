@@ -1,1 +1,2 @@
-"""A person's own page: their goals, their open checklist items and their channels."""
+"""A person's own page: their goals, the goal they picked to chart, their open checklist items
+and their channels."""

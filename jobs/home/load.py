@@ -5,21 +5,22 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jobs.digest.build import escalation_status, goal_line
-from jobs.digest.chart import STATES, worst_first
+from jobs.digest.chart import CHART_DAYS, STATES, worst_first
 from jobs.digest.week import Week, week_of_points
 from jobs.escalation.remediation import ChecklistItem
 from jobs.escalation.rows import items_from_json
 from jobs.evaluation.classify import EvaluationPolicy
-from jobs.home.model import ChannelCounts, HomeChecklist, HomeGoal, HomePage, Role
+from jobs.home.model import ChannelCounts, HomeChart, HomeChecklist, HomeGoal, HomePage, Role
 from jobs.metrics.catalog import MetricCatalog
 from storage import escalation as escalation_store
 from storage import evaluations as evaluation_store
 from storage import goals as goal_store
+from storage import points as point_store
 from storage import sources as source_store
 from storage.models import Evaluation, Goal, RemediationRow
 
@@ -36,8 +37,10 @@ async def load_home(
     now: datetime,
     today: date,
     policy: EvaluationPolicy = EvaluationPolicy(),  # noqa: B008 - frozen, shared default
+    chart_goal_id: int | None = None,
 ) -> HomePage:
-    """The page as of `now`: goals worst first, checklists soonest due first."""
+    """The page as of `now`: goals worst first, checklists soonest due first; with
+    `chart_goal_id` (the person's pick) that goal's chart, if it is still one of theirs."""
     goals = await goal_store.person_goals(session=session, team_id=team_id, user_id=user_id)
     by_id = {goal.id: goal for goal in goals if goal.id is not None}
     latest = await evaluation_store.latest_evaluations(session=session, goal_ids=list(by_id))
@@ -66,7 +69,26 @@ async def load_home(
     remediations = await escalation_store.open_remediations(session=session, team_id=team_id)
     checklists = await _checklists(session, catalog, remediations, user_id, set(by_id))
     channels = await _channels(session, team_id, sorted({g.channel_id for g in goals}))
-    return HomePage(user_id, now, home_goals, tuple(checklists), tuple(channels))
+    picked = next((g for g in home_goals if g.line.goal_id == chart_goal_id), None)
+    chart = None
+    if picked is not None:
+        day = _day(latest.get(picked.line.goal_id), today)
+        chart = HomeChart(picked, await _history(session, team_id, picked.line.metric_key, day))
+    return HomePage(user_id, now, home_goals, tuple(checklists), tuple(channels), chart)
+
+
+async def _history(
+    session: AsyncSession, team_id: str, metric_key: str, day: date
+) -> tuple[tuple[date, float], ...]:
+    """The metric's values over the CHART_DAYS days that end on `day`, oldest first."""
+    rows = await point_store.point_rows(
+        session=session,
+        team_ids=[team_id],
+        metric_keys=[metric_key],
+        since=day - timedelta(days=CHART_DAYS - 1),
+        until=day,
+    )
+    return tuple(sorted((point_day, value) for _, _, point_day, value in rows))
 
 
 def _day(evaluation: Evaluation | None, today: date) -> date:

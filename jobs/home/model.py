@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from jobs.digest.model import GoalLine
@@ -45,6 +45,15 @@ class ChannelCounts:
 
 
 @dataclass(frozen=True)
+class HomeChart:
+    """The goal the person picked for the chart on their page, with up to 30 days of its
+    metric's values (oldest first; empty when it has none yet)."""
+
+    goal: HomeGoal
+    history: tuple[tuple[date, float], ...]
+
+
+@dataclass(frozen=True)
 class HomePage:
     """Everything one person's Home tab shows as of `now`."""
 
@@ -53,6 +62,8 @@ class HomePage:
     goals: tuple[HomeGoal, ...]
     checklists: tuple[HomeChecklist, ...]
     channels: tuple[ChannelCounts, ...]
+    # The picked goal's chart; None when nothing is picked or the pick is no longer theirs.
+    chart: HomeChart | None = None
 
 
 @dataclass(frozen=True)

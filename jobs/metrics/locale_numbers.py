@@ -15,38 +15,15 @@ from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_compact_decimal, get_currency_symbol, is_currency
 
+from jobs.i18n import EN, ZH_CN, normalise_locale
 from jobs.metrics.catalog import Unit
 from jobs.metrics.quantities import format_value, is_currency_symbol
 
-EN: Final = "en"
-ZH_CN: Final = "zh-CN"
-LOCALES: Final = (EN, ZH_CN)
-
-# Tags are compared lower-cased with `_` read as `-`; each names one of LOCALES.
-_ALIASES: Final = {
-    "en": EN,
-    "en-us": EN,
-    "en-gb": EN,
-    "zh": ZH_CN,
-    "zh-cn": ZH_CN,
-    "zh-hans": ZH_CN,
-}
 _BABEL: Final = {EN: Locale.parse("en"), ZH_CN: Locale.parse("zh_CN")}
 # Below 万 a number keeps at most this many decimals; from 万 on, the 万/亿 figure keeps one.
 _SMALL_DIGITS: Final = Decimal("0.01")
 _UNIT_DIGITS: Final = 1
 _NOT_A_NUMBER: Final = "—"
-
-
-def normalise_locale(text: str) -> str:
-    """`zh`, `zh-CN`, `zh_CN`, `zh-Hans` → `zh-CN`; `en`, `en-US`, `en-GB` → `en`.
-
-    Raises ValueError for any other tag, naming the locales there are.
-    """
-    found = _ALIASES.get(text.strip().replace("_", "-").lower())
-    if found is None:
-        raise ValueError(f"{text!r} is not a locale goalpulse speaks; use one of {LOCALES}")
-    return found
 
 
 def format_number(value: float, *, locale: str) -> str:

@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from jobs.errors import Code, CommandLine, Typed, UsageError
+from jobs.errors import Code, CommandLine, Typed, UsageError, phrase
+from jobs.i18n import N_, _
 from jobs.metrics.catalog import Metric, Unit
 
 # A number is typed with an optional minus, an optional currency sign, digits with at most one
@@ -92,41 +93,73 @@ def fraction_of_percent(percent: float) -> float:
     return float(Decimal(repr(percent)) / 100)
 
 
+# Refusals that name the metric's unit, one whole sentence per unit (the combinations that can
+# happen: a percent metric is never refused a percentage, a ratio is never negative).
+_PERCENT_TARGET = {
+    Unit.COUNT: N_("{key} is a count metric, so its target cannot be a percentage."),
+    Unit.CURRENCY: N_("{key} is a currency metric, so its target cannot be a percentage."),
+    Unit.RATIO: N_("{key} is a ratio metric, so its target cannot be a percentage."),
+}
+_PERCENT_VALUE = {
+    Unit.COUNT: N_("{key} is a count metric, so its value cannot be a percentage."),
+    Unit.CURRENCY: N_("{key} is a currency metric, so its value cannot be a percentage."),
+    Unit.RATIO: N_("{key} is a ratio metric, so its value cannot be a percentage."),
+}
+_NOT_MONEY = {
+    Unit.COUNT: N_("{key} is a count metric, not money."),
+    Unit.PERCENT: N_("{key} is a percent metric, not money."),
+    Unit.RATIO: N_("{key} is a ratio metric, not money."),
+}
+_NEGATIVE_TARGET = {
+    Unit.COUNT: N_("{typed} is negative; a count target must be above 0."),
+    Unit.PERCENT: N_("{typed} is negative; a percent target must be above 0."),
+    Unit.CURRENCY: N_("{typed} is negative; a currency target must be above 0."),
+}
+_NEGATIVE_VALUE = {
+    Unit.COUNT: N_("{typed} is negative; a count value cannot be."),
+    Unit.PERCENT: N_("{typed} is negative; a percent value cannot be."),
+    Unit.CURRENCY: N_("{typed} is negative; a currency value cannot be."),
+}
+
+
 def target_for(metric: Metric, quantity: Quantity) -> float:
     """The target in the metric's own scale, or UsageError saying what is wrong with it."""
     example = CommandLine("set", metric.key, example_target(metric))
     key = Code(metric.key)
     if quantity.percent and not metric.is_percent:
-        raise UsageError(
-            key,
-            f" is a {metric.unit.value} metric, so its target cannot be a percentage.",
-            example=example,
-        )
+        raise UsageError(*phrase(_(_PERCENT_TARGET[metric.unit]), key=key), example=example)
     if quantity.currency and metric.unit is not Unit.CURRENCY:
-        raise UsageError(key, f" is a {metric.unit.value} metric, not money.", example=example)
+        raise UsageError(*phrase(_(_NOT_MONEY[metric.unit]), key=key), example=example)
     if quantity.currency and quantity.currency != metric.currency:
         raise UsageError(
-            key,
-            f" is counted in {metric.currency}, not {quantity.currency}; "
-            f"write the target as {metric.currency}520 or just 520.",
+            *phrase(
+                _(
+                    "{key} is counted in {currency}, not {given}; "
+                    "write the target as {currency}520 or just 520."
+                ),
+                key=key,
+                currency=metric.currency,
+                given=quantity.currency,
+            ),
             example=example,
         )
     if quantity.value == 0:
         raise UsageError(
-            "A target of 0 cannot measure drift (deviation is relative to the target).",
+            _("A target of 0 cannot measure drift (deviation is relative to the target)."),
             example=example,
         )
     if quantity.value < 0 and metric.unit is not Unit.RATIO:
         raise UsageError(
-            Typed(quantity.text),
-            f" is negative; a {metric.unit.value} target must be above 0.",
+            *phrase(_(_NEGATIVE_TARGET[metric.unit]), typed=Typed(quantity.text)),
             example=example,
         )
     if metric.is_percent:
         if quantity.value > 100:
             raise UsageError(
-                Typed(quantity.text),
-                " is over 100%; percent targets are between 0 and 100.",
+                *phrase(
+                    _("{typed} is over 100%; percent targets are between 0 and 100."),
+                    typed=Typed(quantity.text),
+                ),
                 example=example,
             )
         return fraction_of_percent(quantity.value) if metric.scale == "fraction" else quantity.value
@@ -138,24 +171,24 @@ def reading_for(metric: Metric, quantity: Quantity) -> float:
     example = CommandLine("checkin", metric.key, example_target(metric))
     key = Code(metric.key)
     if quantity.percent and not metric.is_percent:
+        raise UsageError(*phrase(_(_PERCENT_VALUE[metric.unit]), key=key), example=example)
+    if quantity.currency and quantity.currency != metric.currency:
         raise UsageError(
-            key,
-            f" is a {metric.unit.value} metric, so its value cannot be a percentage.",
+            *phrase(_("{key} is counted in {currency}."), key=key, currency=metric.currency),
             example=example,
         )
-    if quantity.currency and quantity.currency != metric.currency:
-        raise UsageError(key, f" is counted in {metric.currency}.", example=example)
     if quantity.value < 0 and metric.unit is not Unit.RATIO:
         raise UsageError(
-            Typed(quantity.text),
-            f" is negative; a {metric.unit.value} value cannot be.",
+            *phrase(_(_NEGATIVE_VALUE[metric.unit]), typed=Typed(quantity.text)),
             example=example,
         )
     if metric.is_percent:
         if quantity.value > 100:
             raise UsageError(
-                Typed(quantity.text),
-                " is over 100%; percentages are between 0 and 100.",
+                *phrase(
+                    _("{typed} is over 100%; percentages are between 0 and 100."),
+                    typed=Typed(quantity.text),
+                ),
                 example=example,
             )
         return fraction_of_percent(quantity.value) if metric.scale == "fraction" else quantity.value

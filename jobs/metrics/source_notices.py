@@ -248,7 +248,10 @@ class SourceNotices:
                 return waits
         else:
             return Skip(f"unknown kind {message.kind}")
-        tz = await self.context.messenger.user_timezone(recipient) or self.context.timezone
+        tz = (
+            await self.context.messenger_for(message.team_id).user_timezone(recipient)
+            or self.context.timezone
+        )
         when = deliver_at(now, recipient_tz=tz, policy=self.policy)
         if when > now:
             return Later(when, f"quiet hours in {tz}")
@@ -265,7 +268,7 @@ class SourceNotices:
             datasets=tuple(payload.get("datasets", ())),
             metrics=tuple(metric.title for metric in metrics),
         )
-        channel, ts = await self.context.messenger.send_dm(recipient, notice)
+        channel, ts = await self.context.messenger_for(message.team_id).send_dm(recipient, notice)
         return Done({"ts": ts, "channel": channel})
 
     def _recovery_waits(

@@ -142,7 +142,7 @@ class CheckinDms:
             late=row.late,
         )
         try:
-            await self.context.messenger.update(row.dm_channel, row.dm_ts, view)
+            await self.context.messenger_for(row.team_id).update(row.dm_channel, row.dm_ts, view)
         except PermanentDeliveryError as exc:  # the DM is gone: the answer is stored all the same
             return Skip(f"the prompt DM cannot be redrawn: {exc.reason}")
         return Done({"ts": row.dm_ts, "channel": row.dm_channel})
@@ -171,12 +171,15 @@ class CheckinDms:
         and is raised on, so the row fails as usual."""
         assert row.id is not None
         now = self.context.clock()
-        tz = await self.context.messenger.user_timezone(row.user_id) or self.context.timezone
+        tz = (
+            await self.context.messenger_for(row.team_id).user_timezone(row.user_id)
+            or self.context.timezone
+        )
         when = ask_at(now, tz, quiet_of(message.payload))
         if when > now:
             return Later(when, f"quiet hours in {tz}")
         try:
-            channel, ts = await self.context.messenger.send_dm(
+            channel, ts = await self.context.messenger_for(row.team_id).send_dm(
                 row.user_id, self._view(row, subject, reminder=reminder)
             )
         except DeliveryError as exc:
@@ -203,7 +206,7 @@ class CheckinDms:
         return CheckinPrompt(
             goal=subject.line,
             checkin_id=row.id or 0,
-            cadence=found[0].describe() if found is not None else "",
+            cadence=found[0] if found is not None else None,
             due_date=goal.due_date,
             reminder=reminder,
             manual=metric is not None

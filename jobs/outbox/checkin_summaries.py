@@ -109,5 +109,6 @@ class CheckinSummaries:
         if summary is None:
             return Skip("no check-ins to summarise")
         thread_ts = payload.get("thread_ts")
-        ts = await self.context.messenger.post(channel_id, summary, thread_ts=thread_ts)
+        messenger = self.context.messenger_for(message.team_id)
+        ts = await messenger.post(channel_id, summary, thread_ts=thread_ts)
         return Done({"ts": ts, "channel": channel_id, "thread_ts": thread_ts})

@@ -137,7 +137,7 @@ class Deliveries:
             recovered_at=None,
             policy=self.policy,
         )
-        ts = await self.context.messenger.post(rem.channel_id, view)
+        ts = await self.context.messenger_for(rem.team_id).post(rem.channel_id, view)
         return Done(
             {"ts": ts, "channel": rem.channel_id},
             _set_ts(rem.id or 0, "parent_ts", ts),
@@ -151,7 +151,9 @@ class Deliveries:
         view = compose.checklist_view(
             rem, subject.line, timezone=subject.timezone, now=self.context.clock()
         )
-        ts = await self.context.messenger.post(rem.channel_id, view, thread_ts=rem.parent_ts)
+        ts = await self.context.messenger_for(rem.team_id).post(
+            rem.channel_id, view, thread_ts=rem.parent_ts
+        )
         return Done({"ts": ts, "channel": rem.channel_id}, _set_ts(rem.id or 0, "checklist_ts", ts))
 
     async def _checklist_update(
@@ -165,7 +167,7 @@ class Deliveries:
         view = compose.checklist_view(
             rem, subject.line, timezone=subject.timezone, now=self.context.clock()
         )
-        await self.context.messenger.update(rem.channel_id, rem.checklist_ts, view)
+        await self.context.messenger_for(rem.team_id).update(rem.channel_id, rem.checklist_ts, view)
         return Done({"ts": rem.checklist_ts, "channel": rem.channel_id})
 
     async def _parent_update(
@@ -181,15 +183,17 @@ class Deliveries:
             recovered_at=recovered,
             policy=self.policy,
         )
-        await self.context.messenger.update(rem.channel_id, rem.parent_ts, view)
+        await self.context.messenger_for(rem.team_id).update(rem.channel_id, rem.parent_ts, view)
         return Done({"ts": rem.parent_ts, "channel": rem.channel_id})
 
     async def _post_note(self, rem: RemediationRow, note: Outgoing) -> Done:
         """Into the thread; when the thread could not be opened, to the goal's owner instead."""
         if rem.parent_ts is None:
-            channel, ts = await self.context.messenger.send_dm(rem.owner_id, note)
+            channel, ts = await self.context.messenger_for(rem.team_id).send_dm(rem.owner_id, note)
             return Done({"ts": ts, "channel": channel, "instead_of_thread": True})
-        ts = await self.context.messenger.post(rem.channel_id, note, thread_ts=rem.parent_ts)
+        ts = await self.context.messenger_for(rem.team_id).post(
+            rem.channel_id, note, thread_ts=rem.parent_ts
+        )
         return Done({"ts": ts, "channel": rem.channel_id})
 
     async def _note(self, message: OutboxMessage, rem: RemediationRow, subject: Subject) -> Outcome:

@@ -63,7 +63,9 @@ class EscalationDms:
             return Later(
                 self.context.clock() + self.timing.wait_for_thread, "the thread is not posted yet"
             )
-        return await self.context.messenger.permalink(rem.channel_id, rem.parent_ts)
+        return await self.context.messenger_for(rem.team_id).permalink(
+            rem.channel_id, rem.parent_ts
+        )
 
     async def send(self, message: OutboxMessage, subject: Subject) -> Outcome:
         """Send a ping (after quiet hours, unless the repeat rule holds it) and queue the next."""
@@ -78,7 +80,10 @@ class EscalationDms:
             held = _repeat_held(message, episode, repeat, now, policy) if repeat > 0 else None
             if held is not None:
                 return held
-        tz = await self.context.messenger.user_timezone(recipient) or self.context.timezone
+        tz = (
+            await self.context.messenger_for(message.team_id).user_timezone(recipient)
+            or self.context.timezone
+        )
         when = deliver_at(now, recipient_tz=tz, policy=policy)
         if when > now:
             return Later(when, f"quiet hours in {tz}")
@@ -86,7 +91,7 @@ class EscalationDms:
         if isinstance(link, Later):
             return link
         view = self._view(message, subject, link=link, repeat=repeat)
-        channel, ts = await self.context.messenger.send_dm(recipient, view)
+        channel, ts = await self.context.messenger_for(message.team_id).send_dm(recipient, view)
         result = {"ts": ts, "channel": channel}
         # This ping makes repeat + 1 sent; the next repeat, if any is left, is queued with it.
         due_at = next_ping_at(last_ping_at=now, pings_sent=repeat + 1, policy=policy)
@@ -121,7 +126,9 @@ class EscalationDms:
             link=None if isinstance(link, Later) else link,
             repeat=int(payload["dm"].get("repeat", 0)),
         )
-        await self.context.messenger.update(payload["channel"], payload["ts"], view)
+        await self.context.messenger_for(message.team_id).update(
+            payload["channel"], payload["ts"], view
+        )
         return Done({"ts": payload["ts"], "channel": payload["channel"]})
 
 

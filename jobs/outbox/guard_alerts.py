@@ -57,5 +57,6 @@ class GuardAlerts:
             owner_id=goal.owner_id,
             lead_id=lead,
         )
-        ts = await self.context.messenger.post(goal.channel_id, alert, thread_ts=thread_ts)
+        messenger = self.context.messenger_for(goal.team_id)
+        ts = await messenger.post(goal.channel_id, alert, thread_ts=thread_ts)
         return Done({"ts": ts, "channel": goal.channel_id, "thread_ts": thread_ts})

@@ -23,6 +23,7 @@ from jobs.context import EngineContext, SendTiming
 from jobs.customers.heatmap_chart import heatmap_filename, heatmap_title, render_heatmap
 from jobs.customers.scored import GridCell, ScoringUnavailable, rf_grid, scored_apart
 from jobs.escalation.compose import Subject
+from jobs.i18n import _
 from jobs.messages import HeatmapUnavailable
 from jobs.metrics.catalog import MetricCatalog
 from jobs.outbox.outcomes import Done, Outcome
@@ -58,7 +59,8 @@ def datasets_beside(catalog: MetricCatalog) -> DatasetPlace:
 
 
 class _Unavailable(Exception):
-    """The heatmap cannot be drawn; the message says why, in one line."""
+    """The heatmap cannot be drawn; the message says why, in one line (in the locale in force
+    while the row is sent; a dataset's own error stays as it came)."""
 
 
 @dataclass
@@ -81,9 +83,11 @@ class RemediationHeatmaps:
             png = await self._png(day)
         except _Unavailable as exc:
             note = HeatmapUnavailable(subject.line, reason=str(exc))
-            ts = await self.context.messenger.post(rem.channel_id, note, thread_ts=rem.parent_ts)
+            ts = await self.context.messenger_for(rem.team_id).post(
+                rem.channel_id, note, thread_ts=rem.parent_ts
+            )
             return Done({"ts": ts, "channel": rem.channel_id, "unavailable": str(exc)})
-        file_id = await self.context.messenger.upload_file(
+        file_id = await self.context.messenger_for(rem.team_id).upload_file(
             rem.channel_id, rem.parent_ts, png, heatmap_filename(day), heatmap_title(day)
         )
         return Done({"channel": rem.channel_id, "thread_ts": rem.parent_ts, "file": file_id})
@@ -91,12 +95,16 @@ class RemediationHeatmaps:
     async def _png(self, day: date) -> bytes:
         grid = await self._grid(day)
         if not any(cell.customers for cell in grid):
-            raise _Unavailable(f"no customer has an order on or before {day.isoformat()}")
+            raise _Unavailable(
+                _("no customer has an order on or before {day}").format(day=day.isoformat())
+            )
         try:
             return await asyncio.to_thread(render_heatmap, grid, day)
         except Exception as exc:  # a drawing bug: say so in the thread rather than retry it
             log.exception("the customer heatmap could not be drawn")
-            raise _Unavailable(f"the chart could not be drawn ({type(exc).__name__})") from exc
+            raise _Unavailable(
+                _("the chart could not be drawn ({error})").format(error=type(exc).__name__)
+            ) from exc
 
     async def _grid(self, day: date) -> tuple[GridCell, ...]:
         """The recency × frequency grid as of `day`, scored within the scoring limit."""

@@ -111,17 +111,20 @@ class DeliveryProblems:
         )
         people = [u for u in dict.fromkeys((lead, goal.owner_id)) if u and u != target]
         if people:
-            tz = await self.context.messenger.user_timezone(people[0]) or self.fallback_timezone
+            tz = (
+                await self.context.messenger_for(goal.team_id).user_timezone(people[0])
+                or self.fallback_timezone
+            )
             when = deliver_at(now, recipient_tz=tz, policy=self.policy)
             if when > now:
                 return Later(when, f"quiet hours in {tz}")
         for user in people:
             try:
-                channel, ts = await self.context.messenger.send_dm(user, notice)
+                channel, ts = await self.context.messenger_for(goal.team_id).send_dm(user, notice)
             except PermanentDeliveryError:
                 continue  # that person cannot be reached either: try the next
             return Done({"ts": ts, "channel": channel, "to": user})
         if target == goal.channel_id:
             raise PermanentDeliveryError("nobody_to_tell", target=target)
-        ts = await self.context.messenger.post(goal.channel_id, notice)
+        ts = await self.context.messenger_for(goal.team_id).post(goal.channel_id, notice)
         return Done({"ts": ts, "channel": goal.channel_id})

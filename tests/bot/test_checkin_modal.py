@@ -14,7 +14,10 @@ from bot.errors import ModalInputError
 from bot.views import checkin_modal as form
 from bot.views.checkin_modal import CheckinAnswer, CheckinForm, Latest
 from jobs.errors import UsageError
+from jobs.i18n import use_locale
 from jobs.metrics.catalog import load_catalog
+from tests.support.chinese import english_left, texts_of
+from tests.support.fake_slack import VIEW_BLOCKS, block_errors
 
 CATALOG = load_catalog(Path(__file__).parents[1] / "support" / "metrics.yml")
 
@@ -169,3 +172,86 @@ def test_a_form_goalpulse_did_not_build_is_refused(metadata: str) -> None:
     view = {**submitted(built("aov"), value="480"), "private_metadata": metadata}
     with pytest.raises(UsageError):
         form.read_checkin_submission(view, catalog=CATALOG)
+
+
+# Slack's limits on a modal (views.open refuses more): title, submit and close 24 characters,
+# an input's label 2000, its hint 2000, an option's text 75.
+MODAL_LIMITS = {"title": 24, "submit": 24, "close": 24}
+
+
+def modal_limit_errors(view: dict[str, Any]) -> list[str]:
+    """What Slack would refuse in a modal: its blocks' limits, then the modal's own."""
+    errors = block_errors(view["blocks"], VIEW_BLOCKS)
+    for key, limit in MODAL_LIMITS.items():
+        if len(view[key]["text"]) > limit:
+            errors.append(f"{key} longer than {limit}: {view[key]['text']!r}")
+    for block in view["blocks"]:
+        if block["type"] != "input":
+            continue
+        for key in ("label", "hint"):
+            if len(block.get(key, {}).get("text", "")) > 2000:
+                errors.append(f"{block['block_id']} {key} longer than 2000")
+        for option in block["element"].get("options", []):
+            if len(option["text"]["text"]) > 75:
+                errors.append(f"{block['block_id']} option longer than 75")
+    return errors
+
+
+def chinese_errors(errors: dict[str, str], allowed: tuple[str, ...] = ()) -> list[str]:
+    """English left in a form's field errors."""
+    return [run for text in errors.values() for run in english_left(text, allowed=allowed)]
+
+
+TITLES = tuple(metric.title for metric in CATALOG)
+
+
+@pytest.mark.parametrize(
+    ("key", "latest", "state", "expected"),
+    [
+        pytest.param(
+            "aov",
+            Latest(date(2026, 11, 30), 15_200.0),
+            "asked",
+            "上次记录：¥1.5万（11月30日 周一）",
+            id="manual",
+        ),
+        pytest.param(
+            "dau",
+            Latest(date(2026, 11, 30), 152_000.0),
+            "asked",
+            "已拉取：15.2万（11月30日 周一）",
+            id="pulled",
+        ),
+        pytest.param("dau", None, "missed", "这次汇报已记为错过", id="missed"),
+        pytest.param("nps", None, "answered", "你已经汇报过了", id="answered"),
+    ],
+)
+def test_the_check_in_form_in_chinese(
+    key: str, latest: Latest | None, state: str, expected: str
+) -> None:
+    """Every word of the form in Chinese, within Slack's limits; the metric's title as named."""
+    with use_locale("zh-CN"):
+        view = built(key, latest, state)
+    assert modal_limit_errors(view) == []
+    assert view["title"]["text"] == "汇报进展"
+    assert english_left(texts_of(view), allowed=TITLES) == []
+    assert expected in texts_of(view)
+    [confidence] = [b for b in view["blocks"] if b.get("block_id") == form.CONFIDENCE_BLOCK]
+    assert [o["text"]["text"] for o in confidence["element"]["options"]] == [
+        "进度正常",
+        "有风险",
+        "偏离轨道",
+    ]
+
+
+def test_the_check_in_forms_errors_in_chinese() -> None:
+    view = built("aov")
+    inputs = {"value": "很多", "confidence": None, "blockers": "b" * 1001}
+    with use_locale("zh-CN"), pytest.raises(ModalInputError) as caught:
+        form.read_checkin_submission(submitted(view, **inputs), catalog=CATALOG)
+    assert caught.value.errors == {
+        form.VALUE_BLOCK: "这不是数字。试试 ¥520（也可以写 150000、1.2M、30%）。",
+        form.CONFIDENCE_BLOCK: "请选择进度正常、有风险或偏离轨道。",
+        form.BLOCKERS_BLOCK: "请控制在 1000 个字符以内（当前 1001 个）。",
+    }
+    assert chinese_errors(caught.value.errors) == []

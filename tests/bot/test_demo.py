@@ -21,22 +21,22 @@ from typing import Any
 
 import pytest
 
-from bot.demo import (
-    CHARTS_DIR,
-    GUTTER,
-    METRICS_PATH,
-    STORY_GOAL,
-    TEAM_ID,
-    run_demo,
-    run_step,
-    script,
-)
+from bot.demo import CHARTS_DIR, METRICS_PATH, TEAM_ID, run_demo, run_step, script
 from bot.demo_checkins import CHECKIN_GOAL, shown
 from bot.demo_messenger import SettableClock, TerminalMessenger
+from bot.demo_story import STORY_GOAL
+from bot.demo_transcript import GUTTER
 from bot.services import Services, utc_now
 from jobs.context import EngineContext
 from jobs.engine import Engine
-from jobs.messages import CheckinAnswered, CheckinPrompt, Outgoing, Recovered, WeeklyCheckinSummary
+from jobs.messages import (
+    CheckinAnswered,
+    CheckinPrompt,
+    Outgoing,
+    Recovered,
+    WeeklyCheckinSummary,
+    metric_of,
+)
 from jobs.metrics.catalog import load_catalog
 from jobs.metrics.sources import SourceFetcher
 from storage import goals as goal_store
@@ -159,7 +159,7 @@ def test_each_case_lands_in_its_band(
 def test_broken_source_is_shown_and_the_rest_evaluated(output: str) -> None:
     """The `#DIV/0!` export fails its pull and shows in the digest; every other pull stores."""
     pulled = dict(re.findall(r"^  (\w+) +(\d+ days stored|FAILED: .*)$", output, re.MULTILINE))
-    assert pulled.pop("refund_rate").startswith("FAILED: column 'refund_rate' has non-numeric")
+    assert pulled.pop("refund_rate").startswith("FAILED: `column 'refund_rate' has non-numeric")
     assert set(pulled.values()) == {"30 days stored"}
     assert len(pulled) == 9  # eight CSV metrics and the derived health index
     entry = digest_entry(output, "ops", "refund_rate")
@@ -381,7 +381,7 @@ async def test_terminal_messenger_where_and_ids() -> None:
         clock=clock,
         channels={"C0GROWTH": "growth"},
         users={"U0LI": "li"},
-        shown=lambda message: message.goal.metric_key != "hidden",
+        shown=lambda message: metric_of(message) != "hidden",
     )
     goal = GOAL
     parent = await messenger.post("C0GROWTH", Recovered(goal))
@@ -491,7 +491,7 @@ def _goal_entry(digest: str, key: str) -> str:
     return " ".join(entry)
 
 
-PROMPT = CheckinPrompt(replace(GOAL, metric_key=CHECKIN_GOAL), 1, "every day at 09:30", None)
+PROMPT = CheckinPrompt(replace(GOAL, metric_key=CHECKIN_GOAL), 1, None, None)
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,10 @@ import pytest
 from bot import constants as ids
 from bot.errors import ModalInputError
 from bot.views.goal_modal import goal_modal, read_submission
+from jobs.i18n import use_locale
 from jobs.metrics.catalog import load_catalog
+from tests.bot.test_checkin_modal import TITLES, modal_limit_errors
+from tests.support.chinese import english_left, texts_of
 
 TODAY = date(2026, 11, 25)
 CATALOG = load_catalog(Path(__file__).parents[1] / "support" / "metrics.yml")
@@ -76,3 +79,59 @@ def test_a_bad_plan_field_is_named_in_the_form(
         read_submission(submitted("dau", "150k", **fields), catalog=CATALOG, today=TODAY)
     assert fragment in caught.value.errors[block]
     assert "`" not in caught.value.errors[block]
+
+
+def test_the_goal_form_in_chinese() -> None:
+    """Every word of the form in Chinese, within Slack's limits; metric titles as named."""
+    with use_locale("zh-CN"):
+        view = goal_modal(catalog=CATALOG, channel_id="C1", user_id="U0ANA").to_dict()
+    assert modal_limit_errors(view) == []
+    assert [view[key]["text"] for key in ("title", "submit", "close")] == [
+        "设定目标",
+        "保存目标",
+        "取消",
+    ]
+    assert english_left(texts_of(view), allowed=TITLES) == []
+    [direction] = [b for b in view["blocks"] if b["block_id"] == ids.GOAL_MODAL_DIRECTION_BLOCK]
+    assert [o["text"]["text"] for o in direction["element"]["options"]] == [
+        "越高越好",
+        "越低越好",
+        "偏离即预警",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("inputs", "block", "expected"),
+    [
+        pytest.param(
+            {"metric": "gone", "target": "1"},
+            ids.GOAL_MODAL_METRIC_BLOCK,
+            "请从列表中选择一个指标。",
+            id="metric",
+        ),
+        pytest.param(
+            {"metric": "dau", "target": "lots"},
+            ids.GOAL_MODAL_TARGET_BLOCK,
+            "这不是数字。试试 150k（也可以写 150000、1.2M、30%）。",
+            id="target",
+        ),
+        pytest.param(
+            {"metric": "dau", "target": "15万", "due": "2026-11-01"},
+            ids.GOAL_MODAL_DUE_BLOCK,
+            "截止日期已经过去。",
+            id="past-due",
+        ),
+        pytest.param(
+            {"metric": "dau", "target": "15万", "start": "12万"},
+            ids.GOAL_MODAL_START_BLOCK,
+            "请选择今天之后的截止日期：计划会一直执行到那一天。",
+            id="start-without-due",
+        ),
+    ],
+)
+def test_the_goal_forms_errors_in_chinese(
+    inputs: dict[str, Any], block: str, expected: str
+) -> None:
+    with use_locale("zh-CN"), pytest.raises(ModalInputError) as caught:
+        read_submission(submitted(**inputs), catalog=CATALOG, today=TODAY)
+    assert caught.value.errors[block] == expected

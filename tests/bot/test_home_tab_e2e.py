@@ -14,9 +14,11 @@ import pytest
 import yaml
 
 from bot.constants import CHECKLIST_ACTION
+from bot.render.home_chart import CHART_ACTION
 from bot.runtime import RunningBot
 from bot.settings import Settings
 from jobs.escalation.rows import items_from_json
+from storage import workspace
 from tests.conftest import SIGNING_SECRET
 from tests.support.clicks import find_element, tick
 from tests.support.clock import SettableClock
@@ -228,3 +230,55 @@ async def test_a_band_change_refreshes_owner_and_lead_once_a_minute(world: World
     await world.settle()
     await world.wait_ticks()
     assert (publishes(world, "U0ANA"), publishes(world, "U0LI")) == (2, 2)
+
+
+def home_uploads(world: World) -> list[Any]:
+    calls = world.slack.calls_to("files.completeUploadExternal")
+    return [c for c in calls if "channel_id" not in c.body]
+
+
+async def test_picking_a_goal_shows_its_latest_chart_in_the_readers_language(
+    world: World,
+) -> None:
+    """Ana switches Slack to Chinese: her Home tab follows within the hour her locale is kept.
+    She picks her goal in the chart menu: her page comes back with that goal's chart, a file
+    uploaded for it, and keeps it when she opens the tab again, without a second upload. Li
+    has no Slack locale: he reads his workspace's language, English until it chooses Chinese."""
+    assert "Your goals" in text_of(await open_home(world, "U0ANA"))
+    world.slack.users["U0ANA"]["locale"] = "zh-CN"
+    assert "Your goals" in text_of(await open_home(world, "U0ANA"))
+    asked = len(world.slack.calls_to("users.info"))
+    await world.advance(timedelta(hours=1))
+    view = await open_home(world, "U0ANA")
+    assert "你的目标" in text_of(view)
+    info = world.slack.calls_to("users.info")[asked:]
+    assert [(c.body["user"], c.body["include_locale"]) for c in info] == [("U0ANA", "1")]
+    _, menu = find_element(view, CHART_ACTION)
+    assert "initial_option" not in menu
+    [choice] = menu["options"]
+
+    pick = {"type": "static_select", "action_id": CHART_ACTION, "selected_option": choice}
+    await world.click(home_click(view, "U0ANA", pick))
+    # Uploaded with no channel: a file of the bot's own, for image blocks.
+    [upload] = home_uploads(world)
+    [uploaded] = upload.body["files"]
+    home = home_of(world, "U0ANA")
+    [image] = [b for b in home["blocks"] if b["type"] == "image"]
+    assert image["slack_file"] == {"id": uploaded["id"]}
+    assert "的图表" in image["alt_text"]
+    assert find_element(home, CHART_ACTION)[1]["initial_option"]["value"] == choice["value"]
+
+    again = await open_home(world, "U0ANA")
+    assert [b for b in again["blocks"] if b["type"] == "image"] == [image]
+    assert len(home_uploads(world)) == 1
+    # Slack refuses to show the file (not processed yet): the page goes out saying so.
+    world.slack.refuse("views.publish", "invalid_blocks", matching=lambda b: "image" in str(b))
+    assert "暂时无法显示" in text_of(await open_home(world, "U0ANA"))
+
+    assert "Your goals" in text_of(await open_home(world, "U0LI"))
+    async with world.database.transaction() as session:
+        settings = await workspace.workspace_settings_for_update(
+            session=session, team_id=TEAM, now=START
+        )
+        settings.language = "zh-CN"
+    assert "你的目标" in text_of(await open_home(world, "U0LI"))

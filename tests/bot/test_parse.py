@@ -27,7 +27,12 @@ from bot.commands.parse import (
 )
 from bot.render.text import command_text, error_text
 from jobs.errors import CommandLine, GoalpulseError, NotFoundError, UsageError
-from jobs.goals.channel_settings import ChecklistChange, ConfigChange, TreatmentChange
+from jobs.goals.channel_settings import (
+    ChecklistChange,
+    ConfigChange,
+    LanguageChange,
+    TreatmentChange,
+)
 from jobs.goals.service import GoalChange, Thresholds
 from jobs.metrics.catalog import load_catalog
 from storage.models import Direction
@@ -520,3 +525,57 @@ def grammar_like(draw: st.DrawFn) -> str:
 def test_grammar_shaped_text_parses_or_is_refused_cleanly(text: str) -> None:
     """Keyword soup near the grammar gives a command or a clean, inert GoalpulseError."""
     assert parse_outcome(text) in ("parsed", "refused")
+
+
+def language(locale: str | None, *, workspace: bool = False) -> Configure:
+    return Configure(ConfigChange(language=LanguageChange(locale, workspace=workspace)))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("设定 dau 150k", goal("dau", 150000), id="sheding-is-set"),
+        pytest.param("列表", ListGoals(), id="liebiao-is-list"),
+        pytest.param("显示 dau", ShowGoal("dau"), id="xianshi-is-show"),
+        pytest.param("帮助", ShowHelp(), id="bangzhu-is-help"),
+        pytest.param("配置 language zh", language("zh-CN"), id="peizhi-is-config"),
+        pytest.param("config language zh-CN", language("zh-CN"), id="language-zh-CN"),
+        pytest.param("config language zh_CN", language("zh-CN"), id="language-zh_CN"),
+        pytest.param("config language 中文", language("zh-CN"), id="language-zhongwen"),
+        pytest.param("config language English", language("en"), id="language-English"),
+        pytest.param("config language off", language(None), id="language-off"),
+        pytest.param("config language default", language(None), id="language-default"),
+        pytest.param(
+            "config workspace language zh-CN",
+            language("zh-CN", workspace=True),
+            id="workspace-language",
+        ),
+        pytest.param(
+            "config workspace language off", language(None, workspace=True), id="workspace-off"
+        ),
+    ],
+)
+def test_chinese_subcommands_and_language_settings_parse(text: str, expected: Command) -> None:
+    """Chinese subcommand names read as the English ones; a language is read in any spelling."""
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        pytest.param("config language klingon", "`klingon` is not a language", id="unknown"),
+        pytest.param("config language", "`language` needs one of `en`, `zh-CN`", id="missing"),
+        pytest.param("config workspace tz UTC", "is `language`", id="workspace-other-setting"),
+    ],
+)
+def test_language_refusals_list_the_choices(text: str, fragment: str) -> None:
+    with pytest.raises(UsageError) as raised:
+        parse(text)
+    assert fragment in error_text(raised.value)
+    assert raised.value.example is not None
+    assert isinstance(parse(as_typed(raised.value.example)), Configure)
+
+
+def test_checkin_aliases_parse_as_checkin() -> None:
+    for word in ("签到", "打卡"):
+        assert parse(f"{word} aov 42") == parse("checkin aov 42")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pytest
@@ -13,12 +13,14 @@ from bot.constants import CHECKIN_BUTTON
 from bot.render.checkins import recent_checkins_text
 from bot.render.escalation import render
 from bot.render.guardrails import guards_text
+from jobs.checkins.cadence import Cadence
 from jobs.messages import CheckinAnswered, CheckinPrompt, Outgoing
 from storage.models import Checkin
 from tests.bot.test_render_digest import BASE
 
 GOAL = replace(BASE, title="Average <order> value", value=48.5, target=50.0, unit="count")
-PROMPT = CheckinPrompt(GOAL, 7, "every Monday at 10:00", date(2026, 12, 31), manual=True)
+MONDAYS = Cadence(every="week", at=time(10, 0))
+PROMPT = CheckinPrompt(GOAL, 7, MONDAYS, date(2026, 12, 31), manual=True)
 ANSWERED = CheckinAnswered(
     GOAL,
     7,

@@ -11,10 +11,13 @@ import pytest
 
 from bot.constants import CHECKLIST_ACTION, checklist_block_id
 from bot.render.home import MAX_HOME_BLOCKS, home_blocks, home_view
+from bot.render.home_chart import CHART_ACTION
 from jobs.digest.model import EscalationStatus
 from jobs.escalation.remediation import ChecklistItem
-from jobs.home.model import ChannelCounts, HomeChecklist, HomeGoal, HomePage
+from jobs.home.model import ChannelCounts, HomeChart, HomeChecklist, HomeGoal, HomePage
+from jobs.i18n import use_locale
 from tests.bot.test_render_digest import BASE
+from tests.support.chinese import english_left, texts_of
 from tests.support.fake_slack import VIEW_BLOCKS, block_errors
 
 NOW = datetime(2026, 11, 25, 10, tzinfo=UTC)
@@ -46,8 +49,8 @@ def page(
     return HomePage("U0ANA", NOW, goals, checklists, channels)
 
 
-def rendered(home: HomePage) -> list[dict[str, Any]]:
-    blocks = [block.to_dict() for block in home_blocks(home)]
+def rendered(home: HomePage, chart_file: str | None = None) -> list[dict[str, Any]]:
+    blocks = [block.to_dict() for block in home_blocks(home, chart_file)]
     assert block_errors(blocks, VIEW_BLOCKS, "/view/blocks") == []
     return blocks
 
@@ -165,9 +168,9 @@ def test_someone_elses_item_names_its_owner() -> None:
 @pytest.mark.parametrize(
     ("goals", "checklists", "more"),
     [
-        pytest.param(150, 0, "…and 56 more goals", id="goals"),
+        pytest.param(150, 0, "…and 57 more goals", id="goals"),  # one block is the chart menu
         pytest.param(10, 80, "…and 34 more checklists", id="checklists"),
-        pytest.param(95, 0, None, id="exactly-full"),
+        pytest.param(94, 0, None, id="exactly-full"),
     ],
 )
 def test_more_than_fit_stay_within_slacks_limit_and_say_so(
@@ -191,3 +194,110 @@ def test_the_view_is_a_home_view() -> None:
     view = home_view(page((goal(),)))
     assert view["type"] == "home"
     assert view["blocks"] == rendered(page((goal(),)))
+
+
+HISTORY = ((DAY - timedelta(days=1), 140_000.0), (DAY, 120_000.0))
+ESCALATED = EscalationStatus("red", None, 7, 1, 3, NOW, timedelta(hours=41))
+EVERY_BAND = (
+    goal(1, band="red", value=120_000.0, deviation=-0.2, escalation=ESCALATED),
+    goal(2, band="orange", value=120_000.0, deviation=-0.2),
+    goal(3, band="yellow", value=140_000.0, deviation=-1 / 15),
+    goal(4),
+    goal(5, band="no_data", value=None, value_day=None),
+)
+FULL = replace(
+    page(
+        EVERY_BAND,
+        (checklist(owners=("U0ANA", "U0BOB")),),
+        (ChannelCounts("C0GROWTH", (("red", 1), ("green", 2))), ChannelCounts("C0QUIET", ())),
+    ),
+    chart=HomeChart(EVERY_BAND[0], HISTORY),
+)
+
+
+@pytest.mark.parametrize(
+    ("home", "chart_file", "chart"),
+    [
+        pytest.param(FULL, "F0001", {"type": "image", "slack_file": {"id": "F0001"}}, id="image"),
+        pytest.param(replace(FULL, chart=None), None, None, id="nothing-picked"),
+        pytest.param(
+            replace(FULL, chart=HomeChart(EVERY_BAND[0], ())),
+            None,
+            "No chart of *Daily active users* yet",
+            id="no-values-yet",
+        ),
+        pytest.param(FULL, None, "could not be shown just now", id="upload-failed"),
+    ],
+)
+def test_the_picked_goals_chart_is_shown_inline(
+    home: HomePage, chart_file: str | None, chart: dict[str, Any] | str | None
+) -> None:
+    """Under the summary, a menu of the person's goals (the pick selected), then the picked
+    goal's chart as an image of its uploaded file, or a line saying why there is none."""
+    blocks = rendered(home, chart_file)
+    menu = blocks[2]["accessory"]
+    assert menu["action_id"] == CHART_ACTION
+    assert [o["value"] for o in menu["options"]] == ["1", "2", "3", "4", "5"]
+    assert menu.get("initial_option", {}).get("value") == ("1" if home.chart else None)
+    after = blocks[3]
+    if isinstance(chart, dict):
+        assert chart.items() <= after.items()
+        assert "Daily active users" in after["alt_text"]
+    elif chart is None:
+        assert after["type"] == "section"  # the goals follow at once
+    else:
+        assert after["type"] == "context"
+        assert chart in text([after])
+
+
+@pytest.mark.parametrize(
+    ("home", "chart_file", "shown"),
+    [
+        pytest.param(
+            FULL,
+            "F0001",
+            [
+                "你的目标",
+                "你负责或牵头 5 个目标：:red_circle: 红色 1 个 · :large_orange_circle: 橙色 1 个",
+                "12万（目标 15万）",
+                "<#C0GROWTH> · 你是负责人",
+                "2 项待办",
+                "截止 ",
+                "11月27日 周五",
+                "负责人 <@U0BOB>",
+                "<#C0QUIET> · 没有进行中的目标",
+                "Daily active users 的图表",
+            ],
+            id="full-page",
+        ),
+        pytest.param(
+            replace(FULL, chart=HomeChart(EVERY_BAND[0], ())),
+            None,
+            ["*Daily active users* 还没有图表"],
+            id="no-chart-yet",
+        ),
+        pytest.param(FULL, None, ["*Daily active users* 的图表暂时无法显示"], id="chart-failed"),
+        pytest.param(
+            page(),
+            None,
+            ["你还没有负责或牵头的目标", "`/goal set <metric> <target> owner @you`"],
+            id="nothing",
+        ),
+        pytest.param(
+            page(tuple(goal(n) for n in range(150)), tuple(checklist(n) for n in range(1, 80))),
+            None,
+            ["……另有", "个目标：在各频道输入 `/goal list`"],
+            id="more-than-fit",
+        ),
+    ],
+)
+def test_home_reads_in_chinese(home: HomePage, chart_file: str | None, shown: list[str]) -> None:
+    """A zh-CN reader's page has no English left but metric titles and item titles typed by
+    people, fits Slack's limits, and reads as a Chinese team would say it."""
+    with use_locale("zh-CN"):
+        blocks = rendered(home, chart_file)
+    words = texts_of(blocks)
+    allowed = ("Daily active users", "Average order value", "Item")
+    assert english_left(words, allowed=allowed) == []
+    for expected in shown:
+        assert expected in words

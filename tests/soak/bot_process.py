@@ -13,7 +13,7 @@ import signal
 from datetime import datetime
 from pathlib import Path
 
-from bot.messenger import SlackMessenger
+from bot.oauth.messengers import TeamMessengers
 from bot.pacing import ChannelPacer
 from bot.runtime import start_bot
 from bot.settings import Settings, load_settings
@@ -41,9 +41,9 @@ async def serve() -> None:
     tick = float(os.environ.get("SOAK_TICK_SECONDS", "0.1"))
     running = await start_bot(settings, host="127.0.0.1", clock=clock, tick_seconds=tick)
     engine = running.services.engine
-    if isinstance(engine.messenger, SlackMessenger):
+    if isinstance(engine.context.messengers, TeamMessengers):
         # Slack's one message a second per channel is real time; the soak's time is not.
-        engine.messenger.pacer = ChannelPacer(interval=0.01)
+        engine.context.messengers.set_pacer(ChannelPacer(interval=0.01))
     port_file = Path(os.environ["SOAK_PORT_FILE"])
     await asyncio.to_thread(port_file.write_text, str(running.port), encoding="utf-8")
     stop = asyncio.Event()

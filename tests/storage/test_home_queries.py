@@ -1,13 +1,17 @@
 """What a person's Home tab reads, on SQLite and PostgreSQL: the goals they own or lead, each
-goal's latest band, and the open remediations, never across workspaces."""
+goal's latest band, the open remediations and the goal picked for the chart, never across
+workspaces."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from storage import escalation
 from storage import evaluations as evaluation_store
 from storage import goals as goal_store
+from storage import home as home_store
 from storage.db import Database
 from storage.models import Evaluation, Goal, GoalStatus, RemediationRow
 from tests.support.rows import stored
@@ -102,3 +106,38 @@ async def test_open_remediations_oldest_due_first_and_scoped(database: Database)
             ids.append(rem.id)
         found = await escalation.open_remediations(session=session, team_id="T1")
     assert [r.id for r in found] == [ids[1], ids[0]]
+
+
+# (team, user, goal id, minutes after NOW) picks made, in this order.
+Pick = tuple[str, str, int, int]
+
+
+@pytest.mark.parametrize(
+    ("picks", "expected"),
+    [
+        pytest.param([], None, id="never-picked"),
+        pytest.param([("T1", "U0ANA", 1, 0), ("T1", "U0ANA", 2, 5)], 2, id="latest-pick"),
+        pytest.param([("T1", "U0ANA", 1, 0), ("T1", "U0ANA", 2, 0)], 2, id="same-moment"),
+        pytest.param(
+            [("T1", "U0ANA", 1, 0), ("T1", "U0LI", 2, 5), ("T2", "U0ANA", 3, 9)],
+            1,
+            id="others-and-other-workspaces-apart",
+        ),
+    ],
+)
+async def test_the_chart_pick_is_the_persons_latest_in_the_workspace(
+    database: Database, picks: list[Pick], expected: int | None
+) -> None:
+    async with database.transaction() as session:
+        for team, user, goal_id, minutes in picks:
+            await home_store.record_chart_pick(
+                session=session,
+                team_id=team,
+                user_id=user,
+                goal_id=goal_id,
+                channel_id="C1",
+                at=NOW + timedelta(minutes=minutes),
+            )
+            await session.flush()
+        found = await home_store.chart_pick(session=session, team_id="T1", user_id="U0ANA")
+    assert found == expected

@@ -29,11 +29,27 @@ TABLES = {
     "post_budget",
     "remediation",
     "run_claim",
+    "slack_bots",
+    "slack_installations",
+    "slack_oauth_states",
     "source_status",
+    "workspace_install",
     "workspace_settings",
 }
-HEAD = "0010"
-REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010"]
+HEAD = "0011"
+REVISIONS = [
+    "0001",
+    "0002",
+    "0003",
+    "0004",
+    "0005",
+    "0006",
+    "0007",
+    "0008",
+    "0009",
+    "0010",
+    "0011",
+]
 
 
 async def describe(database: Database) -> dict[str, object]:

@@ -216,11 +216,15 @@ class FakeSlack:
         app.router.add_post("/upload/{file_id}", self._upload_route)
         app.router.add_post("/response/{tag}", self._response_route)
         app.router.add_get("/socket-mode/{ticket}", self._socket_route)
+        self._add_routes(app)
         self._stopping.clear()
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
         self.base_url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+
+    def _add_routes(self, app: web.Application) -> None:
+        """More pages to serve (tests/support/fake_slack_oauth.py adds Slack's OAuth pages)."""
 
     async def stop(self) -> None:
         """Stop serving, ending any stalled answers and closing Socket Mode connections at once."""
@@ -541,10 +545,8 @@ class FakeSlack:
             waiter.set_result(ack)
 
     def _api_answer(self, call: Call) -> _Reply:
-        auth = [v for k, v in call.headers.items() if k.lower() == "authorization"]
-        token = self.app_token if call.method == "apps.connections.open" else self.token
-        if auth != [f"Bearer {token}"]:
-            return _Reply(200, _error("invalid_auth"))
+        if (refused := self._auth_error(call)) is not None:
+            return _Reply(200, _error(refused))
         handler = self._handlers.get(call.method)
         if handler is None:
             return _Reply(200, _error("unknown_method"))
@@ -554,6 +556,13 @@ class FakeSlack:
         if call.method == "auth.test":
             return _Reply(200, handler(call.body), {"x-oauth-scopes": ",".join(self.scopes)})
         return _Reply(200, handler(call.body))
+
+    def _auth_error(self, call: Call) -> str | None:
+        """Why Slack refuses the call's token (None: it does not); one token here, one per
+        workspace in tests/support/fake_slack_oauth.py."""
+        auth = [v for k, v in call.headers.items() if k.lower() == "authorization"]
+        token = self.app_token if call.method == "apps.connections.open" else self.token
+        return None if auth == [f"Bearer {token}"] else "invalid_auth"
 
     def _throttle(self, body: dict[str, Any]) -> float:
         now = time.monotonic()
@@ -644,6 +653,8 @@ class FakeSlack:
 
     def _users_info(self, body: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(str(body.get("user")))
+        if user and str(body.get("include_locale")).lower() not in ("1", "true"):
+            user = {k: v for k, v in user.items() if k != "locale"}  # Slack's default
         return _ok(user=user) if user else _error("user_not_found")
 
     def _users_list(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -675,6 +686,11 @@ class FakeSlack:
             return _error("invalid_arguments")
         if errors := block_errors(view.get("blocks", []), VIEW_BLOCKS, "/view/blocks"):
             return _error("invalid_arguments", response_metadata={"messages": errors})
+        for block in view.get("blocks", []):  # an image of a Slack file: one uploaded here
+            image = block.get("slack_file") if block.get("type") == "image" else None
+            file_id = str(image.get("id")) if isinstance(image, dict) else None
+            if file_id is not None and "content" not in self._files.get(file_id, {}):
+                return _error("invalid_blocks", errors=[f"invalid slack_file {file_id}"])
         return None
 
     def _views_open(self, body: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from bot.messenger import SlackMessenger
+from bot.oauth.messengers import TeamMessengers
 from bot.pacing import ChannelPacer
 from bot.runtime import RunningBot, start_bot
 from bot.settings import Settings
@@ -76,9 +76,9 @@ class World:
                 tick_seconds=self.tick,
                 chart_executor=CHART_THREAD,
             )
-            messenger = running.services.engine.messenger
-            if self.pacing is not None and isinstance(messenger, SlackMessenger):
-                messenger.pacer = ChannelPacer(interval=self.pacing)
+            messengers = running.services.engine.context.messengers
+            if self.pacing is not None and isinstance(messengers, TeamMessengers):
+                messengers.set_pacer(ChannelPacer(interval=self.pacing))
             self.bots.append(running)
 
     async def stop(self) -> None:

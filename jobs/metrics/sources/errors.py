@@ -4,68 +4,72 @@ from __future__ import annotations
 
 import re
 
+from jobs.i18n import N_
+
 LIMIT = 400
 
-UNRECOGNISED = "error (see `goalpulse check`)"
+UNRECOGNISED = N_("error (see `goalpulse check`)")
 
 # Each failure line is `<metric key>: <what went wrong>`, worded by the code that raised it, and
 # whatever a source sent back (a reason phrase, a driver's message, keys, values) comes after the
 # words that say what kind of failure it is. So the earliest of these phrases in a line names
 # its kind, and text from a source can only add later matches. A kind never contains text from
-# the line except an HTTP status's three digits.
+# the line except an HTTP status's three digits. A kind is English, marked for the catalogs and
+# translated where it is shown (`_(kind)`); `HTTP 500` reads the same in every language.
 KINDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), kind)
     for pattern, kind in (
         # HTTP
         (r" answered HTTP (?P<status>[1-5]\d\d)\b", "HTTP {status}"),
-        (r" did not answer within ", "timed out"),
-        (r" redirected to another host ", "redirect to another host refused"),
-        (r" redirected elsewhere ", "redirect refused"),
-        (r" redirected too many times", "too many redirects"),
-        (r" sent a redirect without a usable ", "bad redirect"),
-        (r": cannot fetch ", "request failed"),
-        (r" sent more than \d+ MB", "response too large"),
-        (r" did not send JSON ", "not valid JSON"),
-        (r": the JSON from .* has no ", "records not found in the JSON"),
-        (r" in the JSON from .* is .*, not a list of records", "records not found in the JSON"),
-        (r": the JSON from .* is .*, not a list of records", "records not found in the JSON"),
-        (r": records from .* must be objects", "records are not objects"),
-        (r": field .* is missing in record", "missing field"),
+        (r" did not answer within ", N_("timed out")),
+        (r" redirected to another host ", N_("redirect to another host refused")),
+        (r" redirected elsewhere ", N_("redirect refused")),
+        (r" redirected too many times", N_("too many redirects")),
+        (r" sent a redirect without a usable ", N_("bad redirect")),
+        (r": cannot fetch ", N_("request failed")),
+        (r" sent more than \d+ MB", N_("response too large")),
+        (r" did not send JSON ", N_("not valid JSON")),
+        (r": the JSON from .* has no ", N_("records not found in the JSON")),
+        (r" in the JSON from .* is .*, not a list of records", N_("records not found in the JSON")),
+        (r": the JSON from .* is .*, not a list of records", N_("records not found in the JSON")),
+        (r": records from .* must be objects", N_("records are not objects")),
+        (r": field .* is missing in record", N_("missing field")),
         # CSV
-        (r": CSV file .* not found", "CSV file not found"),
-        (r": CSV file .* is not UTF-8 text", "CSV file is not UTF-8"),
-        (r": CSV file .* is empty \(no header line\)", "CSV file is empty"),
-        (r": CSV file .* is not valid CSV", "not valid CSV"),
-        (r": cannot read CSV file ", "cannot read CSV file"),
+        (r": CSV file .* not found", N_("CSV file not found")),
+        (r": CSV file .* is not UTF-8 text", N_("CSV file is not UTF-8")),
+        (r": CSV file .* is empty \(no header line\)", N_("CSV file is empty")),
+        (r": CSV file .* is not valid CSV", N_("not valid CSV")),
+        (r": cannot read CSV file ", N_("cannot read CSV file")),
         # Customer datasets (CSV or Parquet files)
-        (r": no (?P<format>csv|parquet) files match ", "no {format} files found"),
-        (r": cannot read \S", "cannot read dataset files"),
+        (r": no csv files match ", N_("no csv files found")),
+        (r": no parquet files match ", N_("no parquet files found")),
+        (r": cannot read \S", N_("cannot read dataset files")),
         # SQL
-        (r": environment variable \S+ is not set", "environment variable not set"),
-        (r": the source url is not a database URL", "bad source url"),
-        (r": database driver .* is not supported", "bad source url"),
-        (r": a SQLite source needs a database file", "bad source url"),
-        (r": the source url has an option the driver does not accept", "bad source url"),
-        (r": SQLite database .* not found", "SQLite database not found"),
-        (r": the query cannot be used ", "bad query"),
-        (r": query timed out after ", "timed out"),
-        (r": query failed on ", "query failed"),
-        (r": cannot connect to ", "cannot connect"),
-        (r": the query returned more than \d+ rows", "too many rows"),
-        (r": the query returns \d+ columns?\b", "query needs a day and a value column"),
+        (r": environment variable \S+ is not set", N_("environment variable not set")),
+        (r": the source url is not a database URL", N_("bad source url")),
+        (r": database driver .* is not supported", N_("bad source url")),
+        (r": a SQLite source needs a database file", N_("bad source url")),
+        (r": the source url has an option the driver does not accept", N_("bad source url")),
+        (r": SQLite database .* not found", N_("SQLite database not found")),
+        (r": the query cannot be used ", N_("bad query")),
+        (r": query timed out after ", N_("timed out")),
+        (r": query failed on ", N_("query failed")),
+        (r": cannot connect to ", N_("cannot connect")),
+        (r": the query returned more than \d+ rows", N_("too many rows")),
+        (r": the query returns \d+ columns?\b", N_("query needs a day and a value column")),
         # Values, from any source
-        (r": column .* is missing from ", "missing column"),
-        (r": column .* appears \d+ times in ", "duplicate column"),
-        (r" is empty in \S+s \d", "missing dates"),
-        (r" has values that are not dates ", "bad dates"),
-        (r": \d+ rows since \S+ is more than five years", "too many rows"),
-        (r": \d+ days? appears? more than once", "duplicate days"),
-        (r" is empty on \d", "missing values"),
-        (r" has non-numeric values on ", "non-numeric values"),
-        (r" is NaN on ", "NaN values"),
-        (r" is infinite on ", "infinite values"),
+        (r": column .* is missing from ", N_("missing column")),
+        (r": column .* appears \d+ times in ", N_("duplicate column")),
+        (r" is empty in \S+s \d", N_("missing dates")),
+        (r" has values that are not dates ", N_("bad dates")),
+        (r": \d+ rows since \S+ is more than five years", N_("too many rows")),
+        (r": \d+ days? appears? more than once", N_("duplicate days")),
+        (r" is empty on \d", N_("missing values")),
+        (r" has non-numeric values on ", N_("non-numeric values")),
+        (r" is NaN on ", N_("NaN values")),
+        (r" is infinite on ", N_("infinite values")),
         # Outside the sources
-        (r": unexpected error \(", "unexpected error"),
+        (r": unexpected error \(", N_("unexpected error")),
     )
 )
 

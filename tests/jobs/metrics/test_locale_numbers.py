@@ -12,15 +12,9 @@ from bot.commands.parse import SetGoal, parse_command
 from bot.render.digest import short_day
 from bot.render.text import error_text
 from jobs.errors import UsageError
+from jobs.i18n import LOCALES, normalise_locale
 from jobs.metrics.catalog import load_catalog
-from jobs.metrics.locale_numbers import (
-    LOCALES,
-    format_day,
-    format_money,
-    format_number,
-    format_percent,
-    normalise_locale,
-)
+from jobs.metrics.locale_numbers import format_day, format_money, format_number, format_percent
 from jobs.metrics.quantities import Quantity, parse_quantity
 
 CATALOG = load_catalog(Path(__file__).parents[2] / "support" / "metrics.yml")
