@@ -1,8 +1,8 @@
 """Which workspaces goalpulse was installed into through OAuth, and which were uninstalled.
 
 An uninstalled workspace's scheduled work stops (`uninstalled_teams` narrows the queries that
-pick due goals: storage/goals.py `active_filter`, `workspaces_with_goals`) and its pending
-outbox rows end as skipped; its data stays until `goalpulse purge` (storage/purge.py).
+pick due goals: storage/goals.py `active_filter`, `workspaces_with_goals`); its data stays until
+`goalpulse purge` (storage/purge.py).
 A workspace with no row here (SLACK_BOT_TOKEN mode) is never uninstalled.
 """
 
@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.dialects import insert_for
-from storage.models import OutboxMessage, WorkspaceInstall
+from storage.models import WorkspaceInstall
 
 
 def uninstalled_teams() -> Select[tuple[str]]:
@@ -54,8 +54,13 @@ async def note_workspace(
 async def mark_uninstalled(
     *, session: AsyncSession, team_id: str | None, enterprise_id: str | None, now: datetime
 ) -> list[str]:
-    """Mark the workspace uninstalled (or, with no team, every workspace of the organization)
-    and end its pending outbox rows as skipped; returns the team ids marked."""
+    """Mark the workspace uninstalled (or, with no team, every workspace of the organization);
+    returns the team ids marked.
+
+    Its pending outbox rows are left to come due: each then fails for good (`not_installed`,
+    bot/oauth/tokens.py) and ends through its kind's own path (a check-in undeliverable, a
+    remediation's close-out still decided), so no state machine is left open; a workspace that
+    reinstalls before then gets them as if nothing happened."""
     if team_id is not None:
         statement = insert_for(session, WorkspaceInstall).values(
             team_id=team_id, enterprise_id=enterprise_id, installed_at=now, uninstalled_at=now
@@ -76,11 +81,6 @@ async def mark_uninstalled(
             .where(col(WorkspaceInstall.team_id).in_(teams))
             .values(uninstalled_at=now)
         )
-    await session.exec(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.team_id).in_(teams), col(OutboxMessage.done_at).is_(None))
-        .values(done_at=now, result={"skipped": "uninstalled"}, state="skipped", lease_until=None)
-    )
     return teams
 
 

@@ -3,7 +3,7 @@ revoked, and a workspace of an org-wide installation speaks for the first time.
 
 An uninstall deletes the workspace's tokens (the installation store's own delete methods, as
 Bolt's built-in listeners do), marks it uninstalled (storage/installs.py: its scheduled work
-stops, pending messages end as skipped, its data stays) and forgets its cached token. A
+stops, queued messages fail for good when due, its data stays) and forgets its cached token. A
 reinstall clears the mark.
 """
 
