@@ -4,10 +4,8 @@ slack_sdk, paced per channel and across the workspace; digest charts follow in t
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import multiprocessing
-import os
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -22,7 +20,8 @@ from bot.readers import Readers
 from bot.render.digest import digest_blocks, digest_text
 from bot.render.escalation import render
 from bot.slack_errors import delivering
-from jobs.digest.chart import render_chart
+from jobs.digest.chart import chart_spec
+from jobs.digest.chart_draw import draw_png, yield_cpu
 from jobs.digest.model import ChannelDigest
 from jobs.i18n import _, current_locale, use_locale
 from jobs.messages import Outgoing
@@ -33,19 +32,14 @@ log = logging.getLogger("goalpulse.slack")
 USERS_PAGE = 200
 
 
-def _chart_worker_init() -> None:
-    """Charts are background work: the worker yields the CPU to the bot itself."""
-    with contextlib.suppress(AttributeError, OSError):
-        os.nice(10)
-
-
 def chart_process_pool() -> ProcessPoolExecutor:
-    """One process that draws charts, so ~0.3 s of matplotlib per chart never holds the GIL
-    the bot's event loop needs. Spawned (not forked from a process full of threads)."""
+    """One process that draws charts, so matplotlib's ~50 ms per chart never holds the GIL the
+    bot's event loop needs. Spawned (not forked from a process full of threads); it is sent
+    plain ChartSpecs, so it imports matplotlib and jobs/digest/chart_draw.py, not the bot."""
     return ProcessPoolExecutor(
         max_workers=1,
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=_chart_worker_init,
+        initializer=yield_cpu,
     )
 
 
@@ -126,14 +120,15 @@ class ChartUploads:
         try:
             if self._executor is None:
                 self._executor = chart_process_pool()
+            spec = chart_spec(job.digest)  # plain data, cheap: the process only draws
+            if spec is None:
+                return
             loop = asyncio.get_running_loop()
-            png = await loop.run_in_executor(self._executor, render_chart, job.digest)
+            png = await loop.run_in_executor(self._executor, draw_png, spec)
         except Exception as exc:  # a broken process or a drawing bug: the digest is out anyway
             log.warning("chart for %s could not be drawn: %s", channel, exc)
             if isinstance(exc, BrokenExecutor):
                 self._stop_executor()  # a new process draws the next chart
-            return
-        if png is None:
             return
         try:
             await self.upload(job.digest, job.ts, png)

@@ -4,12 +4,17 @@ Slack" page) and `GET /slack/oauth_redirect` (where Slack sends the installer ba
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
-from bot.telemetry import Telemetry
+if TYPE_CHECKING:
+    # Typing only: the bare Bolt app of tests/benchmarks/bare_app.py serves through this
+    # module too, and its start-up must stay the framework's own.
+    from bot.telemetry import Telemetry
 
 SLACK_EVENTS_PATH = "/slack/events"
 

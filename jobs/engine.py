@@ -4,24 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jobs.checkins.service import OwnerZones, ask_due
 from jobs.context import EngineContext, SendTiming
+from jobs.deferred import evaluate, pull
 from jobs.digest.build import ChannelSchedule, DueDigest, build_digest, due_digests, load_schedules
+from jobs.digest.fan_out import everyone, fanning_out, own_order
 from jobs.digest.model import ChannelDigest
 from jobs.escalation.episode import EscalationPolicy
 from jobs.escalation.flow import escalate
-from jobs.evaluation.classify import EvaluationPolicy
-from jobs.evaluation.service import evaluate
+from jobs.evaluation.policy import EvaluationPolicy
 from jobs.home.model import BandChange, BandsChanged
 from jobs.messenger import DeliveryError, Messenger, TransientDeliveryError
 from jobs.metrics.first_pull import FirstPull, PullCoalescer, first_pull, needs_first_pull
-from jobs.metrics.pull import PullResult, pull
 from jobs.metrics.sources import SourceFetcher
 from jobs.outbox.checkin_summaries import queue_weekly_summary
 from jobs.outbox.problems import digest_problem
@@ -30,12 +29,12 @@ from storage import claims, outbox
 from storage import evaluations as evaluation_store
 from storage.db import Database
 from storage.models import Goal
+from storage.points import Changed
+
+if TYPE_CHECKING:
+    from jobs.metrics.pull import PullResult
 
 log = logging.getLogger("goalpulse.engine")
-
-# A digest tick evaluates a whole workspace up front when at least 1/FAN_OUT_SHARE of its
-# channels' digests are due together, instead of each channel before its digest.
-FAN_OUT_SHARE = 4
 
 
 @dataclass(frozen=True)
@@ -121,7 +120,12 @@ class Engine:
             metric_keys=metric_keys,
             timezone=self.context.timezone,
         )
-        await self.evaluate(metric_keys=[r.metric_key for r in results])
+        # Only the goals on series this pull changed (and any not yet evaluated today).
+        changed = Changed(
+            day=self.today(),
+            series=tuple((team, r.metric_key) for r in results for team in r.changed),
+        )
+        await self.evaluate_goals(metric_keys=[r.metric_key for r in results], changed=changed)
         return results
 
     async def first_pull(self, goal: Goal) -> FirstPull | None:
@@ -151,10 +155,16 @@ class Engine:
         team_id: str | None = None,
         channel_id: str | None = None,
         metric_keys: list[str] | None = None,
+        changed: Changed | None = None,
     ) -> list[dict[str, Any]]:
-        """Evaluate goals (all, a workspace's, a channel's or some metrics'), then escalate
-        what slipped."""
-        narrowed = {"team_id": team_id, "channel_id": channel_id, "metric_keys": metric_keys}
+        """Evaluate goals (all, a workspace's, a channel's or some metrics'; with `changed`,
+        only those a pull changed), then escalate what slipped."""
+        narrowed = {
+            "team_id": team_id,
+            "channel_id": channel_id,
+            "metric_keys": metric_keys,
+            "changed": changed,
+        }
         before = await self._bands(**narrowed) if self.on_bands_changed is not None else None
         rows = await evaluate(
             database=self.context.database,
@@ -164,6 +174,7 @@ class Engine:
             team_id=team_id,
             channel_id=channel_id,
             metric_keys=metric_keys,
+            changed=changed,
             catalog=self.context.catalog,
         )
         await self.escalate(rows)
@@ -238,7 +249,7 @@ class Engine:
             await claims.give_up_stale(
                 session=session, kind="digest", claimed_before=now - self.grace, now=now
             )
-        pending = [d for d in due if d.run_key not in done]
+        pending = own_order([d for d in due if d.run_key not in done], self.context.worker)
         evaluated = await self._evaluate_for_fan_out(pending, schedules)
         limit = asyncio.Semaphore(self.concurrency)
 
@@ -251,35 +262,29 @@ class Engine:
     async def _evaluate_for_fan_out(
         self, pending: Sequence[DueDigest], schedules: Sequence[ChannelSchedule]
     ) -> set[str]:
-        """Evaluate at once each workspace with at least a quarter of its channels' digests due.
-
-        Evaluating a channel costs ~15 ms whatever its size, a whole workspace ~0.2 ms a goal:
-        for a fan-out (every channel due at 09:30) one evaluation of the workspace is several
-        times cheaper than one per channel, and leaves the event loop free to keep posting.
-        Returns the workspaces so evaluated; a failure leaves it to each channel's own.
+        """Evaluate at once each workspace with at least a quarter of its channels' digests due
+        (jobs/digest/fan_out.py): a channel costs ~15 ms whatever its size, a workspace ~0.2 ms
+        a goal. Returns the workspaces so evaluated; a failure leaves it to each channel's own.
         """
-        due = Counter(item.team_id for item in pending)
-        channels = Counter(schedule.team_id for schedule in schedules)
-        evaluated = set()
-        for team_id in sorted(due):
-            if due[team_id] * FAN_OUT_SHARE < channels[team_id]:
-                continue
+        fanning = fanning_out(pending, schedules)
+        # Every workspace fanning out: one evaluation of every goal (None), not one each.
+        teams: list[str | None] = [None] if everyone(fanning, schedules) else [*sorted(fanning)]
+        evaluated: set[str] = set()
+        for team_id in teams:
             try:
                 await self.evaluate_goals(team_id=team_id)
             except Exception as exc:  # each digest then evaluates its own channel, and retries
-                log.warning("evaluating %s for its digests failed: %s", team_id, exc)
+                log.warning("evaluating %s for its digests failed: %s", team_id or "all", exc)
                 continue
-            evaluated.add(team_id)
+            evaluated |= fanning if team_id is None else {team_id}
         return evaluated
 
     async def deliver(self, item: DueDigest, *, evaluated: bool = False) -> DigestOutcome:
-        """Claim one digest, build it, post it, and record the message's ts.
-
-        `evaluated`: the channel's goals were just evaluated (by the tick, for a fan-out).
-        """
+        """Claim one digest, build it, post it, and record the message's ts; `evaluated`: the
+        channel's goals were just evaluated (by the tick, for a fan-out)."""
         now = self.context.clock()
         async with self.context.database.transaction() as session:
-            claimed = await claims.claim(
+            attempt = await claims.claim_attempt(
                 session=session,
                 run_key=item.run_key,
                 kind="digest",
@@ -288,11 +293,8 @@ class Engine:
                 now=now,
                 lease_until=now + self.timing.lease,
             )
-        if not claimed:
+        if not attempt:
             return DigestOutcome(item.run_key, "skipped")
-        async with self.context.database.transaction() as session:
-            held = await claims.get_claim(session=session, run_key=item.run_key)
-        attempt = held.attempts if held is not None else 1
         try:
             digest = await self.digest_for(
                 item.team_id,

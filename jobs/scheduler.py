@@ -1,5 +1,9 @@
 """APScheduler jobs for one process. The schedule's state lives in our tables (run claims), not
-in APScheduler's job store, so several processes can run these same jobs safely."""
+in APScheduler's job store, so several processes can run these same jobs safely.
+
+Start-up imports none of the engine's heavy modules (jobs/deferred.py): the first job to run
+imports them in a worker thread before it starts, so the event loop keeps answering meanwhile.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from jobs.deferred import preload
 from jobs.engine import Engine
 
 log = logging.getLogger("goalpulse.scheduler")
@@ -137,7 +142,8 @@ class EngineScheduler:
         self, job: Callable[..., Awaitable[Any]], name: str
     ) -> Callable[..., Awaitable[Any]]:
         """The job, waited for by stop(), counted, and logged (not raised) when it fails: a
-        failed run never stops the scheduler, and the next run is tried as planned."""
+        failed run never stops the scheduler, and the next run is tried as planned. Each run
+        first makes sure the heavy modules are imported (at once after the first time)."""
 
         async def run(*args: Any, **kwargs: Any) -> Any:
             if self._stopping:  # started after stop(): the database may already be closed
@@ -146,6 +152,7 @@ class EngineScheduler:
             assert task is not None
             self._running.add(task)
             try:
+                await preload()
                 result = await job(*args, **kwargs)
             except Exception:
                 log.exception("job %s failed", name)

@@ -31,6 +31,31 @@ async def claim(
     lease_until: datetime,
 ) -> bool:
     """Take the run key if nobody holds it (or a lapsed lease); True when this worker has it."""
+    attempt = await claim_attempt(
+        session=session,
+        run_key=run_key,
+        kind=kind,
+        team_id=team_id,
+        worker=worker,
+        now=now,
+        lease_until=lease_until,
+    )
+    return attempt > 0
+
+
+async def claim_attempt(
+    *,
+    session: AsyncSession,
+    run_key: str,
+    kind: str,
+    team_id: str,
+    worker: str,
+    now: datetime,
+    lease_until: datetime,
+) -> int:
+    """`claim`, answering which attempt this is (1 the first; 2 on after a takeover or a
+    release), or 0 when someone else holds the key or it is done."""
+    attempts = RunClaim.__table__.c.attempts  # type: ignore[attr-defined]
     statement = (
         insert_for(session, RunClaim)
         .values(
@@ -44,9 +69,10 @@ async def claim(
             result={},
         )
         .on_conflict_do_nothing(index_elements=["run_key"])
+        .returning(attempts)
     )
-    if (await session.exec(statement)).rowcount == 1:
-        return True
+    if (await session.exec(statement)).first() is not None:
+        return 1
     takeover = (
         update(RunClaim)
         .where(
@@ -60,8 +86,10 @@ async def claim(
             lease_until=lease_until,
             attempts=RunClaim.attempts + 1,
         )
+        .returning(attempts)
     )
-    return bool((await session.exec(takeover)).rowcount == 1)
+    taken = (await session.exec(takeover)).first()
+    return int(taken[0]) if taken is not None else 0
 
 
 async def complete(

@@ -47,6 +47,7 @@ from bot.render.replies import (
     thresholds_text,
 )
 from bot.services import Services
+from jobs import deferred
 from jobs.checkins import service as checkin_service
 from jobs.digest.build import goal_escalation
 from jobs.digest.week import week_of_points
@@ -57,7 +58,6 @@ from jobs.goals import removal as goal_removal
 from jobs.goals import service as goal_service
 from jobs.goals.channel_settings import ConfigChange
 from jobs.goals.checkins import record_checkin
-from jobs.goals.reality import reality_check
 from jobs.goals.service import Actor
 from jobs.i18n import _, current_locale, use_locale
 from storage import checkins as checkin_store
@@ -143,7 +143,8 @@ async def _set_goal(command: SetGoal, call: _Call) -> list[Block]:
             since=date.min,
         )
         today = call.services.today()
-        check = reality_check(
+        await deferred.preload()  # the reality check needs pandas: imported off the event loop
+        check = deferred.reality_check(
             {point.day: point.value for point in history},
             target=goal.target,
             due=goal.due_date,

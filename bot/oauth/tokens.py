@@ -8,6 +8,7 @@ AsyncTokenRotator (oauth.v2.access, grant_type=refresh_token) and saved for ever
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 
@@ -54,6 +55,9 @@ class TeamTokens:
         self.rotate_minutes = rotate_minutes
         self.cache_seconds = cache_seconds
         self._cache: dict[str, _Cached] = {}
+        # One lookup at a time per workspace: a fan-out's first posts to a workspace all
+        # miss the cache at once, and the first lookup answers the rest.
+        self._locks: dict[str, asyncio.Lock] = {}
 
     def forget(self, team_id: str | None = None) -> None:
         """Look the workspace's token (every workspace's, with None) up afresh next time."""
@@ -66,6 +70,14 @@ class TeamTokens:
         cached = self._cache.get(team_id)
         if cached is not None and cached.until > time.monotonic():
             return cached.token
+        lock = self._locks.setdefault(team_id, asyncio.Lock())
+        async with lock:
+            cached = self._cache.get(team_id)
+            if cached is not None and cached.until > time.monotonic():
+                return cached.token
+            return await self._look_up(team_id)
+
+    async def _look_up(self, team_id: str) -> str:
         try:
             bot = await self._bot(team_id)
         except SQLAlchemyError as exc:

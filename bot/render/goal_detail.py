@@ -17,7 +17,7 @@ from bot.render.figures import metric_value, swing_words, whole_percent
 from bot.render.guardrails import guards_text
 from bot.render.plan import plan_detail
 from bot.render.text import escape_mrkdwn, mention
-from jobs.customers.scored import AT_RISK_MEASURES
+from jobs.customers.measures import AT_RISK_MEASURES
 from jobs.digest.dashboard import benchmark_gap
 from jobs.digest.model import EscalationStatus
 from jobs.i18n import EN, N_, _, current_locale

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 from datetime import date
+from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import Block
 
@@ -12,10 +13,12 @@ from bot.render.block_kit import context_block
 from bot.render.figures import metric_value
 from bot.render.plan import Shown, signed
 from bot.render.times import day_month
-from jobs.goals.reality import RealityCheck
 from jobs.i18n import _
 from jobs.metrics.catalog import Metric
 from storage.models import Goal
+
+if TYPE_CHECKING:
+    from jobs.goals.reality import RealityCheck
 
 
 def reality_blocks(check: RealityCheck, goal: Goal, metric: Metric, *, today: date) -> list[Block]:

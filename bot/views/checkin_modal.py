@@ -30,7 +30,7 @@ from bot.render.goal_notes import CONFIDENCE_LABELS
 from bot.render.text import error_text, escape_mrkdwn, unescape_slack
 from bot.views.goal_modal import not_a_number
 from jobs.errors import GoalpulseError, UsageError
-from jobs.evaluation.confidence import CONFIDENCES
+from jobs.evaluation.policy import CONFIDENCES
 from jobs.i18n import EN, _, current_locale
 from jobs.metrics.catalog import Metric, MetricCatalog
 from jobs.metrics.quantities import example_target, parse_quantity, reading_for

@@ -32,7 +32,7 @@ from jobs.errors import (
     UsageError,
     phrase,
 )
-from jobs.evaluation.confidence import CONFIDENCES
+from jobs.evaluation.policy import CONFIDENCES
 from jobs.goals.checkins import record_checkin
 from jobs.goals.service import Actor, audit_change, remembering, require_editor, snapshot
 from jobs.i18n import _

@@ -14,7 +14,7 @@ from typing import Literal
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from jobs.customers.rfm import TierRules
+from jobs.customers.tier_rules import TierRules
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 """A column name, or one part of a table name: quoted in every query, never spliced raw."""

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
-from jobs.customers.rfm import BEST_SCORE
+from jobs.customers.tier_rules import BEST_SCORE
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

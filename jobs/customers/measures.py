@@ -134,6 +134,19 @@ TIER_WORDS = {
 }
 RISK_HORIZON_DAYS = 45
 """How far ahead the churn warning looks: expected orders in the next 45 days."""
+# The measures that count customers at risk (scored.py), and the columns of their list: only
+# customer ids and their scores, nothing else about a customer (jobs/goals/at_risk_list.py).
+AT_RISK_MEASURES = ("customers_at_risk", "high_value_at_risk", "revenue_at_risk")
+AT_RISK_COLUMNS = (
+    "customer_id",
+    "tier",
+    "r_score",
+    "f_score",
+    "m_score",
+    "churn_probability",
+    "expected_orders_45d",
+    "spend_in_window",
+)
 
 
 def _tier_measures() -> list[Measure]:

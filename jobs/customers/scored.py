@@ -21,23 +21,12 @@ import structlog
 from jobs.customers.bgnbd import BgNbd, ModelError, expected_purchases, fit, p_alive
 from jobs.customers.datasets import Datasets
 from jobs.customers.local_day import day_number
-from jobs.customers.measures import RISK_HORIZON_DAYS
+from jobs.customers.measures import AT_RISK_MEASURES, RISK_HORIZON_DAYS
 from jobs.customers.rfm import BEST_SCORE, scores, tiers
 from jobs.customers.summary import customer_summary
 from jobs.metrics.sources.errors import SourceError
 
 FloatArray = np.ndarray[tuple[int], np.dtype[np.float64]]
-AT_RISK_MEASURES = ("customers_at_risk", "high_value_at_risk", "revenue_at_risk")
-AT_RISK_COLUMNS = (
-    "customer_id",
-    "tier",
-    "r_score",
-    "f_score",
-    "m_score",
-    "churn_probability",
-    "expected_orders_45d",
-    "spend_in_window",
-)
 _log = structlog.get_logger(__name__)
 
 

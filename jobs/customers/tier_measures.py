@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from jobs.customers.datasets import Datasets, OrdersDataset
-from jobs.customers.measures import MEASURES, TIERS
-from jobs.customers.scored import AT_RISK_MEASURES, at_risk, fitted, tiered
+from jobs.customers.measures import AT_RISK_MEASURES, MEASURES, TIERS
+from jobs.customers.scored import at_risk, fitted, tiered
 from jobs.customers.summary import customer_summary
 from jobs.metrics.sources.errors import SourceError
 

@@ -14,7 +14,7 @@ from jobs.digest.model import ChannelDigest, EscalationStatus, GoalLine
 from jobs.digest.owner_notes import with_owner_notes
 from jobs.digest.tiers import tier_line
 from jobs.digest.week import Week, week_ending
-from jobs.evaluation.classify import EvaluationPolicy
+from jobs.evaluation.policy import EvaluationPolicy
 from jobs.goals.channel_settings import DEFAULT_DIGEST_TIME
 from jobs.goals.goal_plan import goal_plan_status
 from jobs.metrics.catalog import MetricCatalog

@@ -13,7 +13,7 @@ from jobs.digest.build import goal_line
 from jobs.digest.model import GoalLine
 from jobs.digest.week import week_of_points
 from jobs.escalation import rows
-from jobs.evaluation.classify import EvaluationPolicy
+from jobs.evaluation.policy import EvaluationPolicy
 from jobs.messages import ChecklistView, RemediationParent
 from jobs.metrics.catalog import MetricCatalog
 from storage import escalation as escalation_store

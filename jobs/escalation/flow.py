@@ -31,7 +31,7 @@ from jobs.escalation.episode import (
 )
 from jobs.escalation.remediation import open_remediation
 from jobs.escalation.treatments import measure_tier, treatment_for
-from jobs.evaluation.classify import EvaluationPolicy
+from jobs.evaluation.policy import EvaluationPolicy
 from jobs.metrics.catalog import MetricCatalog
 from storage import escalation as escalation_store
 from storage import outbox, workspace

@@ -14,7 +14,6 @@ goal column CONFIDENCE_COLUMN, read in confidence.py) is raised to at least yell
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -24,6 +23,7 @@ import pandas as pd
 from jobs.evaluation.arrays import Bools, Floats, Grid, Ints, grids, label_codes, usable_points
 from jobs.evaluation.benchmarks import goal_benchmarks
 from jobs.evaluation.confidence import CONFIDENCE_COLUMN, confidence_floor
+from jobs.evaluation.policy import EvaluationPolicy
 from storage.models import RESULT_FIELDS, Band, Direction
 
 # What classify returns: the goal and day, what an evaluation stores of them, and whether the
@@ -52,24 +52,12 @@ _PREVIOUS = {str(colour): rank for rank, colour in enumerate(_COLOURS)} | {
 _DECIMALS = 9
 
 
-@dataclass(frozen=True)
-class EvaluationPolicy:
-    """How goals are judged; the defaults are the playbook's."""
-
-    staleness_days: int = 2  # a value older than day - staleness_days is stale → no_data
-    hysteresis: float = 0.02  # adverse margin needed to leave a band downward
-    trend_trigger: int = 3  # consecutive adverse moves that raise trend_alert
-    forecast_window: int = 14  # days of history for the linear fit
-    forecast_horizon: int = 30  # only report red_in_days up to this many days
-    volatility_window: int = 30  # days for the coefficient of variation
-
-
 def classify(
     goals: pd.DataFrame,
     points: pd.DataFrame,
     *,
     day: date,
-    policy: EvaluationPolicy = EvaluationPolicy(),
+    policy: EvaluationPolicy = EvaluationPolicy(),  # noqa: B008 - frozen, shared default
 ) -> pd.DataFrame:
     """One evaluation per goal for `day`, in the goals' order, with the columns in COLUMNS.
 

@@ -7,16 +7,13 @@ breached benchmark (benchmarks.py) the floor only raises a measured goal, never 
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
 import pandas as pd
 
 from jobs.evaluation.arrays import Ints, label_codes
+from jobs.evaluation.policy import CONFIDENCES
 from storage.models import Band
 
-Confidence = Literal["on_track", "at_risk", "off_track"]
-CONFIDENCES: tuple[str, ...] = ("on_track", "at_risk", "off_track")
 # Optional goal column classify reads: the owner's latest confidence, None or NaN without one.
 CONFIDENCE_COLUMN = "confidence"
 

@@ -26,9 +26,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jobs.customers.datasets import Benchmark
 from jobs.evaluation.benchmarks import BENCHMARK_COLUMNS
-from jobs.evaluation.classify import EvaluationPolicy, classify
+from jobs.evaluation.classify import classify
 from jobs.evaluation.confidence import CONFIDENCE_COLUMN
 from jobs.evaluation.guards_flow import check_guardrails
+from jobs.evaluation.policy import EvaluationPolicy
+from jobs.evaluation.series import all_known, goal_blocks, series_keys
 from jobs.goals.goal_plan import plan_of
 from jobs.metrics.catalog import MetricCatalog
 from storage import checkins as checkin_store
@@ -37,6 +39,7 @@ from storage import goals as goal_store
 from storage import points as point_store
 from storage.db import Database
 from storage.models import RESULT_FIELDS, Evaluation, Goal
+from storage.series_points import SeriesPoints, series_points
 
 HISTORY_DAYS = 35  # enough for the 30-day volatility and 14-day forecast windows
 # An owner's check-in raises a goal's band (jobs/evaluation/confidence.py) for this many days.
@@ -77,10 +80,13 @@ async def evaluate(
     team_id: str | None = None,
     channel_id: str | None = None,
     metric_keys: list[str] | None = None,
+    changed: point_store.Changed | None = None,
     catalog: MetricCatalog | None = None,
 ) -> list[dict[str, Any]]:
     """Evaluate the active goals (all, or a workspace's, channel's or metrics') and store them.
 
+    With `changed` (after a pull), only the goals on the series it names and those not yet
+    evaluated that day are: the others' results could not differ from what is stored.
     With `catalog`, a goal whose metric has a benchmark is raised to the benchmark's band
     while its value breaches it; without, benchmarks are not applied.
     """
@@ -90,28 +96,37 @@ async def evaluate(
         "metric_keys": metric_keys,
     }
     async with database.transaction() as session:
-        goals = await evaluation_store.goals_to_evaluate(session=session, before=day, **narrowed)
+        goals = await evaluation_store.goals_to_evaluate(
+            session=session, before=day, changed=changed, **narrowed
+        )
         if not goals:
             return []
         confidences = await _owner_confidences(session, goals, day)
-        planned = await goal_store.planned_goals(session=session, **narrowed)
-        parts: list[_PointArrays] = []
-        async for partition in point_store.goal_points(
-            session=session, since=day - timedelta(days=HISTORY_DAYS), until=day, **narrowed
-        ):
-            parts.append(_arrays(partition))
-    goal_frame = _with_benchmarks(pd.DataFrame(goals, columns=_GOAL_COLUMNS), catalog)
+        planned = await goal_store.planned_goals(session=session, **narrowed)  # a superset
+        goal_frame = pd.DataFrame(goals, columns=_GOAL_COLUMNS)
+        keys = series_keys(goal_frame)
+        since = day - timedelta(days=HISTORY_DAYS)
+        series = await series_points(
+            session=session, since=since, until=day, changed=changed, **narrowed
+        )
+        if not all_known(series, keys):  # goals changed between the two reads: read per goal
+            keys, series = (
+                goal_frame["goal_id"].to_numpy(np.int64),
+                await _goal_series(session, since, day, narrowed | {"changed": changed}),
+            )
+    goal_frame = _with_benchmarks(goal_frame, catalog)
     goal_frame[CONFIDENCE_COLUMN] = goal_frame["goal_id"].map(confidences)  # NaN: none
     goal_frame["target"] = _plan_targets(goal_frame, planned, day)
-    point_frame = _point_frame(parts)
-    del parts
     results = await asyncio.to_thread(
-        classify, goal_frame[_CLASSIFIED], point_frame, day=day, policy=policy
+        _classify_blocks, goal_frame[_CLASSIFIED], keys, series, day=day, policy=policy
     )
-    del point_frame
-    rows = _rows(results, goal_frame["team_id"].tolist(), day=day, now=now)
+    del series
+    records = _records(results, goal_frame["team_id"].tolist(), day=day, now=now)
+    del results
     async with database.transaction() as session:
-        await evaluation_store.upsert_evaluations(session=session, rows=rows)
+        await evaluation_store.store_evaluations(session=session, records=records)
+    stored = evaluation_store.STORED_COLUMNS
+    rows = [dict(zip(stored, record, strict=True)) for record in records]
     await check_guardrails(database=database, rows=rows, day=day, now=now)
     return rows
 
@@ -121,16 +136,19 @@ async def _owner_confidences(
 ) -> dict[int, str]:
     """Each goal's owner's latest confidence from a check-in in the last CONFIDENCE_DAYS, by
     goal id; a goal without one is left out (classify then leaves its band alone)."""
+    since = day - timedelta(days=CONFIDENCE_DAYS)
+    teams = await evaluation_store.teams_with_confidences(session=session, since=since)
     by_team: dict[str, list[int]] = {}
     for goal in goals:
-        by_team.setdefault(goal[1], []).append(goal[0])
+        if goal[1] in teams:
+            by_team.setdefault(goal[1], []).append(goal[0])
     found: dict[int, str] = {}
     for team_id, goal_ids in by_team.items():
         found |= await checkin_store.latest_confidences(
             session=session,
             team_id=team_id,
             goal_ids=goal_ids,
-            since=day - timedelta(days=CONFIDENCE_DAYS),
+            since=since,
         )
     return found
 
@@ -176,6 +194,41 @@ def _with_benchmarks(goals: pd.DataFrame, catalog: MetricCatalog | None) -> pd.D
     )
 
 
+def _classify_blocks(
+    goals: pd.DataFrame,
+    keys: npt.NDArray[np.int64],
+    series: SeriesPoints,
+    *,
+    day: date,
+    policy: EvaluationPolicy,
+) -> pd.DataFrame:
+    """classify, a block of goals at a time, each given its series' points; in goals' order."""
+    goal_ids = goals["goal_id"].to_numpy(np.int64)
+    results = [
+        classify(goals.iloc[part], points, day=day, policy=policy)
+        for part, points in goal_blocks(goal_ids, keys, series)
+    ]
+    return results[0] if len(results) == 1 else pd.concat(results, ignore_index=True)
+
+
+async def _goal_series(
+    session: AsyncSession, since: date, until: date, narrowed: dict[str, Any]
+) -> SeriesPoints:
+    """Every goal's points, each goal its own series (keyed by its id): the per-goal read."""
+    parts: list[_PointArrays] = []
+    async for partition in point_store.goal_points(
+        session=session, since=since, until=until, **narrowed
+    ):
+        parts.append(_arrays(partition))
+    if not parts:
+        parts = [(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))]
+    return SeriesPoints(
+        np.concatenate([part[0] for part in parts]),
+        np.concatenate([part[1] for part in parts]) - _EPOCH,
+        np.concatenate([part[2] for part in parts]),
+    )
+
+
 def _arrays(partition: Sequence[Row[int | None, date, float]]) -> _PointArrays:
     """One partition of (goal id, day, value) rows as arrays: ids, day ordinals, values."""
     count = len(partition)
@@ -185,35 +238,15 @@ def _arrays(partition: Sequence[Row[int | None, date, float]]) -> _PointArrays:
     return goal_ids, ordinals, values
 
 
-def _point_frame(parts: list[_PointArrays]) -> pd.DataFrame:
-    """The points classify takes: goal_id, day (datetime64) and value columns."""
-    if parts:
-        goal_ids = np.concatenate([part[0] for part in parts])
-        ordinals = np.concatenate([part[1] for part in parts])
-        values = np.concatenate([part[2] for part in parts])
-    else:
-        goal_ids, ordinals, values = np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
-    days = (ordinals - _EPOCH).astype("datetime64[D]")
-    return pd.DataFrame({"goal_id": goal_ids, "day": days, "value": values}, copy=False)
-
-
-def _rows(
+def _records(
     results: pd.DataFrame, teams: list[str], *, day: date, now: datetime
-) -> list[dict[str, Any]]:
-    """The results as rows to store, with Python values and None for what is missing."""
+) -> list[tuple[Any, ...]]:
+    """The results as records to store (storage/evaluations.py STORED_COLUMNS), with Python
+    values and None for what is missing."""
+    count = len(results)
     columns = [convert(results[field]) for field, convert in _CONVERT.items()]
-    return [
-        {
-            "goal_id": goal_id,
-            "team_id": team,
-            "day": day,
-            **dict(zip(RESULT_FIELDS, values, strict=True)),
-            "evaluated_at": now,
-        }
-        for goal_id, team, *values in zip(
-            results["goal_id"].astype(int).tolist(), teams, *columns, strict=True
-        )
-    ]
+    goal_ids = results["goal_id"].astype(int).tolist()
+    return list(zip(goal_ids, teams, [day] * count, *columns, [now] * count, strict=True))
 
 
 def _numbers(column: pd.Series[Any]) -> list[float | None]:

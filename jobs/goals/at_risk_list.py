@@ -17,18 +17,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jobs.customers.datasets import Datasets
-from jobs.customers.scored import (
-    AT_RISK_COLUMNS,
-    AT_RISK_MEASURES,
-    ScoringUnavailable,
-    at_risk_customers,
-    scored_apart,
-)
+from jobs.customers.measures import AT_RISK_COLUMNS, AT_RISK_MEASURES
+from jobs.deferred import preload
 from jobs.errors import Code, NotFoundError, PermissionDeniedError, Person, UsageError, phrase
 from jobs.escalation.flow import recipient_for
 from jobs.goals.service import Actor, remembering
@@ -36,6 +31,9 @@ from jobs.i18n import N_, _
 from jobs.metrics.catalog import MetricCatalog
 from storage import goals as goal_store
 from storage.models import Goal, GoalStatus
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 LIST_SECONDS = 60.0
 log = logging.getLogger("goalpulse.at_risk")
@@ -164,6 +162,9 @@ async def at_risk_list(
 ) -> AtRiskList:
     """The customers behind the request's measure as of `as_of`. Raises ListUnavailable when
     the orders cannot be read, the churn model cannot be fitted or it takes over `seconds`."""
+    await preload()  # scoring needs pandas and SciPy: imported off the event loop
+    from jobs.customers.scored import ScoringUnavailable, at_risk_customers, scored_apart
+
     try:
         customers = await scored_apart(
             datasets, as_of=as_of, timezone=timezone, base_dir=base_dir, env=env, seconds=seconds

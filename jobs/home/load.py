@@ -14,7 +14,7 @@ from jobs.digest.chart import CHART_DAYS, STATES, worst_first
 from jobs.digest.week import Week, week_of_points
 from jobs.escalation.remediation import ChecklistItem
 from jobs.escalation.rows import items_from_json
-from jobs.evaluation.classify import EvaluationPolicy
+from jobs.evaluation.policy import EvaluationPolicy
 from jobs.home.model import ChannelCounts, HomeChart, HomeChecklist, HomeGoal, HomePage, Role
 from jobs.metrics.catalog import MetricCatalog
 from storage import escalation as escalation_store

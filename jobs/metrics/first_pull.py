@@ -12,15 +12,18 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from jobs.metrics.catalog import Metric, MetricCatalog
-from jobs.metrics.pull import PullResult
 from storage import evaluations as evaluation_store
 from storage import points as point_store
 from storage.db import Database
 from storage.models import Evaluation, Goal
 
-Pull = Callable[[Sequence[str]], Awaitable[list[PullResult]]]
+if TYPE_CHECKING:
+    from jobs.metrics.pull import PullResult
+
+Pull = Callable[[Sequence[str]], Awaitable["list[PullResult]"]]
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,8 @@ class PullResult:
     days: int = 0
     error: str | None = None
     new_failure: bool = False
+    # The workspaces whose series of this metric changed (a day new or its value different).
+    changed: tuple[str, ...] = ()
 
 
 def _daily_values(frame: pd.DataFrame) -> list[DailyValue]:
@@ -96,10 +98,10 @@ async def store_pulled(
     values = _daily_values(frame)
     async with database.transaction() as session:
         teams = await goal_store.workspaces_with_goals(session=session)
-        ended = await _store(session, teams, metric, values, now)
+        ended, changed = await _store(session, teams, metric, values, now)
         if ended is not None:
             await queue_recovery(session=session, metric_keys=[metric.key], since=ended, now=now)
-    return PullResult(metric_key=metric.key, days=len(values))
+    return PullResult(metric_key=metric.key, days=len(values), changed=changed)
 
 
 async def _store(
@@ -108,21 +110,24 @@ async def _store(
     metric: Metric,
     values: Sequence[DailyValue],
     now: datetime,
-) -> datetime | None:
+) -> tuple[datetime | None, tuple[str, ...]]:
     """Store the days for these workspaces and record the success; returns when the failure
-    it ends began, if it ends one."""
+    it ends began (if it ends one) and the workspaces whose series changed."""
+    changed = []
     for team_id in teams:
-        await point_store.upsert_points(
+        if await point_store.upsert_series(
             session=session,
             team_id=team_id,
             metric_key=metric.key,
             values=values,
             origin=metric.source.kind if metric.source else "formula",
             now=now,
-        )
-    return await source_store.record_success(
+        ):
+            changed.append(team_id)
+    ended = await source_store.record_success(
         session=session, metric_key=metric.key, points=len(values), now=now
     )
+    return ended, tuple(changed)
 
 
 async def _record_failure(
@@ -165,6 +170,7 @@ async def derive_metric(
     inputs = sorted(metric.formula_inputs())
     since = today - timedelta(days=HISTORY_DAYS)
     days = 0
+    changed = []
     async with database.transaction() as session:
         for team_id in await goal_store.workspaces_with_goals(session=session):
             rows = await point_store.points_since(
@@ -179,15 +185,17 @@ async def derive_metric(
             }
             derived = derive(metric.formula, frames)
             values = _daily_values(derived)
-            days += await point_store.upsert_points(
+            if await point_store.upsert_series(
                 session=session,
                 team_id=team_id,
                 metric_key=metric.key,
                 values=values,
                 origin="formula",
                 now=now,
-            )
-    return PullResult(metric_key=metric.key, days=days)
+            ):
+                changed.append(team_id)
+            days += len(values)
+    return PullResult(metric_key=metric.key, days=days, changed=tuple(changed))
 
 
 async def pull_datasets(
@@ -252,9 +260,10 @@ async def _record_datasets(
                 results.append(PullResult(metric_key=metric.key, error=error, new_failure=new))
                 continue
             values = _daily_values(computed.frames[metric.key])
-            if (since := await _store(session, teams, metric, values, now)) is not None:
+            since, changed = await _store(session, teams, metric, values, now)
+            if since is not None:
                 ended.setdefault(since, []).append(metric.key)
-            results.append(PullResult(metric_key=metric.key, days=len(values)))
+            results.append(PullResult(metric_key=metric.key, days=len(values), changed=changed))
         for source in dataset_sources(catalog, started):
             affected = affected_metrics(catalog, *source.metric_keys)
             await queue_failure(

@@ -24,8 +24,8 @@ from jobs.escalation.remediation import (
     due_timers,
     fire,
 )
-from jobs.evaluation.classify import EvaluationPolicy
 from jobs.evaluation.guards_flow import GUARD_ALERT
+from jobs.evaluation.policy import EvaluationPolicy
 from jobs.messages import (
     Acknowledged,
     BandChanged,

@@ -17,17 +17,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from jobs.context import EngineContext, SendTiming
 from jobs.customers.heatmap_chart import heatmap_filename, heatmap_title, render_heatmap
-from jobs.customers.scored import GridCell, ScoringUnavailable, rf_grid, scored_apart
+from jobs.deferred import preload
 from jobs.escalation.compose import Subject
 from jobs.i18n import _
 from jobs.messages import HeatmapUnavailable
 from jobs.metrics.catalog import MetricCatalog
 from jobs.outbox.outcomes import Done, Outcome
 from storage.models import OutboxMessage, RemediationRow
+
+if TYPE_CHECKING:
+    from jobs.customers.scored import GridCell
 
 log = logging.getLogger("goalpulse.timers")
 
@@ -108,6 +111,9 @@ class RemediationHeatmaps:
 
     async def _grid(self, day: date) -> tuple[GridCell, ...]:
         """The recency × frequency grid as of `day`, scored within the scoring limit."""
+        await preload()  # scoring needs pandas and SciPy: imported off the event loop
+        from jobs.customers.scored import ScoringUnavailable, rf_grid, scored_apart
+
         place = self.place
         try:
             scored = await scored_apart(

@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from structlog.contextvars import bound_contextvars
 
 from jobs.context import EngineContext, SendTiming
-from jobs.evaluation.classify import EvaluationPolicy
+from jobs.evaluation.policy import EvaluationPolicy
 from jobs.messenger import DeliveryError, TransientDeliveryError
 from jobs.metrics.source_notices import KINDS as SOURCE_NOTICE_KINDS
 from jobs.metrics.source_notices import SourceNotices

@@ -19,7 +19,16 @@ from pathlib import Path
 from tests.benchmarks.report import Figure, Size, table, write_json
 
 # Run in this order: the ack figures first, on a machine not yet warmed by the big runs.
-BENCHMARKS = ("ack_latency", "evaluation", "fanout", "startup", "health", "customers")
+BENCHMARKS = (
+    "ack_latency",
+    "evaluation",
+    "fanout",
+    "workspaces",
+    "charts",
+    "startup",
+    "health",
+    "customers",
+)
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
 

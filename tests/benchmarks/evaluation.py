@@ -1,20 +1,23 @@
-"""Evaluation: 20,000 goals with 90 days of points each, on SQLite and on PostgreSQL.
+"""Evaluation: 100,000 goals on 20,000 metric series with 90 days of points, on SQLite and on
+PostgreSQL.
 
-Each database is seeded with goals across several workspaces and channels (each goal on its
-own metric, so 1.8 million points), a mix of every band, declining streaks, missing days,
-stale series, both directions, and 88 days of earlier evaluations (the history the hysteresis
-query reads). Seeding is bulk (raw executemany on SQLite, COPY on PostgreSQL) and not measured.
+Each database is seeded with goals across several workspaces and channels, five goals (in five
+channels) on each workspace's metric series (so 1.8 million points), a mix of every band,
+declining streaks, missing days, stale series, both directions, and a week of earlier
+evaluations (the history the hysteresis query reads). Seeding is bulk (raw executemany on
+SQLite, COPY on PostgreSQL) and not measured.
 
 The measuring runs in a child process that plays the bot process: it imports the bot's
 modules, evaluates yesterday (as the bot did, which also gives today's previous bands), then
 times the whole `jobs.evaluation.service.evaluate` step for today (read, classify, store) and the
-`classify` call inside it, and reports its peak resident memory (VmHWM). A last pass captures
-the frames the step hands to `classify`; they are classified six more times (the figure is the
-median of the seven runs).
+classification inside it, and reports its peak resident memory (VmHWM). Just before the step
+it measures the floor: one read of the same window's points with the driver alone
+(tests/benchmarks/evaluation_floor.py). A last pass captures what the step classifies; it is
+classified six more times (the figure is the median of the seven runs).
 
 The baseline is the per-goal Python reference (`tests/jobs/reference_evaluation.py`) run here
-on those same frames: gathering each goal's points, then the rules goal by goal (the median of
-three runs). It must agree with `classify` on every goal, or the benchmark fails. Both are
+on those same points: gathering each series' points, then the rules goal by goal (the median
+of three runs). It must agree with `classify` on every goal, or the benchmark fails. Both are
 single-threaded; their CPU times are printed beside the wall times the figures use.
 
     python -m tests.benchmarks.evaluation [--size full|tiny] [--postgres-url URL]
@@ -24,13 +27,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import json
-import math
 import os
 import pickle
 import resource
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -39,283 +39,38 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sqlalchemy import insert
+from sqlmodel import col, select
 
-from jobs.evaluation.classify import COLUMNS
-from storage import migrate
 from storage.db import Database
-from storage.models import Goal
+from storage.models import Goal, MetricPoint
+from storage.points import Changed, DailyValue, upsert_series
+from tests.benchmarks.evaluation_baseline import baseline
+from tests.benchmarks.evaluation_data import (
+    DAY,
+    GOALS_PER_SERIES,
+    NOW,
+    create_postgres,
+    drop_postgres,
+    make_world,
+    seed,
+)
+from tests.benchmarks.evaluation_floor import driver_floor
 from tests.benchmarks.report import Figure, Size
 
-SIZES = {Size.FULL: 20_000, Size.TINY: 200}  # goals
-HISTORY_DAYS = 90  # days of points per goal, the evaluated day included
-GOALS_PER_WORKSPACE = 1_000
-GOALS_PER_CHANNEL = 20
+SIZES = {Size.FULL: 100_000, Size.TINY: 200}  # goals
 CLASSIFY_RUNS = 7  # the classification figure is the median of this many runs
-BASELINE_RUNS = 3  # and the per-goal baseline's, of this many
-DAY = date(2025, 6, 30)  # the evaluated day; yesterday is evaluated first, as the bot did
-NOW = datetime(2025, 6, 30, 7, 0, tzinfo=UTC)
-SEED = 20250630
 ROOT = Path(__file__).resolve().parents[2]
-COMPARED = COLUMNS  # every column classify returns
+CHANGED_SHARE = 100  # the incremental figure: a pull changes every 100th series (1%)
+STEP_TARGETS = {"sqlite": 8, "postgresql": 5}  # seconds, at full size
 
 Floats = npt.NDArray[np.float64]
-
-
-# --------------------------------------------------------------------------------------------
-# The data: a reproducible mix of goals and their 90 days of points.
-
-
-@dataclass(frozen=True)
-class World:
-    """Goals (ids 1…n, one metric series each) and their points as an (n, days) grid."""
-
-    team: list[str]
-    channel: list[str]
-    metric: list[str]
-    direction: list[str]
-    target: Floats
-    edges: Floats  # (n, 3): yellow, orange, red
-    values: Floats  # (n, HISTORY_DAYS), oldest day first, the last column is DAY
-    kept: npt.NDArray[np.bool_]  # which of those days have a point
-
-    @property
-    def goals(self) -> int:
-        return len(self.team)
-
-    def days(self) -> list[date]:
-        return [DAY - timedelta(days=HISTORY_DAYS - 1 - n) for n in range(HISTORY_DAYS)]
-
-
-def make_world(goals: int) -> World:
-    """Goals in every band, both directions (and either), with noise, streaks and gaps."""
-    rng = np.random.default_rng(SEED)
-    n, days = goals, HISTORY_DAYS
-    workspaces = max(2, goals // GOALS_PER_WORKSPACE)
-    per_workspace = math.ceil(goals / workspaces)
-    team, channel, metric = [], [], []
-    for i in range(n):
-        w, j = divmod(i, per_workspace)
-        team.append(f"T{w + 1:04d}")
-        channel.append(f"C{w + 1:04d}{j // GOALS_PER_CHANNEL:04d}")
-        metric.append(f"metric_{j:04d}")
-    direction = rng.choice(["higher", "lower", "either"], n, p=[0.55, 0.3, 0.15])
-    kind = rng.choice(4, n, p=[0.55, 0.3, 0.13, 0.02])  # counts, rates, small, negative
-    target = np.select(
-        [kind == 0, kind == 1, kind == 2],
-        [
-            rng.uniform(1_000, 200_000, n).round(),
-            rng.uniform(0.01, 1.0, n).round(3),
-            rng.uniform(5, 100, n).round(1),
-        ],
-        -rng.uniform(1, 50, n).round(1),
-    )
-    target[rng.random(n) < 0.003] = 0.0  # a configuration error: invalid
-    edges = np.tile([0.1, 0.2, 0.3], (n, 1))
-    custom = rng.random(n) < 0.2
-    tight = custom & (rng.random(n) < 0.5)
-    edges[tight] = [0.05, 0.1, 0.15]
-    edges[custom & ~tight] = [0.15, 0.25, 0.4]
-
-    # Adverse deviation over time: from a start level to an end level in a chosen band.
-    band = rng.choice(4, n, p=[0.5, 0.18, 0.14, 0.18])
-    low = np.select([band == 0, band == 1, band == 2], [edges[:, 0] - 0.2, *edges[:, :2].T])
-    low[band == 3] = edges[band == 3, 2]
-    high = np.select([band == 0, band == 1, band == 2], [*edges.T])
-    high[band == 3] = edges[band == 3, 2] + 0.25
-    end = rng.uniform(low, high)
-    start = rng.uniform(-0.1, 0.15, n)
-    curve = np.linspace(0.0, 1.0, days)[np.newaxis, :] ** rng.uniform(0.5, 3.0, n)[:, np.newaxis]
-    noise = rng.normal(0.0, 1.0, (n, days)) * rng.uniform(0.002, 0.03, n)[:, np.newaxis]
-    adverse = start[:, np.newaxis] + (end - start)[:, np.newaxis] * curve + noise
-    # A declining streak of 3 to 7 days at the end for some goals (trend remediation).
-    streak = rng.random(n) < 0.15
-    length = rng.integers(3, 8, n)
-    for goal in np.flatnonzero(streak):
-        k = int(length[goal])
-        steps = np.cumsum(rng.uniform(0.004, 0.02, k))
-        adverse[goal, -k:] = adverse[goal, -k - 1] + steps
-    # Exactly on a threshold today for a few.
-    on_edge = rng.random(n) < 0.02
-    adverse[on_edge, -1] = edges[on_edge, rng.integers(0, 3, int(on_edge.sum()))]
-
-    size = np.abs(target)
-    size[size == 0] = 100.0
-    sign = np.where(direction == "lower", 1.0, -1.0)
-    sign[direction == "either"] = rng.choice([-1.0, 1.0], int((direction == "either").sum()))
-    values = target[:, np.newaxis] + sign[:, np.newaxis] * adverse * size[:, np.newaxis]
-    values = np.where((kind == 0)[:, np.newaxis], values.round(), values.round(6))
-
-    kept = rng.random((n, days)) > 0.03  # missing days
-    stale = rng.random(n) < 0.06  # no point since 3 to 10 days: no_data
-    for goal in np.flatnonzero(stale):
-        kept[goal, -int(rng.integers(3, 11)) :] = False
-    return World(
-        team=team,
-        channel=channel,
-        metric=metric,
-        direction=[str(d) for d in direction],
-        target=target.astype(np.float64),
-        edges=edges,
-        values=values.astype(np.float64),
-        kept=kept,
-    )
-
-
-def goal_rows(world: World) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": i + 1,
-            "team_id": world.team[i],
-            "channel_id": world.channel[i],
-            "metric_key": world.metric[i],
-            "target": float(world.target[i]),
-            "direction": world.direction[i],
-            "unit": "count",
-            "yellow": float(world.edges[i, 0]),
-            "orange": float(world.edges[i, 1]),
-            "red": float(world.edges[i, 2]),
-            "status": "active",
-            "created_by": "U0ANA",
-            "owner_id": "U0ANA",
-            "created_at": NOW,
-            "updated_at": NOW,
-        }
-        for i in range(world.goals)
-    ]
-
-
-def point_records(world: World, *, as_text: bool) -> Iterator[tuple[Any, ...]]:
-    """(team_id, metric_key, day, value, origin, recorded_at) for every kept point."""
-    days: list[Any] = world.days()
-    recorded: Any = NOW
-    if as_text:  # how SQLAlchemy stores dates and times in SQLite
-        days = [d.isoformat() for d in days]
-        recorded = NOW.strftime("%Y-%m-%d %H:%M:%S.%f")
-    values = world.values.tolist()
-    kept = world.kept.tolist()
-    for i in range(world.goals):
-        team, key, row, keep = world.team[i], world.metric[i], values[i], kept[i]
-        for n in range(HISTORY_DAYS):
-            if keep[n]:
-                yield (team, key, days[n], row[n], "bench", recorded)
-
-
-def evaluation_records(world: World, *, as_text: bool) -> Iterator[tuple[Any, ...]]:
-    """Earlier evaluations (raw bands, no hysteresis) for every day before yesterday."""
-    days: list[Any] = world.days()
-    evaluated: Any = NOW
-    if as_text:
-        days = [d.isoformat() for d in days]
-        evaluated = NOW.strftime("%Y-%m-%d %H:%M:%S.%f")
-    size = np.abs(world.target)
-    usable = size > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        deviation = (world.values - world.target[:, np.newaxis]) / size[:, np.newaxis]
-    direction = np.array(world.direction)
-    adverse = np.where((direction == "higher")[:, np.newaxis], -deviation, deviation)
-    adverse = np.where((direction == "either")[:, np.newaxis], np.abs(deviation), adverse)
-    rank = (np.round(adverse, 9)[:, :, np.newaxis] >= world.edges[:, np.newaxis, :]).sum(axis=2)
-    colours = np.array(["green", "yellow", "orange", "red"])[rank]
-    values, deviations, adverses = world.values.tolist(), deviation.tolist(), adverse.tolist()
-    bands, kept = colours.tolist(), world.kept.tolist()
-    for i in range(world.goals):
-        team, target = world.team[i], float(world.target[i])
-        for n in range(HISTORY_DAYS - 2):
-            if usable[i] and kept[i][n]:
-                measured = (values[i][n], days[n], target, deviations[i][n], adverses[i][n])
-                yield (i + 1, team, days[n], *measured, bands[i][n], 0, evaluated)
-            else:
-                band = "no_data" if usable[i] else "invalid"
-                yield (i + 1, team, days[n], None, None, target, None, None, band, 0, evaluated)
-
-
-EVALUATION_COLUMNS = (
-    "goal_id",
-    "team_id",
-    "day",
-    "value",
-    "value_day",
-    "target",
-    "deviation",
-    "adverse",
-    "band",
-    "consecutive_adverse",
-    "evaluated_at",
-)
-POINT_COLUMNS = ("team_id", "metric_key", "day", "value", "origin", "recorded_at")
-
-
-async def seed(url: str, world: World) -> None:
-    """Schema, goals, points and earlier evaluations, as fast as each database takes them."""
-    database = Database(url)
-    try:
-        await migrate.upgrade(database)
-        async with database.transaction() as session:
-            connection = await session.connection()
-            await connection.execute(insert(Goal), goal_rows(world))
-    finally:
-        await database.dispose()
-    if url.startswith("sqlite"):
-        await asyncio.to_thread(_seed_sqlite, url.split(":///", 1)[1], world)
-    else:
-        await _seed_postgres(url, world)
-
-
-def _seed_sqlite(path: str, world: World) -> None:
-    points = ", ".join("?" * len(POINT_COLUMNS))
-    evaluations = ", ".join("?" * len(EVALUATION_COLUMNS))
-    connection = sqlite3.connect(path)
-    try:
-        connection.execute("PRAGMA synchronous=OFF")
-        with connection:
-            connection.executemany(
-                f"INSERT INTO metric_point ({', '.join(POINT_COLUMNS)}) VALUES ({points})",  # noqa: S608
-                point_records(world, as_text=True),
-            )
-            connection.executemany(
-                f"INSERT INTO evaluation ({', '.join(EVALUATION_COLUMNS)}) VALUES ({evaluations})",  # noqa: S608
-                evaluation_records(world, as_text=True),
-            )
-        connection.execute("ANALYZE")
-    finally:
-        connection.close()
-
-
-async def _seed_postgres(url: str, world: World) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(_plain_dsn(url))
-    try:
-        async with connection.transaction():
-            await connection.copy_records_to_table(
-                "metric_point",
-                records=point_records(world, as_text=False),
-                columns=list(POINT_COLUMNS),
-            )
-            await connection.copy_records_to_table(
-                "evaluation",
-                records=evaluation_records(world, as_text=False),
-                columns=list(EVALUATION_COLUMNS),
-            )
-            await connection.execute(
-                "SELECT setval(pg_get_serial_sequence('goal', 'id'), (SELECT max(id) FROM goal))"
-            )
-        await connection.execute("ANALYZE")
-    finally:
-        await connection.close()
-
-
-def _plain_dsn(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
 # --------------------------------------------------------------------------------------------
@@ -323,30 +78,33 @@ def _plain_dsn(url: str) -> str:
 
 
 async def child(url: str, frames_path: Path) -> dict[str, Any]:
-    """Evaluate yesterday, then today (measured), then capture the frames `classify` gets."""
+    """Evaluate yesterday, then today (measured, beside the driver's floor read of the same
+    points), then capture what the step classifies."""
     import bot.runtime  # noqa: F401 - the bot's modules, so the memory baseline is the bot's
     from jobs.evaluation import service as step
-    from jobs.evaluation.classify import classify
 
-    timings: list[tuple[float, float]] = []  # (wall, CPU) seconds of each classify call
+    blocks = step._classify_blocks
+    timings: list[tuple[float, float]] = []  # (wall, CPU) seconds of each classification
     captured: dict[str, Any] = {}
     capturing = False
 
-    def observed(goals: pd.DataFrame, points: pd.DataFrame, **kwargs: Any) -> pd.DataFrame:
-        """classify as the step calls it, timed; its inputs and result kept when asked."""
+    def observed(goals: pd.DataFrame, *args: Any, **kwargs: Any) -> pd.DataFrame:
+        """The classification as the step calls it, timed; its inputs and result kept when
+        asked."""
         started, cpu = time.perf_counter(), time.thread_time()
-        result = classify(goals, points, **kwargs)
+        result = blocks(goals, *args, **kwargs)
         timings.append((time.perf_counter() - started, time.thread_time() - cpu))
         if capturing:
-            captured.update(goals=goals, points=points, kwargs=kwargs, result=result)
+            captured.update(goals=goals, args=args, kwargs=kwargs, result=result)
         return result
 
     database = Database(url)
     try:
-        with _replaced(step, "classify", observed):
+        with _replaced(step, "_classify_blocks", observed):
             started = time.perf_counter()
             await step.evaluate(database=database, day=DAY - timedelta(days=1), now=NOW)
             yesterday = time.perf_counter() - started
+            floor = await driver_floor(url, DAY - timedelta(days=step.HISTORY_DAYS), DAY)
             started = time.perf_counter()
             rows = await step.evaluate(database=database, day=DAY, now=NOW)
             elapsed = time.perf_counter() - started
@@ -354,11 +112,18 @@ async def child(url: str, frames_path: Path) -> dict[str, Any]:
             runs = [timings[-1]]
             capturing = True
             await step.evaluate(database=database, day=DAY, now=NOW)
+            capturing = False
+            changed = await _pull_changing_some(database)
+            started = time.perf_counter()
+            again = await step.evaluate(
+                database=database, day=DAY, now=NOW + timedelta(hours=1), changed=changed
+            )
+            incremental = time.perf_counter() - started
     finally:
         await database.dispose()
     for _ in range(CLASSIFY_RUNS - 1):
         started, cpu = time.perf_counter(), time.thread_time()
-        classify(captured["goals"], captured["points"], **captured["kwargs"])
+        blocks(captured["goals"], *captured["args"], **captured["kwargs"])
         runs.append((time.perf_counter() - started, time.thread_time() - cpu))
     with frames_path.open("wb") as out:
         pickle.dump(captured, out, protocol=pickle.HIGHEST_PROTOCOL)
@@ -366,11 +131,45 @@ async def child(url: str, frames_path: Path) -> dict[str, Any]:
         "rows": len(rows),
         "yesterday_s": yesterday,
         "step_s": elapsed,
+        "floor": floor,
+        "incremental_s": incremental,
+        "incremental_series": len(changed.series),
+        "incremental_goals": len(again),
         "classify_s": [wall for wall, _ in runs],
         "classify_cpu_s": [cpu for _, cpu in runs],
         "peak_rss_mb": peak_mb,
         "bands": dict(Counter(row["band"] for row in rows)),
     }
+
+
+async def _pull_changing_some(database: Database) -> Changed:
+    """What a pull does that changes today's value of every CHANGED_SHARE-th series (stored as
+    a pull stores them); the series it changed."""
+    async with database.transaction() as session:
+        series = (
+            await session.exec(
+                select(col(Goal.team_id), col(Goal.metric_key))
+                .distinct()
+                .order_by(col(Goal.team_id), col(Goal.metric_key))
+            )
+        ).all()
+        changed = []
+        for team, key in series[::CHANGED_SHARE]:
+            value = (
+                await session.exec(
+                    select(col(MetricPoint.value)).where(
+                        MetricPoint.team_id == team,
+                        MetricPoint.metric_key == key,
+                        MetricPoint.day == DAY,
+                    )
+                )
+            ).first()
+            moved = [DailyValue(DAY, (value or 1.0) * 1.05)]
+            if await upsert_series(
+                session=session, team_id=team, metric_key=key, values=moved, origin="bench", now=NOW
+            ):
+                changed.append((team, key))
+    return Changed(day=DAY, series=tuple(changed))
 
 
 @contextmanager
@@ -421,92 +220,6 @@ async def measure(url: str, folder: Path) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------------
-# The baseline: the plain per-goal reference, which must agree on every goal.
-
-
-@dataclass(frozen=True)
-class Baseline:
-    """Seconds the per-goal Python baseline took: grouping the points by goal, then the rules
-    (wall time), and both together in CPU time."""
-
-    grouping: float
-    rules: float
-    cpu: float
-
-    @property
-    def total(self) -> float:
-        return self.grouping + self.rules
-
-
-def baseline(frames: dict[str, Any]) -> Baseline:
-    """The per-goal reference on the frames the step gave `classify`; raises on any disagreement.
-
-    Timed (the median of BASELINE_RUNS runs): what a per-goal implementation does from the
-    same rows, i.e. gather each goal's points, then apply the rules goal by goal. Not timed:
-    turning the frames' columns into Python values (dates, floats, dicts).
-    """
-    from tests.jobs.reference_evaluation import reference_classify
-
-    goals: list[dict[str, Any]] = frames["goals"].to_dict("records")
-    points: pd.DataFrame = frames["points"]
-    kwargs: dict[str, Any] = frames["kwargs"]
-    rows = list(
-        zip(
-            points["goal_id"].tolist(),
-            pd.to_datetime(points["day"]).dt.date.tolist(),
-            points["value"].tolist(),
-            strict=True,
-        )
-    )
-    runs: list[tuple[float, float, float]] = []
-    for _ in range(BASELINE_RUNS):
-        gc.collect()
-        started, cpu = time.perf_counter(), time.thread_time()
-        histories: dict[int, list[tuple[date, float]]] = {}
-        for goal_id, day, value in rows:
-            history = histories.get(goal_id)
-            if history is None:
-                history = histories[goal_id] = []
-            history.append((day, value))
-        grouped = time.perf_counter()
-        expected = [
-            reference_classify(goal, histories.get(goal["goal_id"], []), **kwargs) for goal in goals
-        ]
-        runs.append((grouped - started, time.perf_counter() - grouped, time.thread_time() - cpu))
-
-    got = frames["result"].to_dict("records")
-    if len(got) != len(expected):
-        raise AssertionError(f"classify returned {len(got)} rows for {len(expected)} goals")
-    mismatches = []
-    for ours, want in zip(got, expected, strict=True):
-        ours = {key: _plain(value) for key, value in ours.items()}
-        wrong = [key for key in COMPARED if not same(ours[key], want[key])]
-        if wrong:
-            mismatches.append((want["goal_id"], {k: (ours[k], want[k]) for k in wrong}))
-    if mismatches:
-        raise AssertionError(
-            f"classify disagrees with the per-goal reference on {len(mismatches)} of "
-            f"{len(expected)} goals, e.g. {mismatches[:3]}"
-        )
-    walls = [grouping + rules for grouping, rules, _ in runs]
-    grouping, rules, _ = runs[walls.index(statistics.median(walls))]  # (an odd number of runs)
-    return Baseline(grouping, rules, cpu=statistics.median(cpu for _, _, cpu in runs))
-
-
-def same(left: Any, right: Any) -> bool:
-    """As in tests/jobs/test_evaluate.py: floats close (rel 1e-9, abs 1e-12), NaN equals NaN."""
-    if isinstance(left, float) and isinstance(right, float):
-        if math.isnan(left) or math.isnan(right):
-            return math.isnan(left) and math.isnan(right)
-        return math.isclose(left, right, rel_tol=1e-9, abs_tol=1e-12)
-    return bool(left == right) and type(left) is type(right)
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
-
-
-# --------------------------------------------------------------------------------------------
 # The run.
 
 
@@ -521,7 +234,7 @@ async def run(size: Size, *, postgres_url: str | None) -> list[Figure]:
         targets = [("sqlite", f"sqlite+aiosqlite:///{root / 'evaluation.db'}")]
         database_name = None
         if postgres_url:
-            database_name = await _create_postgres(postgres_url)
+            database_name = await create_postgres(postgres_url)
             if database_name is not None:
                 base = postgres_url.rsplit("/", 1)[0]
                 targets.append(("postgresql", f"{base}/{database_name}"))
@@ -535,7 +248,7 @@ async def run(size: Size, *, postgres_url: str | None) -> list[Figure]:
                 figures += _figures(dialect, goals, report, judged=judged)
         finally:
             if database_name is not None and postgres_url:
-                await _drop_postgres(postgres_url, database_name)
+                await drop_postgres(postgres_url, database_name)
     return figures
 
 
@@ -550,15 +263,47 @@ def _figures(dialect: str, goals: int, report: dict[str, Any], *, judged: bool) 
         f"in CPU time: classify {classify_cpu * 1000:.0f} ms, per-goal {reference.cpu:.3f} s, "
         f"{reference.cpu / classify_cpu:.1f}×"
     )
+    floor = report["floor"]
+    _note(
+        f"{dialect}: floor {floor['seconds']:.3f} s ({floor['how']}, {floor['rows']:,} points"
+        + (
+            f"; fetch {floor['fetch_s']:.3f} s, binary COPY {floor['copy_s']:.3f} s)"
+            if "fetch_s" in floor
+            else ")"
+        )
+    )
     label = f"{goals / 1000:g}k" if goals >= 1000 else str(goals)
+    seconds = STEP_TARGETS[dialect]
     return [
         Figure(
             "evaluation",
-            f"evaluate step (read, classify, store) — {dialect}",
+            f"evaluate step (read, classify, store), {label} goals on "
+            f"{goals // GOALS_PER_SERIES:,} series — {dialect}",
             report["step_s"],
             "s",
-            target="< 10 s",
-            limit=10,
+            "driver read of the points",
+            floor["seconds"],
+            target=f"< {seconds} s",
+            limit=seconds,
+            judged=judged,
+        ),
+        Figure(
+            "evaluation",
+            f"re-evaluation after a pull changing 1% of series ({report['incremental_series']:,}"
+            f" series, {report['incremental_goals']:,} goals) — {dialect}",
+            report["incremental_s"],
+            "s",
+            "full step",
+            report["step_s"],
+            judged=False,
+        ),
+        Figure(
+            "evaluation",
+            f"evaluate step ÷ driver floor — {dialect}",
+            report["step_s"] / floor["seconds"],
+            "×",
+            target="≤ 2×",
+            limit=2,
             judged=judged,
         ),
         Figure(
@@ -605,35 +350,6 @@ def _describe(report: dict[str, Any]) -> str:
 
 def _note(text: str) -> None:
     print(f"  evaluation: {text}", file=sys.stderr, flush=True)
-
-
-async def _create_postgres(admin_url: str) -> str | None:
-    """A fresh database on the server; None (with a note) when the server is unreachable."""
-    import asyncpg
-
-    name = f"goalpulse_bench_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = await asyncpg.connect(_plain_dsn(admin_url), timeout=5)
-    except (OSError, asyncpg.PostgresError) as exc:
-        if os.environ.get("GOALPULSE_REQUIRE_POSTGRES") == "1":
-            raise
-        _note(f"PostgreSQL skipped, unreachable: {exc}")
-        return None
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return name
-
-
-async def _drop_postgres(admin_url: str, name: str) -> None:
-    import asyncpg
-
-    admin = await asyncpg.connect(_plain_dsn(admin_url), timeout=5)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 def main() -> None:

@@ -1,7 +1,9 @@
 """Start-up: from `goalpulse run` to `GET /healthz` answering 200, beside a bare Bolt app.
 
 Measured as a newcomer would see it: a new process, a fresh SQLite file (so the migrations are
-included), and again on the same file (the everyday restart).
+included), and again on the same file (the everyday restart). The target is < 0.6 s and at most
+twice the bare Bolt app (tests/benchmarks/bare_app.py) started the same way in the same run:
+pandas, numpy, DuckDB, SciPy and matplotlib are imported after /healthz answers (jobs/deferred.py).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from tests.benchmarks.report import Figure, Size, table
 from tests.support.fake_slack import FakeSlack
 
 RUNS = {Size.FULL: 5, Size.TINY: 1}
+LIMIT_SECONDS = 0.6
+LIMIT_TIMES_BARE = 2.0
 
 
 async def _until_healthy(url: str, started: float) -> float:
@@ -67,6 +71,9 @@ async def run(size: Size, *, postgres_url: str | None = None) -> list[Figure]:
                 bare_args = [*BARE_APP, str(bare_port), slack.api_url, SECRET]
                 bare.append(await _time_start(bare_args, {}, bare_port))
     floor = statistics.median(bare)
+    # Both targets at once: under the absolute limit and within twice the bare app.
+    limit = min(LIMIT_SECONDS, LIMIT_TIMES_BARE * floor)
+    target = f"< {LIMIT_SECONDS:g} s, ≤ {LIMIT_TIMES_BARE:g}× bare"
     return [
         Figure(
             "start-up",
@@ -75,8 +82,8 @@ async def run(size: Size, *, postgres_url: str | None = None) -> list[Figure]:
             "s",
             "bare Bolt app",
             floor,
-            target="< 2 s",
-            limit=2.0,
+            target=target,
+            limit=limit,
             judged=judged,
         ),
         Figure(
@@ -86,8 +93,8 @@ async def run(size: Size, *, postgres_url: str | None = None) -> list[Figure]:
             "s",
             "bare Bolt app",
             floor,
-            target="< 2 s",
-            limit=2.0,
+            target=target,
+            limit=limit,
             judged=judged,
         ),
     ]

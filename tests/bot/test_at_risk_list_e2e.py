@@ -19,7 +19,7 @@ from bot.constants import AT_RISK_LIST_ACTION
 from bot.render.at_risk import BUTTON_TEXT, PREPARING_TEXT
 from bot.runtime import RunningBot, start_bot
 from bot.settings import Settings
-from jobs.customers.scored import AT_RISK_COLUMNS
+from jobs.customers.measures import AT_RISK_COLUMNS
 from storage import points as point_store
 from storage.points import DailyValue
 from tests.support.clicks import find_elements

@@ -20,7 +20,7 @@ from bot.render.at_risk import (
     nobody_at_risk_text,
 )
 from bot.render.goal_detail import goal_detail_blocks
-from jobs.customers.scored import AT_RISK_COLUMNS
+from jobs.customers.measures import AT_RISK_COLUMNS
 from jobs.goals.at_risk_list import AtRiskList, ListRequest
 from jobs.metrics.catalog import parse_catalog
 from storage.models import Goal

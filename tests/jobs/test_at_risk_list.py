@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from jobs.customers.datasets import Datasets
-from jobs.customers.scored import AT_RISK_COLUMNS
+from jobs.customers.measures import AT_RISK_COLUMNS
 from jobs.goals.at_risk_list import ListRequest, ListUnavailable, at_risk_list
 from tests.support.lapsed_orders import LAPSED, ORDERS, write_orders
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -39,7 +40,7 @@ BASE = GoalLine(
 History = dict[str, tuple[tuple[date, float], ...]]
 
 
-def days(values: list[float | None], end: date = DAY) -> tuple[tuple[date, float], ...]:
+def days(values: Sequence[float | None], end: date = DAY) -> tuple[tuple[date, float], ...]:
     """(day, value) pairs ending on `end`, skipping None (a missing day)."""
     start = end - timedelta(days=len(values) - 1)
     return tuple(

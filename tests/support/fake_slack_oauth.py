@@ -86,6 +86,10 @@ class FakeSlackWorkspaces(FakeSlack):
         organization `enterprise_id`)."""
         self._next = _Grant(team_id, enterprise_id, None)
 
+    def issue_token(self, team_id: str) -> str:
+        """A bot token for the workspace, as if it had installed the app (no OAuth pages)."""
+        return str(self._token(_Grant(team_id, None, None))["access_token"])
+
     def team_of(self, call: Call) -> str | None:
         """The workspace whose token made the call (an org-wide token: its organization)."""
         return self._used.get(id(call))

@@ -6,8 +6,21 @@ line for people; `derive` computes a formula metric from its inputs' frames.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from jobs.metrics.sources.errors import SourceError
 from jobs.metrics.sources.fetcher import SourceFetcher
-from jobs.metrics.sources.formula import derive
+
+if TYPE_CHECKING:
+    from jobs.metrics.sources.formula import derive
 
 __all__ = ["SourceError", "SourceFetcher", "derive"]
+
+
+def __getattr__(name: str) -> object:
+    """`derive` needs pandas: it is imported when first asked for, not with the package."""
+    if name == "derive":
+        from jobs.metrics.sources.formula import derive
+
+        return derive
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,19 +1,25 @@
-"""`SourceFetcher`: one metric's days from wherever metrics.yml says they live."""
+"""`SourceFetcher`: one metric's days from wherever metrics.yml says they live.
+
+Importing this module imports no pandas: each kind's reader (csv.py, sql.py, http.py) is imported
+on the first fetch, so a process can hold a fetcher from start-up (bot/runtime.py) without them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aiohttp
-import pandas as pd
 
 from jobs.customers.datasets import DatasetSource
 from jobs.metrics.catalog import CsvSource, HttpSource, Metric, SqlSource
-from jobs.metrics.sources.csv import fetch_csv
-from jobs.metrics.sources.http import fetch_http
-from jobs.metrics.sources.sql import SqlRunner
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from jobs.metrics.sources.sql import SqlRunner
 
 
 class SourceFetcher:
@@ -38,7 +44,7 @@ class SourceFetcher:
         self._env = env
         self._http = http
         self._own_http: aiohttp.ClientSession | None = None
-        self._sql = SqlRunner()
+        self._sql: SqlRunner | None = None  # made on the first SQL fetch
 
     @property
     def base_dir(self) -> Path:
@@ -65,21 +71,33 @@ class SourceFetcher:
                 f"{metric.key} is computed from the datasets: pull it with pull_datasets()"
             )
         if isinstance(source, CsvSource):
+            from jobs.metrics.sources.csv import fetch_csv
+
             return await fetch_csv(metric.key, source, base_dir=self._base_dir, since=since)
         if isinstance(source, SqlSource):
-            return await self._sql.fetch(
+            return await self._sql_runner().fetch(
                 metric.key, source, env=self._env, base_dir=self._base_dir, since=since
             )
         if isinstance(source, HttpSource):
+            from jobs.metrics.sources.http import fetch_http
+
             return await fetch_http(metric.key, source, session=self._session(), since=since)
         raise ValueError(f"{metric.key} is a manual metric: people check its values in")
 
     async def close(self) -> None:
         """Dispose SQL engines; close the HTTP session if this fetcher made it."""
-        await self._sql.close()
+        if self._sql is not None:
+            await self._sql.close()
         if self._own_http is not None:
             session, self._own_http = self._own_http, None
             await session.close()
+
+    def _sql_runner(self) -> SqlRunner:
+        if self._sql is None:
+            from jobs.metrics.sources.sql import SqlRunner
+
+            self._sql = SqlRunner()
+        return self._sql
 
     def _session(self) -> aiohttp.ClientSession:
         if self._http is not None:
