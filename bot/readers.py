@@ -2,12 +2,14 @@
 
 A channel reads its own language, else its workspace's (jobs/goals/language.py); a person, in
 their DMs and on their Home tab, reads their Slack locale when it is one goalpulse speaks, else
-their workspace's. Slack's answer is kept for an hour per person and a channel's language for a
-minute, so a fan-out to every channel asks the database once a channel, not once a message.
+their workspace's. Slack's answer is kept for an hour per person and the workspace's languages
+(its own and every channel's, read in one query) for a minute, so a fan-out to every channel
+asks the database once a workspace, not once a channel.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
@@ -18,7 +20,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from jobs.goals.language import person_locale, reader_locale
+from jobs.goals.language import WorkspaceLanguages, person_locale, workspace_languages
 from storage.db import Database
 
 log = logging.getLogger("goalpulse.slack")
@@ -96,7 +98,8 @@ class Readers:
         self.database = database
         self.team_id = team_id
         self.locales = locales
-        self._channels: Kept[str, str] = Kept(clock, LANGUAGE_KEPT)
+        self._languages: Kept[str, WorkspaceLanguages] = Kept(clock, LANGUAGE_KEPT)
+        self._reading = asyncio.Lock()  # one read of the languages at a time, not one a channel
         self._dm_people: Kept[str, str] = Kept(clock, timedelta(days=365))
 
     def dm_opened(self, channel_id: str, user_id: str) -> None:
@@ -107,12 +110,18 @@ class Readers:
         """The locale `channel_id` reads."""
         if channel_id.startswith("D") and (person := self._dm_people.get(channel_id)):
             return await self.of_person(client, person[0])
-        if (kept := self._channels.get(channel_id)) is not None:
+        languages = await self._workspace_languages()
+        return languages.of(None if channel_id.startswith("D") else channel_id)
+
+    async def _workspace_languages(self) -> WorkspaceLanguages:
+        """The workspace's languages, read again once LANGUAGE_KEPT has passed."""
+        if (kept := self._languages.get(self.team_id)) is not None:
             return kept[0]
-        where = None if channel_id.startswith("D") else channel_id
-        return self._channels.put(
-            channel_id, await reader_locale(self.database, self.team_id, where)
-        )
+        async with self._reading:
+            if (kept := self._languages.get(self.team_id)) is not None:
+                return kept[0]
+            found = await workspace_languages(self.database, self.team_id)
+            return self._languages.put(self.team_id, found)
 
     async def of_person(self, client: AsyncWebClient, user_id: str) -> str:
         """The locale `user_id` reads in their DMs and Home tab."""

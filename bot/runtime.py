@@ -36,6 +36,7 @@ from jobs.context import EngineContext
 from jobs.digest.model import ChannelDigest
 from jobs.engine import Engine
 from jobs.errors import ConfigError
+from jobs.evaluation.worker import EvaluationWorker
 from jobs.messages import Outgoing
 from jobs.metrics.catalog import MetricCatalog, load_catalog
 from jobs.metrics.sources import SourceFetcher
@@ -82,6 +83,8 @@ class RunningBot:
         except TimeoutError:
             log.warning("stopped with %d replies unsent", len(self.services.background))
         await self.services.engine.fetcher.close()
+        if self.services.engine.evaluation_worker is not None:
+            await self.services.engine.evaluation_worker.close()
         if self.services.http is not None:
             await self.services.http.close()
         await self.services.database.dispose()
@@ -132,9 +135,12 @@ async def start_bot(
     schedule: bool = True,
     tick_seconds: float = 60,
     chart_executor: Executor | None = None,
+    evaluate_in_process: bool = False,
 ) -> RunningBot:
     """Start everything; raise ConfigError (one clear line) for any bad setting. Charts are
-    drawn in a process of their own unless `chart_executor` is given (bot/messenger.py)."""
+    drawn in a process of their own unless `chart_executor` is given (bot/messenger.py), and
+    evaluation reads and classifies in one unless `evaluate_in_process`
+    (jobs/evaluation/worker.py)."""
     catalog = load_catalog(settings.goalpulse_metrics)
     database, _ = await open_database(settings.database_url)
     hide_secrets(
@@ -187,6 +193,10 @@ async def start_bot(
         services=services, clients=_team_clients(engine, client), poll=min(tick_seconds, 1.0)
     )
     engine.on_bands_changed = home.bands_changed
+    # Evaluation reads and classifies in a process of its own, ending before its claim's lease
+    # (tests that start many bots evaluate in the bot instead: spawning costs ~2 s of CPU each).
+    if not evaluate_in_process:
+        engine.evaluation_worker = EvaluationWorker(database, timeout=engine.lease / 2)
     app.use(bind_request_context)
     app.use(instrument_listeners(telemetry))
     scheduler = (

@@ -13,16 +13,17 @@ from jobs.checkins.service import OwnerZones, ask_due
 from jobs.context import EngineContext, SendTiming
 from jobs.deferred import evaluate, pull
 from jobs.digest.build import ChannelSchedule, DueDigest, build_digest, due_digests, load_schedules
+from jobs.digest.delivery import DigestOutcome, deliver_workspace
 from jobs.digest.fan_out import everyone, fanning_out, own_order
 from jobs.digest.model import ChannelDigest
 from jobs.escalation.episode import EscalationPolicy
 from jobs.escalation.flow import escalate
 from jobs.evaluation.policy import EvaluationPolicy
+from jobs.evaluation.worker import EvaluationWorker
 from jobs.home.model import BandChange, BandsChanged
 from jobs.messenger import DeliveryError, Messenger, TransientDeliveryError
 from jobs.metrics.first_pull import FirstPull, PullCoalescer, first_pull, needs_first_pull
 from jobs.metrics.sources import SourceFetcher
-from jobs.outbox.checkin_summaries import queue_weekly_summary
 from jobs.outbox.problems import digest_problem
 from jobs.outbox.sender import OutboxSender, TimerOutcome, backoff
 from storage import claims, outbox
@@ -35,16 +36,6 @@ if TYPE_CHECKING:
     from jobs.metrics.pull import PullResult
 
 log = logging.getLogger("goalpulse.engine")
-
-
-@dataclass(frozen=True)
-class DigestOutcome:
-    """What happened to one due digest in a tick."""
-
-    run_key: str
-    status: str  # "sent", "skipped" (someone else has it), "failed" (will be retried), "empty"
-    ts: str | None = None
-    error: str | None = None
 
 
 @dataclass
@@ -66,6 +57,8 @@ class Engine:
     _checked_minute: datetime | None = field(init=False, default=None)
     # Told of the goals whose band an evaluation changed (bot/runtime.py sets it).
     on_bands_changed: BandsChanged | None = field(default=None, kw_only=True)
+    # Where the bot reads and classifies (jobs/evaluation/worker.py); None: in this process.
+    evaluation_worker: EvaluationWorker | None = field(default=None, kw_only=True)
 
     def __post_init__(self) -> None:
         self.coalescer = PullCoalescer(self.pull)
@@ -176,6 +169,7 @@ class Engine:
             metric_keys=metric_keys,
             changed=changed,
             catalog=self.context.catalog,
+            worker=self.evaluation_worker,
         )
         await self.escalate(rows)
         if before is not None:
@@ -252,12 +246,16 @@ class Engine:
         pending = own_order([d for d in due if d.run_key not in done], self.context.worker)
         evaluated = await self._evaluate_for_fan_out(pending, schedules)
         limit = asyncio.Semaphore(self.concurrency)
+        by_team: dict[str, list[DueDigest]] = {}
+        for item in pending:  # each workspace's digests go together (jobs/digest/delivery.py)
+            by_team.setdefault(item.team_id, []).append(item)
 
-        async def one(item: DueDigest) -> DigestOutcome:
+        async def one(team_id: str, items: list[DueDigest]) -> list[DigestOutcome]:
             async with limit:
-                return await self.deliver(item, evaluated=item.team_id in evaluated)
+                return await deliver_workspace(self, items, evaluated=team_id in evaluated)
 
-        return list(await asyncio.gather(*(one(item) for item in pending)))
+        batches = await asyncio.gather(*(one(*pair) for pair in by_team.items()))
+        return [outcome for batch in batches for outcome in batch]
 
     async def _evaluate_for_fan_out(
         self, pending: Sequence[DueDigest], schedules: Sequence[ChannelSchedule]
@@ -282,51 +280,7 @@ class Engine:
     async def deliver(self, item: DueDigest, *, evaluated: bool = False) -> DigestOutcome:
         """Claim one digest, build it, post it, and record the message's ts; `evaluated`: the
         channel's goals were just evaluated (by the tick, for a fan-out)."""
-        now = self.context.clock()
-        async with self.context.database.transaction() as session:
-            attempt = await claims.claim_attempt(
-                session=session,
-                run_key=item.run_key,
-                kind="digest",
-                team_id=item.team_id,
-                worker=self.context.worker,
-                now=now,
-                lease_until=now + self.timing.lease,
-            )
-        if not attempt:
-            return DigestOutcome(item.run_key, "skipped")
-        try:
-            digest = await self.digest_for(
-                item.team_id,
-                item.channel_id,
-                local_date=item.local_date,
-                timezone=item.timezone,
-                evaluated=evaluated,
-            )
-            messenger = self.context.messenger_for(item.team_id)
-            ts = None if digest is None else await messenger.publish_digest(digest)
-        except Exception as exc:  # Slack refused or is down, or a bug
-            return await self._digest_failed(item, exc, attempt=attempt)
-        async with self.context.database.transaction() as session:
-            await claims.complete(
-                session=session,
-                run_key=item.run_key,
-                worker=self.context.worker,
-                now=self.context.clock(),
-                result={"ts": ts, "channel": item.channel_id},
-            )
-            if ts:  # the week's first digest brings last week's check-ins into its thread
-                await queue_weekly_summary(
-                    session=session,
-                    team_id=item.team_id,
-                    channel_id=item.channel_id,
-                    local_date=item.local_date,
-                    now=self.context.clock(),
-                )
-        if digest is not None and ts:
-            # The chart (~0.3 s of CPU) follows in the digest's thread once the claim is done.
-            self.context.messenger_for(item.team_id).attach_chart(digest, ts)
-        return DigestOutcome(item.run_key, "sent" if ts else "empty", ts=ts)
+        return (await deliver_workspace(self, [item], evaluated=evaluated))[0]
 
     async def _digest_failed(
         self, item: DueDigest, exc: Exception, *, attempt: int

@@ -92,6 +92,72 @@ async def claim_attempt(
     return int(taken[0]) if taken is not None else 0
 
 
+async def claim_attempts(
+    *,
+    session: AsyncSession,
+    run_keys: list[str],
+    kind: str,
+    team_id: str,
+    worker: str,
+    now: datetime,
+    lease_until: datetime,
+) -> dict[str, int]:
+    """`claim_attempt` for several run keys of one workspace in two statements: the attempt of
+    each key this worker now holds (keys held by others, or done, are absent)."""
+    if not run_keys:
+        return {}
+    table = RunClaim.__table__  # type: ignore[attr-defined]
+    fresh = (
+        insert_for(session, RunClaim)
+        .values(
+            [
+                {
+                    "run_key": run_key,
+                    "kind": kind,
+                    "team_id": team_id,
+                    "claimed_by": worker,
+                    "claimed_at": now,
+                    "lease_until": lease_until,
+                    "attempts": 1,
+                    "result": {},
+                }
+                for run_key in run_keys
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["run_key"])
+        .returning(table.c.run_key)
+    )
+    held = {str(row[0]): 1 for row in (await session.exec(fresh)).all()}
+    rest = [run_key for run_key in run_keys if run_key not in held]
+    if not rest:
+        return held
+    takeover = (
+        update(RunClaim)
+        .where(
+            col(RunClaim.run_key).in_(rest),
+            col(RunClaim.done_at).is_(None),
+            col(RunClaim.lease_until) <= now,
+        )
+        .values(
+            claimed_by=worker,
+            claimed_at=now,
+            lease_until=lease_until,
+            attempts=RunClaim.attempts + 1,
+        )
+        .returning(table.c.run_key, table.c.attempts)
+    )
+    taken = {str(key): int(n) for key, n in (await session.exec(takeover)).all()}
+    return held | taken
+
+
+async def claims_of(*, session: AsyncSession, run_keys: list[str]) -> dict[str, RunClaim]:
+    """The claim rows of these run keys that exist, by run key."""
+    if not run_keys:
+        return {}
+    statement = select(RunClaim).where(col(RunClaim.run_key).in_(run_keys))
+    return {row.run_key: row for row in (await session.exec(statement)).all()}
+
+
 async def complete(
     *, session: AsyncSession, run_key: str, worker: str, now: datetime, result: dict[str, Any]
 ) -> None:

@@ -123,7 +123,11 @@ async def bot(bot_settings: Settings) -> AsyncIterator[RunningBot]:
     """The real bot process pieces: HTTP server, Bolt app, database, on a free port."""
     # Command tests run without the scheduler; digest tests start their own, with a set clock.
     running = await start_bot(
-        bot_settings, host="127.0.0.1", schedule=False, chart_executor=CHART_THREAD
+        bot_settings,
+        host="127.0.0.1",
+        schedule=False,
+        chart_executor=CHART_THREAD,
+        evaluate_in_process=True,
     )
     yield running
     await running.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -142,23 +143,60 @@ async def build_digest(
 
     Given `now`, each goal's open episode and remediation are shown too, with the time left.
     """
-    goals = await goal_store.active_goals(session=session, team_id=team_id, channel_id=channel_id)
+    built = await build_digests(
+        session=session,
+        catalog=catalog,
+        team_id=team_id,
+        wanted=[(channel_id, local_date, timezone)],
+        day=day,
+        policy=policy,
+        now=now,
+    )
+    return built.get(channel_id)
+
+
+async def build_digests(
+    *,
+    session: AsyncSession,
+    catalog: MetricCatalog,
+    team_id: str,
+    wanted: Sequence[tuple[str, date, str]],
+    day: date,
+    policy: EvaluationPolicy = EvaluationPolicy(),  # noqa: B008 - frozen, shared default
+    now: datetime | None = None,
+) -> dict[str, ChannelDigest]:
+    """`build_digest` for several channels of one workspace, each (channel, local date,
+    timezone), with one set of reads for them all; a channel with no active goal is absent."""
+    places = {channel_id: (local_date, zone) for channel_id, local_date, zone in wanted}
+    goals = [
+        goal
+        for goal in await goal_store.active_goals(session=session, team_id=team_id)
+        if goal.channel_id in places
+    ]
     if not goals:
-        return None
+        return {}
     goal_ids = [g.id for g in goals if g.id is not None]
     evaluations = await evaluation_store.evaluations_on(session=session, goal_ids=goal_ids, day=day)
+    keys_of: dict[str, list[str]] = {}
+    for goal in goals:
+        keys_of.setdefault(goal.channel_id, [])
+        if goal.metric_key not in keys_of[goal.channel_id]:
+            keys_of[goal.channel_id].append(goal.metric_key)
+    wanted_of = {
+        channel_id: set(keys) | dashboard_keys(catalog, sorted(keys))
+        for channel_id, keys in keys_of.items()
+    }
     metric_keys = sorted({g.metric_key for g in goals})
-    wanted = sorted(set(metric_keys) | dashboard_keys(catalog, metric_keys))
     rows = await point_store.point_rows(
         session=session,
         team_ids=[team_id],
-        metric_keys=wanted,
+        metric_keys=sorted(set().union(*wanted_of.values())),
         since=day - timedelta(days=CHART_DAYS - 1),
         until=day,
     )
-    history: dict[str, dict[date, float]] = defaultdict(dict)
+    shared: dict[str, dict[date, float]] = defaultdict(dict)
     for _, key, point_day, value in rows:
-        history[key][point_day] = value
+        shared[key][point_day] = value
     failing = await source_store.failing_sources(session=session, metric_keys=metric_keys)
     statuses: dict[int, EscalationStatus | None] = {}
     if now is not None:
@@ -166,35 +204,51 @@ async def build_digest(
             session=session, team_id=team_id, goal_ids=goal_ids
         )
         statuses = {goal_id: escalation_status(*pair, now) for goal_id, pair in found.items()}
-    lines = tuple(
-        goal_line(
-            goal,
-            evaluations.get(goal.id or -1),
-            catalog,
-            week_ending(history[goal.metric_key], day),
-            failing[goal.metric_key].error if goal.metric_key in failing else None,
-            policy,
-            statuses.get(goal.id or -1),
+    histories: dict[str, dict[str, dict[date, float]]] = {}
+    lines: list[GoalLine] = []
+    for goal in goals:
+        history = histories.setdefault(
+            goal.channel_id,
+            defaultdict(dict, {k: v for k, v in shared.items() if k in wanted_of[goal.channel_id]}),
         )
-        for goal in goals
-    )
-    lines = await with_owner_notes(
+        lines.append(
+            goal_line(
+                goal,
+                evaluations.get(goal.id or -1),
+                catalog,
+                week_ending(history[goal.metric_key], day),
+                failing[goal.metric_key].error if goal.metric_key in failing else None,
+                policy,
+                statuses.get(goal.id or -1),
+            )
+        )
+    noted = await with_owner_notes(
         session=session, team_id=team_id, goals=goals, lines=lines, day=day
     )
-    health = channel_health(
-        catalog, metric_keys, history, day=day, staleness_days=policy.staleness_days
-    )
-    tiers = tier_line(catalog, metric_keys, history, day=day, staleness_days=policy.staleness_days)
-    return ChannelDigest(
-        team_id=team_id,
-        channel_id=channel_id,
-        local_date=local_date,
-        timezone=timezone,
-        lines=lines,
-        health=health,
-        history={key: tuple(sorted(values.items())) for key, values in history.items()},
-        tiers=tiers,
-    )
+    built = {}
+    for channel_id, keys in keys_of.items():
+        local_date, zone = places[channel_id]
+        history = histories[channel_id]
+        channel_keys = sorted(keys)
+        built[channel_id] = ChannelDigest(
+            team_id=team_id,
+            channel_id=channel_id,
+            local_date=local_date,
+            timezone=zone,
+            lines=tuple(
+                line
+                for line, goal in zip(noted, goals, strict=True)
+                if goal.channel_id == channel_id
+            ),
+            health=channel_health(
+                catalog, channel_keys, history, day=day, staleness_days=policy.staleness_days
+            ),
+            history={key: tuple(sorted(values.items())) for key, values in history.items()},
+            tiers=tier_line(
+                catalog, channel_keys, history, day=day, staleness_days=policy.staleness_days
+            ),
+        )
+    return built
 
 
 def goal_line(

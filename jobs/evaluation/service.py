@@ -1,5 +1,8 @@
 """Evaluate goals for a day: read goals and points, classify off the event loop, store results.
 
+Reading and classifying (`classified`) run in a thread of this process, or in the bot in an
+evaluation worker process (jobs/evaluation/worker.py); storing and guardrails run here.
+
 Built for every goal at once (20,000 goals read, classified and stored in a few seconds, in
 well under the bot's memory budget): goals and points are read as tuples, not ORM objects;
 points arrive joined to their goals, in partitions turned straight into numpy arrays; results
@@ -14,7 +17,7 @@ evaluation keeps as `target`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -31,6 +34,7 @@ from jobs.evaluation.confidence import CONFIDENCE_COLUMN
 from jobs.evaluation.guards_flow import check_guardrails
 from jobs.evaluation.policy import EvaluationPolicy
 from jobs.evaluation.series import all_known, goal_blocks, series_keys
+from jobs.evaluation.worker import EvaluationWorker
 from jobs.goals.goal_plan import plan_of
 from jobs.metrics.catalog import MetricCatalog
 from storage import checkins as checkin_store
@@ -82,6 +86,7 @@ async def evaluate(
     metric_keys: list[str] | None = None,
     changed: point_store.Changed | None = None,
     catalog: MetricCatalog | None = None,
+    worker: EvaluationWorker | None = None,
 ) -> list[dict[str, Any]]:
     """Evaluate the active goals (all, or a workspace's, channel's or metrics') and store them.
 
@@ -89,18 +94,58 @@ async def evaluate(
     evaluated that day are: the others' results could not differ from what is stored.
     With `catalog`, a goal whose metric has a benchmark is raised to the benchmark's band
     while its value breaches it; without, benchmarks are not applied.
+    With `worker`, goals and points are read and classified in its process
+    (jobs/evaluation/worker.py); results are stored and escalated here either way.
     """
     narrowed: dict[str, Any] = {
         "team_id": team_id,
         "channel_id": channel_id,
         "metric_keys": metric_keys,
     }
+    benchmarks = catalog_benchmarks(catalog)
+    if worker is not None:
+        found = await worker.classified(
+            day=day, policy=policy, narrowed=narrowed, changed=changed, benchmarks=benchmarks
+        )
+    else:
+        found = await classified(
+            database=database,
+            day=day,
+            policy=policy,
+            narrowed=narrowed,
+            changed=changed,
+            benchmarks=benchmarks,
+        )
+    if found is None:
+        return []
+    results, teams = found
+    records = _records(results, teams, day=day, now=now)
+    del results
+    async with database.transaction() as session:
+        await evaluation_store.store_evaluations(session=session, records=records)
+    stored = evaluation_store.STORED_COLUMNS
+    rows = [dict(zip(stored, record, strict=True)) for record in records]
+    await check_guardrails(database=database, rows=rows, day=day, now=now)
+    return rows
+
+
+async def classified(
+    *,
+    database: Database,
+    day: date,
+    policy: EvaluationPolicy,
+    narrowed: dict[str, Any],
+    changed: point_store.Changed | None,
+    benchmarks: Mapping[str, Benchmark | None],
+) -> tuple[pd.DataFrame, list[str]] | None:
+    """The goals to evaluate, classified (in goals' order), with each one's workspace; None
+    when there are none. Reads in one transaction; classifies in a thread."""
     async with database.transaction() as session:
         goals = await evaluation_store.goals_to_evaluate(
             session=session, before=day, changed=changed, **narrowed
         )
         if not goals:
-            return []
+            return None
         confidences = await _owner_confidences(session, goals, day)
         planned = await goal_store.planned_goals(session=session, **narrowed)  # a superset
         goal_frame = pd.DataFrame(goals, columns=_GOAL_COLUMNS)
@@ -114,21 +159,18 @@ async def evaluate(
                 goal_frame["goal_id"].to_numpy(np.int64),
                 await _goal_series(session, since, day, narrowed | {"changed": changed}),
             )
-    goal_frame = _with_benchmarks(goal_frame, catalog)
+    goal_frame = _with_benchmarks(goal_frame, benchmarks)
     goal_frame[CONFIDENCE_COLUMN] = goal_frame["goal_id"].map(confidences)  # NaN: none
     goal_frame["target"] = _plan_targets(goal_frame, planned, day)
     results = await asyncio.to_thread(
         _classify_blocks, goal_frame[_CLASSIFIED], keys, series, day=day, policy=policy
     )
-    del series
-    records = _records(results, goal_frame["team_id"].tolist(), day=day, now=now)
-    del results
-    async with database.transaction() as session:
-        await evaluation_store.store_evaluations(session=session, records=records)
-    stored = evaluation_store.STORED_COLUMNS
-    rows = [dict(zip(stored, record, strict=True)) for record in records]
-    await check_guardrails(database=database, rows=rows, day=day, now=now)
-    return rows
+    return results, goal_frame["team_id"].tolist()
+
+
+def catalog_benchmarks(catalog: MetricCatalog | None) -> dict[str, Benchmark | None]:
+    """Each metric's benchmark by key (none without a catalog): what classify compares with."""
+    return {} if catalog is None else {metric.key: metric.benchmark for metric in catalog}
 
 
 async def _owner_confidences(
@@ -182,12 +224,13 @@ def benchmark_columns(benchmark: Benchmark | None) -> dict[str, Any]:
     }
 
 
-def _with_benchmarks(goals: pd.DataFrame, catalog: MetricCatalog | None) -> pd.DataFrame:
+def _with_benchmarks(
+    goals: pd.DataFrame, benchmarks: Mapping[str, Benchmark | None]
+) -> pd.DataFrame:
     """The goals with their metrics' benchmark columns, looked up once per metric key."""
     by_key: dict[str, dict[str, Any]] = {}
     for key in goals["metric_key"].unique().tolist():
-        metric = catalog.get(key) if catalog is not None else None
-        by_key[key] = benchmark_columns(metric.benchmark if metric is not None else None)
+        by_key[key] = benchmark_columns(benchmarks.get(key))
     keys = goals["metric_key"]
     return goals.assign(
         **{name: keys.map({k: c[name] for k, c in by_key.items()}) for name in BENCHMARK_COLUMNS}

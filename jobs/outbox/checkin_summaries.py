@@ -13,6 +13,7 @@ It hangs on no goal (goal_id 0), so the sender routes it here before anything lo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -24,7 +25,7 @@ from jobs.digest.build import digest_run_key
 from jobs.outbox.outcomes import Done, Outcome, Skip
 from storage import checkins as checkin_store
 from storage import claims, outbox
-from storage.models import CheckinState, OutboxMessage
+from storage.models import CheckinState, OutboxMessage, RunClaim
 
 CHECKIN_SUMMARY = "checkin_summary"
 KINDS = frozenset({CHECKIN_SUMMARY})
@@ -36,23 +37,43 @@ def summary_run_key(team_id: str, channel_id: str, week: str) -> str:
     return f"checkin-summary:{team_id}:{channel_id}:{week}"
 
 
-async def queue_weekly_summary(
-    *, session: AsyncSession, team_id: str, channel_id: str, local_date: date, now: datetime
-) -> bool:
-    """Queue the previous week's summary if the digest of `local_date` just published is the
-    channel's first of its week and that week had check-ins; True when a row was added."""
+def _weeks(local_date: date) -> tuple[list[date], list[date]]:
+    """The local dates before `local_date` in its ISO week, and the previous week's."""
     monday, _ = week_of(local_date)
     earlier = [monday + timedelta(days=n) for n in range((local_date - monday).days)]
-    if await _first_posted(session, team_id, channel_id, earlier) is not None:
+    return earlier, [monday - timedelta(days=7 - n) for n in range(7)]
+
+
+def week_claim_keys(team_id: str, channel_id: str, local_date: date) -> list[str]:
+    """The digest run keys `queue_weekly_summary` reads for the digest of `local_date`."""
+    earlier, previous = _weeks(local_date)
+    return [digest_run_key(team_id, channel_id, day) for day in earlier + previous]
+
+
+async def queue_weekly_summary(
+    *,
+    session: AsyncSession,
+    team_id: str,
+    channel_id: str,
+    local_date: date,
+    now: datetime,
+    known: Mapping[str, RunClaim] | None = None,
+) -> bool:
+    """Queue the previous week's summary if the digest of `local_date` just published is the
+    channel's first of its week and that week had check-ins; True when a row was added.
+
+    `known`: the claims of `week_claim_keys` read beforehand (one query for many channels);
+    a key absent from it was never claimed."""
+    earlier, previous = _weeks(local_date)
+    if await _first_posted(session, team_id, channel_id, earlier, known) is not None:
         return False
-    first, last = monday - timedelta(days=7), monday - timedelta(days=1)
+    first, last = previous[0], previous[-1]
     checkins = await checkin_store.checkins_between(
         session=session, team_id=team_id, channel_id=channel_id, first=first, last=last
     )
     if not any(checkin.state in _TOLD for checkin in checkins):
         return False
-    previous = [first + timedelta(days=n) for n in range(7)]
-    thread_ts = await _first_posted(session, team_id, channel_id, previous)
+    thread_ts = await _first_posted(session, team_id, channel_id, previous, known)
     week = iso_week(first)
     row = OutboxMessage(
         run_key=summary_run_key(team_id, channel_id, week),
@@ -74,12 +95,19 @@ async def queue_weekly_summary(
 
 
 async def _first_posted(
-    session: AsyncSession, team_id: str, channel_id: str, days: list[date]
+    session: AsyncSession,
+    team_id: str,
+    channel_id: str,
+    days: list[date],
+    known: Mapping[str, RunClaim] | None,
 ) -> str | None:
     """The ts of the channel's first digest posted on one of these local dates; None if none."""
     for day in days:
-        claim = await claims.get_claim(
-            session=session, run_key=digest_run_key(team_id, channel_id, day)
+        run_key = digest_run_key(team_id, channel_id, day)
+        claim = (
+            known.get(run_key)
+            if known is not None
+            else await claims.get_claim(session=session, run_key=run_key)
         )
         if claim is not None and claim.done_at is not None and claim.result.get("ts"):
             return str(claim.result["ts"])

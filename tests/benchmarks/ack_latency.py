@@ -1,8 +1,10 @@
 """How fast Slack gets its ack: goalpulse beside a bare Bolt app whose only listener acks.
 
 Every server runs as its own process (`goalpulse run`; this module with `--serve-bare`; and
-with `--serve-loaded`, goalpulse with a full evaluation of 20,000 goals looping in the same
-process), so the load generator and the fake Slack here never share their event loop.
+with `--serve-loaded`, goalpulse with a full evaluation of 100,000 goals looping back to back,
+in the bot's evaluation worker as `goalpulse run` has it), so the load generator and the fake
+Slack here never share their event loop. That evaluation is timed alone first, then under the
+load, which lasts until at least one whole evaluation ran during it.
 
 Each "user" sends a signed `/goal` and waits for its ack and then for the reply through the
 response_url before typing the next, as a person would; 1 user or 20 at once.
@@ -41,12 +43,13 @@ TEAM, CHANNEL = "T0001", "C0GROWTH"
 METRICS = 20  # goals per channel: one per metric
 HISTORY_DAYS = 90
 SIZES = {  # (goals in the database, requests per case, goals evaluated in the loaded run)
-    Size.FULL: (10_000, 2_000, 20_000),
+    Size.FULL: (10_000, 2_000, 100_000),
     Size.TINY: (200, 40, 400),
 }
 CONCURRENCY = 20
 CASES = {"list": "list", "set": "set m00 {n}"}
 BARE_APP = ["-m", "tests.benchmarks.bare_app"]
+ALONE_RUNS = 1  # evaluations timed before the load (after the first, which starts the worker)
 
 
 def write_metrics(folder: Path) -> Path:
@@ -120,11 +123,12 @@ async def seed(url: str, goals: int, *, today: date) -> None:
 
 
 async def serve_loaded(log_path: Path) -> None:
-    """goalpulse with a full evaluation of every goal running back to back in its process."""
+    """goalpulse with a full evaluation of every goal running back to back, without the
+    scheduler's ticks."""
     from bot.runtime import start_bot
     from bot.settings import Settings, load_settings
 
-    running = await start_bot(load_settings(Settings), host="127.0.0.1")
+    running = await start_bot(load_settings(Settings), host="127.0.0.1", schedule=False)
     engine = running.services.engine
     assert engine is not None
     with log_path.open("a") as log:
@@ -286,54 +290,71 @@ async def run(size: Size, *, postgres_url: str | None = None) -> list[Figure]:
             loaded_env = bot_env(loaded_db, ports["loaded"])
             async with server([*me, "--serve-loaded", str(log_path)], loaded_env):
                 await wait_until_up(urls["loaded"])
-                await _wait_for_evaluation(log_path)
+                await _wait_for_evaluations(log_path, ALONE_RUNS + 1)  # the first starts it
                 async with SignedSlack(
                     bot_url=urls["loaded"], signing_secret=SECRET, response_url=slack.response_url
                 ) as loaded:
                     window_start = time.time()
-                    our_ms = await load(
-                        loaded,
-                        Replies(slack),
-                        "list",
-                        requests=requests,
-                        users=CONCURRENCY,
-                        label="loaded",
-                    )
+                    our_ms = []
+                    while len(our_ms) < requests or not _within(
+                        _evaluations(log_path), window_start, time.time()
+                    ):
+                        our_ms += await load(
+                            loaded,
+                            Replies(slack),
+                            "list",
+                            requests=requests,
+                            users=CONCURRENCY,
+                            label=f"loaded-{len(our_ms)}",
+                        )
                     window_end = time.time()
                 evaluations = _evaluations(log_path)
     window = window_end - window_start
     busy = _overlap(evaluations, window_start, window_end)
-    finished = [e["end"] - e["start"] for e in evaluations if "end" in e]
+    finished = [e for e in evaluations if "end" in e]
+    alone = [e["end"] - e["start"] for e in finished[1:] if e["end"] <= window_start]
+    loaded_s = [e["end"] - e["start"] for e in _within(finished, window_start, window_end)]
+    alone_s = statistics.median(alone)
     figures.append(
         Figure(
             "ack latency",
             f"/goal list p99, 20 users, while evaluating {loaded_goals:,} goals",
             percentile(our_ms, 0.99),
             "ms",
-            target="< 150 ms",
-            limit=150,
+            target=f"< 30 ms (one was running {busy / max(window, 1e-9):.0%} of {window:.1f} s)",
+            limit=30,
             judged=judged,
         )
     )
     figures.append(
         Figure(
             "ack latency",
-            f"evaluations of {loaded_goals:,} goals during that load (each, median)",
-            statistics.median(finished),
+            f"evaluation of {loaded_goals:,} goals under that load (median)",
+            statistics.median(loaded_s),
             "s",
-            target=f"one was running {busy / max(window, 1e-9):.0%} of the load's {window:.1f} s",
-            judged=False,
+            "the same evaluation alone",
+            alone_s,
+            target=f"≤ 1.3× alone ({1.3 * alone_s:.2f} s)",
+            limit=1.3 * alone_s,
+            judged=judged,
         )
     )
     return figures
 
 
-async def _wait_for_evaluation(log_path: Path) -> None:
-    """Until the loaded bot has finished one evaluation (so the next is running)."""
-    deadline = time.monotonic() + 120
-    while not any("end" in e for e in await asyncio.to_thread(_evaluations, log_path)):
-        assert time.monotonic() < deadline, "the loaded bot never finished an evaluation"
+async def _wait_for_evaluations(log_path: Path, count: int) -> None:
+    """Until the loaded bot has finished `count` evaluations (so the next is running)."""
+    deadline = time.monotonic() + 300
+    while sum("end" in e for e in await asyncio.to_thread(_evaluations, log_path)) < count:
+        assert time.monotonic() < deadline, "the loaded bot's evaluations do not finish"
         await asyncio.sleep(0.1)
+
+
+def _within(
+    evaluations: list[dict[str, float]], start: float, end: float
+) -> list[dict[str, float]]:
+    """The evaluations that ran wholly within [start, end]."""
+    return [e for e in evaluations if e["start"] >= start and e.get("end", end + 1) <= end]
 
 
 def _overlap(evaluations: list[dict[str, float]], start: float, end: float) -> float:

@@ -49,6 +49,9 @@ from tests.support.fake_slack import Call
 from tests.support.fake_slack_oauth import CLIENT_ID, CLIENT_SECRET, FakeSlackWorkspaces
 
 SIZES = {Size.FULL: (1000, 20), Size.TINY: (5, 4)}  # (workspaces, channels per workspace)
+# While developing: BENCH_WORKSPACES=100 runs the full size's shape with fewer workspaces.
+if workspaces_wanted := os.environ.get("BENCH_WORKSPACES"):
+    SIZES[Size.FULL] = (int(workspaces_wanted), SIZES[Size.FULL][1])
 RATE = 50.0  # GOALPULSE_SLACK_POSTS_PER_SECOND: posts a second per workspace
 TARGET_SECONDS = 60.0
 DEADLINE = {Size.FULL: 300.0, Size.TINY: 90.0}  # seconds before the rest count as lost

@@ -75,6 +75,7 @@ class World:
                 clock=self.clock,
                 tick_seconds=self.tick,
                 chart_executor=CHART_THREAD,
+                evaluate_in_process=True,
             )
             messengers = running.services.engine.context.messengers
             if self.pacing is not None and isinstance(messengers, TeamMessengers):

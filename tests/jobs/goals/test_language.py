@@ -13,7 +13,7 @@ from jobs.goals.channel_settings import (
     configure,
     effective_config,
 )
-from jobs.goals.language import reader_locale
+from jobs.goals.language import reader_locale, workspace_languages
 from jobs.goals.service import Actor
 from storage.db import Database
 
@@ -78,3 +78,25 @@ async def test_only_an_admin_sets_the_workspace_language(database: Database) -> 
     with pytest.raises(PermissionDeniedError, match="workspace's language"):
         await _set(database, "C1", "zh-CN", workspace=True, actor=MEMBER)
     assert await reader_locale(database, "T1", "C1") == "en"
+
+
+@pytest.mark.parametrize(
+    ("changes"),
+    [
+        pytest.param([], id="nothing-chosen"),
+        pytest.param([("C1", "zh-CN", False)], id="one-channel"),
+        pytest.param([("C1", "en", False), ("C2", "zh-CN", True)], id="channel-and-workspace"),
+        pytest.param([("C1", "zh-CN", False), ("C1", None, False)], id="cleared"),
+    ],
+)
+async def test_one_read_of_the_workspace_agrees_with_each_channel_s(
+    database: Database, changes: list[tuple[str, str | None, bool]]
+) -> None:
+    """The workspace's languages read at once answer what `reader_locale` does, per channel."""
+    for channel, locale, workspace in changes:
+        await _set(database, channel, locale, workspace=workspace, actor=ADMIN)
+    languages = await workspace_languages(database, "T1")
+    where: list[str | None] = ["C1", "C2", "C3", None]
+    for place in where:
+        assert languages.of(place) == await reader_locale(database, "T1", place)
+    assert (await workspace_languages(database, "T2")).of("C1") == "en"
