@@ -11,12 +11,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
-import os
 import sys
 import time
 from pathlib import Path
 
-from tests.benchmarks.report import Figure, Size, table, write_json
+from tests.benchmarks.report import Figure, Size, postgres_url_default, table, write_json
 
 # Run in this order: the ack figures first, on a machine not yet warmed by the big runs.
 BENCHMARKS = (
@@ -29,7 +28,6 @@ BENCHMARKS = (
     "health",
     "customers",
 )
-DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
 
 async def run_all(size: Size, names: list[str], postgres_url: str | None) -> list[Figure]:
@@ -50,7 +48,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path, default=Path("bench-results.json"))
     parser.add_argument(
         "--postgres-url",
-        default=os.environ.get("GOALPULSE_BENCH_POSTGRES", DEFAULT_POSTGRES),
+        default=postgres_url_default(),
         help="an admin URL; benchmarks create and drop their own databases ('' to skip)",
     )
     parser.add_argument("--only", nargs="*", choices=BENCHMARKS, default=list(BENCHMARKS))

@@ -21,7 +21,6 @@ added (an upper bound of their peak together, since they need not peak at the sa
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import math
 import os
@@ -42,7 +41,7 @@ from storage.db import Database
 from storage.models import ChannelSettings, Goal, MetricPoint
 from tests.benchmarks.ack_latency import SECRET, TOKEN, free_port, goal_row, wait_until_up
 from tests.benchmarks.health import drop_database, ensure_database
-from tests.benchmarks.report import Figure, Size, table
+from tests.benchmarks.report import Figure, Size, run_alone
 from tests.support.fake_slack import Call, FakeSlack
 
 TEAM = "T0001"
@@ -441,19 +440,5 @@ async def two_processes(size: Size, postgres_url: str) -> list[Figure]:
     ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--size", choices=[s.value for s in Size], default=Size.FULL.value)
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get(
-            "GOALPULSE_BENCH_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-        ),
-        help="an admin URL; the two-process run's database is made on it ('' to skip)",
-    )
-    args = parser.parse_args()
-    print(table(asyncio.run(run(Size(args.size), postgres_url=args.postgres_url or None))))
-
-
 if __name__ == "__main__":
-    main()
+    run_alone(run, __doc__)

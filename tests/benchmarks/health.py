@@ -24,7 +24,6 @@ Measured, on each engine (DuckDB on the Parquet files; PostgreSQL on the tables)
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import multiprocessing
 import os
@@ -58,7 +57,7 @@ from tests.benchmarks.health_data import (
     sql_datasets,
     write_parquet,
 )
-from tests.benchmarks.report import Figure, Size
+from tests.benchmarks.report import Figure, Size, run_alone
 
 SHAPES = {
     Size.FULL: Shape(customers=500_000, orders=5_000_000, events=20_000_000),
@@ -451,21 +450,5 @@ def _note(text: str) -> None:
     print(f"  health: {text}", file=sys.stderr, flush=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--size", choices=[s.value for s in Size], default=Size.FULL.value)
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get(
-            "GOALPULSE_BENCH_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-        ),
-        help="an admin URL; the benchmark's database is created on it ('' to skip)",
-    )
-    args = parser.parse_args()
-    from tests.benchmarks.report import table
-
-    print(table(asyncio.run(run(Size(args.size), postgres_url=args.postgres_url or None))))
-
-
 if __name__ == "__main__":
-    main()
+    run_alone(run, __doc__)

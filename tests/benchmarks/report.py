@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import json
 import math
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 
 class Size(StrEnum):
@@ -91,3 +95,26 @@ def write_json(figures: Sequence[Figure], path: Path, *, size: Size) -> None:
         "figures": [asdict(f) | {"ratio": f.ratio, "met": f.met} for f in figures],
     }
     path.write_text(json.dumps(payload, indent=2) + "\n")
+
+
+DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+
+Run = Callable[..., Coroutine[Any, Any, list[Figure]]]
+
+
+def postgres_url_default() -> str:
+    """The admin URL benchmarks make their databases on (`GOALPULSE_BENCH_POSTGRES`)."""
+    return os.environ.get("GOALPULSE_BENCH_POSTGRES", DEFAULT_POSTGRES)
+
+
+def run_alone(run: Run, description: str | None) -> None:
+    """One benchmark's own command line: `--size`, `--postgres-url`, then its table."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--size", choices=[s.value for s in Size], default=Size.FULL.value)
+    parser.add_argument(
+        "--postgres-url",
+        default=postgres_url_default(),
+        help="an admin URL; the benchmark makes its own databases on it ('' to skip)",
+    )
+    args = parser.parse_args()
+    print(table(asyncio.run(run(Size(args.size), postgres_url=args.postgres_url or None))))

@@ -24,7 +24,6 @@ and lost.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import signal
@@ -43,7 +42,7 @@ from bot.pacing import WorkspacePacer
 from tests.benchmarks.ack_latency import SECRET, free_port, wait_until_up
 from tests.benchmarks.fanout import DIGEST_PREFIX, peak_per_second, write_metrics
 from tests.benchmarks.health import drop_database, ensure_database
-from tests.benchmarks.report import Figure, Size, table
+from tests.benchmarks.report import Figure, Size, run_alone
 from tests.benchmarks.workspaces_data import Layout, install, reset, seed
 from tests.support.fake_slack import Call
 from tests.support.fake_slack_oauth import CLIENT_ID, CLIENT_SECRET, FakeSlackWorkspaces
@@ -299,19 +298,5 @@ def figures(
     return result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--size", choices=[s.value for s in Size], default=Size.FULL.value)
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get(
-            "GOALPULSE_BENCH_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-        ),
-        help="an admin URL; the benchmark's database is made on it ('' to skip)",
-    )
-    args = parser.parse_args()
-    print(table(asyncio.run(run(Size(args.size), postgres_url=args.postgres_url or None))))
-
-
 if __name__ == "__main__":
-    main()
+    run_alone(run, __doc__)
