@@ -11,6 +11,7 @@ from babel.dates import format_date
 
 from bot.render.figures import reader_day
 from jobs.i18n import EN, _, current_locale
+from jobs.reader_days import weekday_date
 
 _BABEL_ZH = "zh_CN"
 
@@ -45,10 +46,9 @@ def viewer_time(moment: datetime) -> str:
 
 
 def day_with_year(day: date) -> str:
-    """`Wed 25 Nov 2026` (zh-CN `2026年11月25日 周三`)."""
-    if current_locale() == EN:
-        return f"{day:%a %d %b %Y}"
-    return format_date(day, "y年M月d日 EEE", locale=_BABEL_ZH)
+    """`Wed 25 Nov 2026` (zh-CN `2026年11月25日 周三`): jobs/reader_days.py's, which refusals
+    made in jobs/ use too."""
+    return weekday_date(day)
 
 
 def day_month(day: date, near: date) -> str:
